@@ -1,0 +1,2 @@
+<?php
+$wgSitename = 'Demo';

@@ -1,0 +1,142 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { normalizeHosts, readHostFile } from './hosts.js';
+
+/** Where a value came from: paths and host files are relative to `baseDir`. */
+export interface ValueSource {
+  key: string;
+  baseDir: string;
+  /** "/etc/scap.config.json", "-D", ...: named in errors. */
+  origin: string;
+}
+
+/** One kind of config value: how to read it from JSON, and from a `-D key:value` string. */
+export interface Kind<T> {
+  /** What a valid value looks like, for error messages and the README. */
+  expected: string;
+  fromJson(value: unknown, source: ValueSource): T;
+  fromDefine(raw: string, source: ValueSource): T;
+}
+
+/** A count that may be a percentage of the hosts in a phase ("10%"). */
+export interface Count {
+  value: number;
+  percent: boolean;
+}
+
+function fail(source: ValueSource, expected: string, got: unknown): never {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : JSON.stringify(got) ?? String(got);
+  throw new UserError(`${source.key}: expected ${expected}, got ${shown} (${source.origin})`);
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, source: ValueSource, expected: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) fail(source, expected, value);
+  return parsed.data;
+}
+
+function kind<T>(expected: string, schema: z.ZodType<T>, coerce: (raw: string) => unknown): Kind<T> {
+  return {
+    expected,
+    fromJson: (value, source) => check(schema, value, source, expected),
+    fromDefine: (raw, source) => check(schema, coerce(raw), source, expected),
+  };
+}
+
+const numberFrom = (raw: string): unknown => (raw.trim() === '' ? raw : Number(raw));
+
+export const stringKind = kind('a string', z.string(), (raw) => raw);
+
+export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
+  return kind(values.map((v) => `"${v}"`).join(' or '), z.enum(values), (raw) => raw);
+}
+
+export function intKind(min = 0): Kind<number> {
+  return kind(`an integer >= ${min}`, z.number().int().min(min), numberFrom);
+}
+
+export const secondsKind = kind('a number of seconds >= 0', z.number().min(0).finite(), numberFrom);
+
+const TRUE = ['1', 'yes', 'true', 'on'];
+const FALSE = ['0', 'no', 'false', 'off'];
+export const boolKind = kind('a boolean (true/false, yes/no, on/off, 1/0)', z.boolean(), (raw) => {
+  const word = raw.trim().toLowerCase();
+  if (TRUE.includes(word)) return true;
+  if (FALSE.includes(word)) return false;
+  return raw;
+});
+
+export function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+}
+
+/** A path on this machine: `~` expanded, relative paths taken from the source's folder. */
+export const localPathKind: Kind<string> = {
+  expected: 'a path',
+  fromJson: (value, source) => resolve(source.baseDir, expandHome(check(z.string().min(1), value, source, 'a path'))),
+  fromDefine: (raw, source) => localPathKind.fromJson(raw, source),
+};
+
+/** A path on the hosts: kept as written, must be absolute. */
+export const remotePathKind = kind('an absolute path on the hosts', z.string().startsWith('/'), (raw) => raw);
+
+const COUNT_EXPECTED = 'an integer or a percentage like "10%"';
+function countKind(min: number): Kind<Count> {
+  const parse = (value: unknown, source: ValueSource): Count => {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min) return { value, percent: false };
+    if (typeof value === 'string') {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
+      if (match) {
+        const number = Number(match[1]);
+        const percent = match[2] === '%';
+        if ((percent && number > 0 && number <= 100) || (!percent && Number.isInteger(number) && number >= min)) {
+          return { value: number, percent };
+        }
+      }
+    }
+    return fail(source, `${COUNT_EXPECTED}${min > 0 ? ` (at least ${min})` : ''}`, value);
+  };
+  return { expected: COUNT_EXPECTED, fromJson: parse, fromDefine: parse };
+}
+export const concurrencyKind = countKind(1);
+export const limitKind = countKind(0);
+
+/** A list of hosts: a JSON array, or a host file. `-D`: comma-separated, or `@file`. */
+export const hostsKind: Kind<string[]> = {
+  expected: 'a list of hosts or the path of a host file',
+  fromJson: (value, source) => {
+    if (typeof value === 'string') return normalizeHosts(source.key, readHostFile(source.key, value, source.baseDir));
+    const list = check(z.array(z.string()), value, source, hostsKind.expected);
+    return normalizeHosts(source.key, list);
+  },
+  fromDefine: (raw, source) => {
+    if (raw.startsWith('@')) return normalizeHosts(source.key, readHostFile(source.key, raw.slice(1), source.baseDir));
+    const list = raw.split(',').map((host) => host.trim()).filter((host) => host !== '');
+    return normalizeHosts(source.key, list);
+  },
+};
+
+/** A list of strings (shell commands, patterns). `-D`: a JSON array, or one item. */
+export function listKind(itemExpected: string, item: z.ZodType<string> = z.string().min(1)): Kind<string[]> {
+  const expected = `a list of ${itemExpected}`;
+  const schema = z.array(item);
+  return {
+    expected,
+    fromJson: (value, source) => check(schema, value, source, expected),
+    fromDefine: (raw, source) => {
+      if (raw.trim() === '') return [];
+      if (raw.trim().startsWith('[')) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          return fail(source, expected, raw);
+        }
+        return check(schema, parsed, source, expected);
+      }
+      return check(schema, [raw], source, expected);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora, { type Ora } from 'ora';
+import type { Reporter, RunEvent } from './events.js';
+import { clock, formatDuration, formatSeconds, outputBlock, progressLine } from './format.js';
+import { LiveStatus } from './live-status.js';
+import { finalLine, summaryLines } from './summary.js';
+
+export interface HumanReporterOptions {
+  stream: NodeJS.WritableStream;
+  /** A terminal: spinner with live status, colour unless NO_COLOR. */
+  interactive: boolean;
+  color: boolean;
+  /** In plain mode, the least time between two progress lines of one phase. */
+  progressEveryMs?: number;
+  /** In plain mode, how often a live-status line is printed while hosts are running. */
+  statusEveryMs?: number;
+  now?: () => number;
+}
+
+export interface HumanReporter {
+  report: Reporter;
+  close(): void;
+}
+
+type Style = 'plain' | 'warn' | 'fail' | 'good' | 'dim';
+
+/** A block that starts on its own line needs no space after the colon. */
+const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${block}`);
+
+/** The lines an event prints, with their style; the same for terminal and CI. */
+function linesFor(event: RunEvent): Array<[Style, string]> {
+  switch (event.type) {
+    case 'run-start':
+      return [['plain', `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${event.hosts} hosts, ${event.canaries} canaries, transport ${event.transport})`]];
+    case 'phase-start':
+      return [['plain', `Started ${event.phase}`]];
+    case 'phase-end':
+      return [['good', `Finished ${event.phase} (duration: ${formatDuration(event.durationMs)})${event.notes.length > 0 ? `: ${event.notes.join('; ')}` : ''}`]];
+    case 'notice':
+      return [[event.level === 'warn' ? 'warn' : 'plain', event.level === 'warn' ? `Warning: ${event.text}` : event.text]];
+    case 'restart-warning':
+      return [['warn', `${event.command} on ${event.host} returned [${event.exitCode}]:${spaced(outputBlock(event.stdout, event.stderr))}`]];
+    case 'check-result': {
+      if (event.ok) return [['plain', `Canary check passed: ${event.command}`]];
+      const how = event.error ?? `returned [${event.exitCode}]`;
+      return [['fail', `Canary check failed: ${event.command} ${how}:${spaced(outputBlock(event.output, ''))}`]];
+    }
+    case 'host-end':
+      return event.result.outcome === 'failed' ? [['fail', `${event.result.host} failed in ${event.result.phase}: ${event.result.error ?? 'unknown error'}`]] : [];
+    case 'host-retry':
+      return [['warn', `${event.host}: ${event.error}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
+    case 'limit-reached':
+      return [['fail', `failure_limit reached in ${event.phase}: ${event.failed} hosts failed, ${event.limit} tolerated; no new host will start`]];
+    default:
+      return [];
+  }
+}
+
+/** Human output: timestamped lines; on a terminal an ora spinner carries the live status. */
+export function createHumanReporter(options: HumanReporterOptions): HumanReporter {
+  const now = options.now ?? Date.now;
+  const chalk: ChalkInstance = new Chalk({ level: options.color ? 1 : 0 });
+  const paint: Record<Style, (text: string) => string> = {
+    plain: (text) => text,
+    warn: chalk.yellow,
+    fail: chalk.red,
+    good: chalk.green,
+    dim: chalk.dim,
+  };
+  const status = new LiveStatus();
+  let spinner: Ora | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  const lastProgress = new Map<string, number>();
+
+  const write = (style: Style, text: string): void => {
+    const line = `${chalk.dim(clock(new Date(now())))} ${paint[style](text)}\n`;
+    if (spinner?.isSpinning) {
+      spinner.clear();
+      options.stream.write(line);
+      spinner.render();
+    } else {
+      options.stream.write(line);
+    }
+  };
+
+  /** Live status: a spinner on a terminal; in CI a plain status line every few seconds. */
+  const startLive = (): void => {
+    if (ticker) return;
+    if (options.interactive) {
+      spinner = ora({ stream: options.stream, discardStdin: false, hideCursor: false, isEnabled: true, color: 'cyan' }).start(status.line(now()));
+      ticker = setInterval(() => {
+        if (spinner) spinner.text = status.line(now());
+      }, 250);
+    } else {
+      ticker = setInterval(() => {
+        if (status.runningCount > 0) write('dim', status.line(now()));
+      }, options.statusEveryMs ?? 10_000);
+    }
+    ticker.unref();
+  };
+  const stopLive = (): void => {
+    clearInterval(ticker);
+    ticker = undefined;
+    spinner?.stop();
+    spinner = undefined;
+  };
+
+  /** Progress during a phase, at most every progressEveryMs; phase-end prints the final figures. */
+  const progress = (event: Extract<RunEvent, { type: 'progress' }>): void => {
+    if (event.counts.left === 0) return;
+    const at = now();
+    if (at - (lastProgress.get(event.phase) ?? at) < (options.progressEveryMs ?? 2000)) return;
+    lastProgress.set(event.phase, at);
+    write('plain', progressLine(event.phase, event.counts));
+  };
+
+  const report: Reporter = (event) => {
+    switch (event.type) {
+      case 'run-end': {
+        stopLive();
+        for (const line of summaryLines(event.report)) write('plain', line);
+        const style: Style = event.report.status === 'success' ? 'good' : event.report.status === 'warnings' ? 'warn' : 'fail';
+        write(style, finalLine(event.report, event.reason));
+        return;
+      }
+      case 'phase-start':
+        status.reset(event.phase);
+        lastProgress.set(event.phase, now());
+        break;
+      case 'host-start':
+        status.update(event);
+        startLive();
+        break;
+      case 'host-end':
+      case 'host-retry':
+      case 'host-output':
+        status.update(event);
+        break;
+      case 'progress':
+        status.update(event);
+        progress(event);
+        break;
+      case 'phase-end':
+        stopLive();
+        if (event.phase !== 'check-canaries') write('plain', progressLine(event.phase, event.counts));
+        break;
+    }
+    for (const [style, text] of linesFor(event)) write(style, text);
+  };
+
+  return { report, close: stopLive };
+}

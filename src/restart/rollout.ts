@@ -1,0 +1,173 @@
+import pLimit from 'p-limit';
+import { BugError } from '../errors.js';
+import { HostFailure } from '../transport/types.js';
+import { countResults } from './counts.js';
+import type { HostContext, HostResult, HostTask, RolloutEvent, StopReason, TaskResult } from './types.js';
+
+export interface RolloutOptions {
+  phase: string;
+  /** Hosts in the order they start. */
+  hosts: readonly string[];
+  /** Hosts reported as skipped (with the reason) instead of run. */
+  skip?: ReadonlyMap<string, string>;
+  /** Most hosts running at once. */
+  concurrency: number;
+  /** Failed hosts tolerated; one more and no new host starts. */
+  failureLimit: number;
+  /** Per-host time limit; past it the host's task is aborted and the host fails. */
+  timeoutMs?: number;
+  /** A host silent (no activity) this long is aborted and fails as stalled. 0 or unset: off. */
+  stallTimeoutMs?: number;
+  /** Aborted: no new host starts (first interrupt). */
+  stop?: AbortSignal;
+  /** Aborted: hosts in flight are stopped too (second interrupt). */
+  kill?: AbortSignal;
+  task: HostTask;
+  onEvent?: (event: RolloutEvent) => void;
+  /** How long to wait for an aborted task to wind down before moving on. */
+  abortGraceMs?: number;
+  now?: () => number;
+}
+
+export interface RolloutResult {
+  /** One result per host, in the order of `hosts`. */
+  results: HostResult[];
+  /** Set when the phase stopped before every host ran. */
+  stoppedBy?: StopReason;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+function settleOrGiveUp<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(signal.reason), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * The rolling-restart engine: runs `task` on every host through a sliding window of
+ * bounded concurrency (a new host starts the moment any running one finishes), classifies
+ * each host's outcome, stops scheduling past the failure limit or on `stop`, and reports
+ * through events. Pure: it knows nothing of SSH, terminals or config files.
+ */
+export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
+  const { phase, hosts, task } = options;
+  const now = options.now ?? Date.now;
+  const emit = options.onEvent ?? (() => undefined);
+  const skip = options.skip ?? new Map<string, string>();
+  const graceMs = options.abortGraceMs ?? 10_000;
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new BugError(`rollout concurrency must be a positive integer, got ${options.concurrency}`);
+  }
+
+  const results = new Map<string, HostResult>();
+  let running = 0;
+  let failed = 0;
+  let stoppedBy: StopReason | undefined;
+  const counts = () => countResults(hosts.length, results.values(), running);
+  const finish = (result: HostResult): void => {
+    results.set(result.host, result);
+    emit({ type: 'host-end', phase, result });
+    emit({ type: 'progress', phase, counts: counts() });
+  };
+
+  const runHost = async (host: string): Promise<void> => {
+    if (stoppedBy === undefined && options.stop?.aborted) stoppedBy = 'interrupt';
+    if (stoppedBy !== undefined) {
+      const why = stoppedBy === 'interrupt' ? 'run interrupted' : 'failure limit reached';
+      results.set(host, { host, phase, outcome: 'not-started', error: why });
+      return;
+    }
+    running++;
+    const started = now();
+    emit({ type: 'host-start', phase, host, at: started });
+    const controller = new AbortController();
+    const stopWith = (kind: HostFailure['kind'], message: string) => () => {
+      if (!controller.signal.aborted) controller.abort(new HostFailure(kind, message));
+    };
+    const timers: NodeJS.Timeout[] = [];
+    if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      timers.push(setTimeout(stopWith('timeout', `timed out after ${seconds(options.timeoutMs)}`), options.timeoutMs));
+    }
+    let stallTimer: NodeJS.Timeout | undefined;
+    const stallMs = options.stallTimeoutMs ?? 0;
+    const armStall = (): void => {
+      if (stallMs <= 0) return;
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(stopWith('stalled', `stalled: no output for ${seconds(stallMs)}`), stallMs);
+    };
+    armStall();
+    const onKill = stopWith('interrupted', 'stopped by a second interrupt');
+    if (options.kill?.aborted) onKill();
+    options.kill?.addEventListener('abort', onKill, { once: true });
+
+    const context: HostContext = {
+      signal: controller.signal,
+      activity: () => {
+        armStall();
+        emit({ type: 'host-output', phase, host, at: now() });
+      },
+      retrying: (attempt, error, delayMs) =>
+        emit({ type: 'host-retry', phase, host, attempt, error: error.message, delayMs }),
+    };
+    let result: HostResult;
+    try {
+      const done: TaskResult = await settleOrGiveUp(task(host, context), controller.signal, graceMs);
+      result = { host, phase, ...done, durationMs: now() - started };
+    } catch (error) {
+      if (error instanceof BugError) throw error;
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      const message = reason instanceof Error ? reason.message : String(reason);
+      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, durationMs: now() - started };
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      clearTimeout(stallTimer);
+      options.kill?.removeEventListener('abort', onKill);
+      running--;
+    }
+    if (result.outcome === 'failed') {
+      failed++;
+      if (failed > options.failureLimit && stoppedBy === undefined) {
+        stoppedBy = 'failure-limit';
+        emit({ type: 'limit-reached', phase, failed, limit: options.failureLimit });
+      }
+    }
+    finish(result);
+  };
+
+  for (const host of hosts) {
+    const reason = skip.get(host);
+    if (reason !== undefined) results.set(host, { host, phase, outcome: 'skipped', error: reason });
+  }
+  emit({ type: 'progress', phase, counts: counts() });
+  const limit = pLimit(options.concurrency);
+  await Promise.all(hosts.filter((host) => !skip.has(host)).map((host) => limit(() => runHost(host))));
+  if (stoppedBy === undefined && options.stop?.aborted && hosts.some((h) => results.get(h)?.outcome === 'not-started')) {
+    stoppedBy = 'interrupt';
+  }
+  const ordered = hosts.map((host) => {
+    const result = results.get(host);
+    if (!result) throw new BugError(`host ${host} has no result in phase ${phase}`);
+    return result;
+  });
+  return stoppedBy === undefined ? { results: ordered } : { results: ordered, stoppedBy };
+}

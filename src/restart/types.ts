@@ -1,0 +1,59 @@
+/** Per-host results are data; reporters turn them into text. */
+
+export type Outcome = 'ok' | 'warning' | 'failed' | 'skipped' | 'not-started';
+
+export interface HostResult {
+  host: string;
+  phase: string;
+  outcome: Outcome;
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  /** Why the host failed, was skipped or was not started: one line. */
+  error?: string;
+  durationMs?: number;
+  /** A detail worth counting, e.g. "unchanged" for a file the host already had. */
+  note?: string;
+}
+
+/** What a task reports for a host it finished (anything thrown is a failure). */
+export interface TaskResult {
+  outcome: 'ok' | 'warning';
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  note?: string;
+}
+
+export interface HostContext {
+  /** Aborts when the host must stop: timeout, stall, or a second interrupt. */
+  signal: AbortSignal;
+  /** Call on any output: feeds the stall watchdog and live status. */
+  activity(): void;
+  /** Call when the transport retries connecting. */
+  retrying(attempt: number, error: Error, delayMs: number): void;
+}
+
+export type HostTask = (host: string, context: HostContext) => Promise<TaskResult>;
+
+export interface PhaseCounts {
+  total: number;
+  ok: number;
+  warning: number;
+  failed: number;
+  skipped: number;
+  notStarted: number;
+  running: number;
+  /** Hosts still to finish: queued plus running. */
+  left: number;
+}
+
+export type RolloutEvent =
+  | { type: 'host-start'; phase: string; host: string; at: number }
+  | { type: 'host-output'; phase: string; host: string; at: number }
+  | { type: 'host-retry'; phase: string; host: string; attempt: number; error: string; delayMs: number }
+  | { type: 'host-end'; phase: string; result: HostResult }
+  | { type: 'progress'; phase: string; counts: PhaseCounts }
+  | { type: 'limit-reached'; phase: string; failed: number; limit: number };
+
+export type StopReason = 'failure-limit' | 'interrupt';

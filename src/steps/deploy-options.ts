@@ -1,0 +1,28 @@
+import type { Transport } from '../transport/types.js';
+
+/** What a command hands to its step: plain data, no flags. */
+export interface DeployOptions {
+  /** Free text naming the deploy in logs. */
+  message: string;
+  configPath?: string;
+  /** Each `-D key:value`, in order. */
+  defines: string[];
+  force: boolean;
+  json: boolean;
+  dryRun: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The system config layer; tests point it elsewhere. */
+  systemConfigPath?: string;
+  /** Use this transport instead of the configured one (tests: the fake fleet). */
+  transport?: Transport;
+  /** Where SIGINT/SIGTERM come from (tests: an EventEmitter). */
+  signals?: NodeJS.EventEmitter;
+}
+
+export interface SyncFileOptions extends DeployOptions {
+  /** Relative to stage_dir (or absolute inside it). */
+  path: string;
+}

@@ -1,0 +1,64 @@
+import { renderCommand } from '../transport/quote.js';
+import type { Plan } from './plan.js';
+import type { StagedFile } from './stage-file.js';
+
+export interface DryRunContext {
+  plan: Plan;
+  file?: StagedFile;
+  transport: string;
+  lockFile: string;
+}
+
+/** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
+export function dryRunLines(context: DryRunContext): string[] {
+  const { plan, file } = context;
+  const lines = [`Plan for ${plan.command}${file ? ` ${file.relativePath}` : ''} (transport ${context.transport}, lock ${context.lockFile}):`];
+  plan.phases.forEach((phase, index) => {
+    const number = `${index + 1}.`;
+    if (phase.kind === 'check') {
+      if (phase.skipChecks) {
+        lines.push(`${number} ${phase.name}: skipped (--force)`);
+      } else {
+        lines.push(`${number} ${phase.name}: wait ${phase.waitMs / 1000}s, then run here (timeout ${phase.timeoutMs / 1000}s each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
+        if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
+        for (const check of phase.checks) lines.push(`     ${check.command}`);
+      }
+      return;
+    }
+    const running = phase.hosts.filter((host) => !phase.skip.has(host));
+    const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
+    if (phase.kind === 'sync') {
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): write ${file?.destination} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
+    } else {
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${phase.timeoutMs / 1000}s): ${renderCommand(phase.argv)}`);
+    }
+    lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
+    if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);
+  });
+  lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
+  return lines;
+}
+
+/** The plan as data, for --dry-run --json. */
+export function dryRunJson(context: DryRunContext): object {
+  return {
+    command: context.plan.command,
+    dryRun: true,
+    ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
+    transport: context.transport,
+    lockFile: context.lockFile,
+    phases: context.plan.phases.map((phase) =>
+      phase.kind === 'check'
+        ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs }
+        : {
+            name: phase.name,
+            hosts: phase.hosts.filter((host) => !phase.skip.has(host)),
+            skipped: Object.fromEntries(phase.skip),
+            concurrency: phase.concurrency,
+            failureLimit: phase.failureLimit,
+            ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
+          },
+    ),
+    notes: context.plan.notes,
+  };
+}

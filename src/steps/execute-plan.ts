@@ -1,0 +1,187 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BugError } from '../errors.js';
+import type { Reporter } from '../report/events.js';
+import { countResults } from '../restart/counts.js';
+import { rollout } from '../restart/rollout.js';
+import type { HostResult, HostTask, StopReason } from '../restart/types.js';
+import { renderCommand } from '../transport/quote.js';
+import type { Transport } from '../transport/types.js';
+import { runCanaryChecks, type CheckResult } from './canary-checks.js';
+import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
+import type { StagedFile } from './stage-file.js';
+
+export interface PhaseRun {
+  phase: Phase;
+  /** False for phases the run never reached. */
+  reached: boolean;
+  durationMs: number;
+  results: HostResult[];
+  checks: CheckResult[];
+}
+
+export type RunStop = StopReason | 'canary-checks';
+
+export interface ExecutionResult {
+  phases: PhaseRun[];
+  stoppedBy?: RunStop;
+}
+
+export interface ExecuteOptions {
+  plan: Plan;
+  transport: Transport;
+  file?: StagedFile;
+  report: Reporter;
+  stop: AbortSignal;
+  kill: AbortSignal;
+  /** Where canary checks run. */
+  cwd: string;
+}
+
+function syncTask(transport: Transport, file: StagedFile): HostTask {
+  return async (host, context) => {
+    const written = await transport.writeFile(host, file.destination, file.content, {
+      signal: context.signal,
+      mode: file.mode,
+      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+    });
+    return written.changed ? { outcome: 'ok' } : { outcome: 'ok', note: 'unchanged' };
+  };
+}
+
+function restartTask(transport: Transport, phase: RestartPhase, report: Reporter): HostTask {
+  const command = renderCommand(phase.argv);
+  return async (host, context) => {
+    const result = await transport.exec(host, phase.argv, {
+      signal: context.signal,
+      onOutput: () => context.activity(),
+      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+    });
+    if (result.exitCode === 0) return { outcome: 'ok', exitCode: 0, stdout: result.stdout, stderr: result.stderr };
+    report({ type: 'restart-warning', host, command, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr });
+    return { outcome: 'warning', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  };
+}
+
+function notReached(phase: Phase, why: string): PhaseRun {
+  const results: HostResult[] =
+    phase.kind === 'check'
+      ? []
+      : phase.hosts.map((host) => {
+          const reason = phase.skip.get(host);
+          return reason !== undefined
+            ? { host, phase: phase.name, outcome: 'skipped', error: reason }
+            : { host, phase: phase.name, outcome: 'not-started', error: why };
+        });
+  return { phase, reached: false, durationMs: 0, results, checks: [] };
+}
+
+async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ checks: CheckResult[]; passed: boolean }> {
+  const { report } = options;
+  if (phase.skipChecks) {
+    report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
+    return { checks: [], passed: true };
+  }
+  if (phase.checks.length === 0) {
+    report({ type: 'notice', level: 'info', text: 'no canary_checks configured: nothing to check' });
+    return { checks: [], passed: true };
+  }
+  if (phase.waitMs > 0) {
+    report({ type: 'notice', level: 'info', text: `Waiting ${phase.waitMs / 1000}s for the canaries before checking them` });
+    await sleep(phase.waitMs, undefined, { signal: options.stop }).catch(() => undefined);
+  }
+  const checks = await runCanaryChecks(phase.checks, {
+    canaries: phase.canaries,
+    cwd: options.cwd,
+    timeoutMs: phase.timeoutMs,
+    signal: options.stop,
+    onResult: (result) =>
+      report({
+        type: 'check-result',
+        command: result.check.command,
+        ok: result.ok,
+        ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+        output: `${result.stdout}${result.stderr}`.trim(),
+        ...(result.error ? { error: result.error } : {}),
+      }),
+  });
+  return { checks, passed: checks.length === phase.checks.length && checks.every((check) => check.ok) };
+}
+
+/**
+ * Run a plan's phases in order. A host is restarted at most once; a host whose sync failed
+ * is skipped in the restart phase; failed canary checks, the failure limit or an interrupt
+ * stop the run, and every phase not reached is reported with its hosts not started.
+ */
+export async function executePlan(options: ExecuteOptions): Promise<ExecutionResult> {
+  const { plan, transport, report } = options;
+  const runs: PhaseRun[] = [];
+  const syncFailed = new Set<string>();
+  const restarted = new Set<string>();
+  let stoppedBy: RunStop | undefined;
+
+  for (const phase of plan.phases) {
+    if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
+    if (stoppedBy !== undefined) {
+      runs.push(notReached(phase, stoppedBy === 'interrupt' ? 'run interrupted' : 'run aborted'));
+      continue;
+    }
+    const started = performance.now();
+    report({ type: 'phase-start', phase: phase.name, hosts: phase.kind === 'check' ? phase.checks.length : phase.hosts.length });
+    let run: PhaseRun;
+    if (phase.kind === 'check') {
+      const { checks, passed } = await runChecks(phase, options);
+      if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
+      run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
+      const ok = checks.filter((check) => check.ok).length;
+      const counts = { ...countResults(0, []), total: phase.checks.length, ok, failed: checks.length - ok };
+      counts.skipped = phase.skipChecks ? phase.checks.length : 0;
+      counts.notStarted = phase.skipChecks ? 0 : phase.checks.length - checks.length;
+      report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts, notes: [] });
+    } else {
+      const skip = new Map(phase.skip);
+      if (phase.kind === 'restart') {
+        for (const host of phase.hosts) {
+          if (syncFailed.has(host)) skip.set(host, 'its sync failed');
+          else if (restarted.has(host)) skip.set(host, 'already restarted in this run');
+        }
+      }
+      const task = phase.kind === 'sync' ? syncTask(transport, requireFile(options.file)) : restartTask(transport, phase, report);
+      const outcome = await rollout({
+        phase: phase.name,
+        hosts: phase.hosts,
+        skip,
+        concurrency: phase.concurrency,
+        failureLimit: phase.failureLimit,
+        ...(phase.kind === 'restart' ? { timeoutMs: phase.timeoutMs, stallTimeoutMs: phase.stallTimeoutMs } : {}),
+        stop: options.stop,
+        kill: options.kill,
+        task,
+        onEvent: report,
+      });
+      for (const result of outcome.results) {
+        if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
+        if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) {
+          restarted.add(result.host);
+        }
+      }
+      if (outcome.stoppedBy) stoppedBy = outcome.stoppedBy;
+      run = { phase, reached: true, durationMs: performance.now() - started, results: outcome.results, checks: [] };
+      const unchanged = outcome.results.filter((result) => result.note === 'unchanged').length;
+      report({
+        type: 'phase-end',
+        phase: phase.name,
+        durationMs: run.durationMs,
+        counts: countResults(phase.hosts.length, outcome.results),
+        notes: unchanged > 0 ? [`${unchanged} already up to date`] : [],
+      });
+    }
+    runs.push(run);
+  }
+  return stoppedBy === undefined ? { phases: runs } : { phases: runs, stoppedBy };
+}
+
+function requireFile(file: StagedFile | undefined): StagedFile {
+  if (!file) throw new BugError('a sync phase needs a staged file');
+  return file;
+}
+

@@ -1,0 +1,7 @@
+import type { DeployOptions } from './deploy-options.js';
+import { runDeploy } from './run-deploy.js';
+
+/** `deploy php-fpm-restart`: rolling restart on every target, canaries first. Returns the exit status. */
+export function phpFpmRestart(options: DeployOptions): Promise<number> {
+  return runDeploy('php-fpm-restart', options);
+}

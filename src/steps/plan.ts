@@ -1,0 +1,134 @@
+import { hostName } from '../config/hosts.js';
+import type { Config } from '../config/schema.js';
+import { resolveConcurrency, resolveFailureLimit } from '../restart/limits.js';
+import { buildRestartCommand } from '../restart/restart-command.js';
+
+export type CommandName = 'sync-file' | 'php-fpm-restart';
+export type PhaseName = 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';
+
+interface HostPhase {
+  name: PhaseName;
+  /** Every host taking part, in order; some may be skipped by design. */
+  hosts: string[];
+  /** Hosts skipped by design, with the reason. */
+  skip: Map<string, string>;
+  concurrency: number;
+  failureLimit: number;
+}
+
+export interface SyncPhase extends HostPhase {
+  kind: 'sync';
+}
+
+export interface RestartPhase extends HostPhase {
+  kind: 'restart';
+  argv: string[];
+  timeoutMs: number;
+  stallTimeoutMs: number;
+}
+
+export interface CanaryCheck {
+  command: string;
+  /** Set when the command had `{host}`: it runs once per canary. */
+  host?: string;
+}
+
+export interface CheckPhase {
+  name: 'check-canaries';
+  kind: 'check';
+  canaries: string[];
+  checks: CanaryCheck[];
+  waitMs: number;
+  timeoutMs: number;
+  /** --force: no wait, no check. */
+  skipChecks: boolean;
+}
+
+export type Phase = SyncPhase | RestartPhase | CheckPhase;
+
+export interface Plan {
+  command: CommandName;
+  phases: Phase[];
+  /** One line each: why a phase is left out, what --force does. */
+  notes: string[];
+}
+
+export interface PlanOptions {
+  command: CommandName;
+  force: boolean;
+}
+
+/** Expand `{host}` commands once per canary; others run once. */
+export function expandChecks(commands: readonly string[], canaries: readonly string[]): CanaryCheck[] {
+  return commands.flatMap((command) =>
+    command.includes('{host}')
+      ? canaries.map((host) => ({ command: command.replaceAll('{host}', hostName(host)), host }))
+      : [{ command }],
+  );
+}
+
+function hostPhase(name: PhaseName, hosts: string[], skip: Map<string, string>, concurrency: Config['sync_concurrency'], config: Config): HostPhase {
+  const running = hosts.filter((host) => !skip.has(host)).length;
+  return {
+    name,
+    hosts,
+    skip,
+    concurrency: resolveConcurrency(concurrency, running),
+    failureLimit: resolveFailureLimit(config.failure_limit, running),
+  };
+}
+
+/**
+ * The phases of a run, in order, from the config: what each touches and how. Pure, so the
+ * same plan drives --dry-run and the real run.
+ */
+export function buildPlan(config: Config, options: PlanOptions): Plan {
+  const canaries = config.canaries;
+  const canarySet = new Set(canaries);
+  const others = config.targets.filter((host) => !canarySet.has(host));
+  const noRestart = new Set(config.no_restart_targets);
+  const restartSkips = (hosts: string[]) =>
+    new Map(hosts.filter((host) => noRestart.has(host)).map((host) => [host, 'in no_restart_targets']));
+  const restarts = config.php_fpm_restart_script.trim() !== '';
+  const argv = restarts
+    ? buildRestartCommand({
+        script: config.php_fpm_restart_script,
+        service: config.php_fpm,
+        threshold: config.php_fpm_opcache_threshold,
+        alwaysRestart: config.always_restart,
+        sudoUser: config.restart_sudo_user,
+        force: options.force,
+      })
+    : [];
+  const restartPhase = (name: PhaseName, hosts: string[]): RestartPhase => ({
+    ...hostPhase(name, hosts, restartSkips(hosts), config.restart_concurrency, config),
+    kind: 'restart',
+    argv,
+    timeoutMs: config.restart_timeout * 1000,
+    stallTimeoutMs: 0,
+  });
+  const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
+    ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),
+    kind: 'sync',
+  });
+  const sync = options.command === 'sync-file';
+  const phases: Phase[] = [];
+  const notes: string[] = [];
+  if (canaries.length > 0) {
+    if (sync) phases.push(syncPhase('sync-canaries', canaries));
+    if (restarts) phases.push(restartPhase('restart-canaries', canaries));
+    phases.push({
+      name: 'check-canaries',
+      kind: 'check',
+      canaries,
+      checks: expandChecks(config.canary_checks, canaries),
+      waitMs: config.canary_wait_time * 1000,
+      timeoutMs: config.canary_check_timeout * 1000,
+      skipChecks: options.force,
+    });
+  }
+  if (sync && others.length > 0) phases.push(syncPhase('sync-hosts', others));
+  if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
+  if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
+  return { command: options.command, phases, notes };
+}

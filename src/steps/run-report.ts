@@ -1,0 +1,60 @@
+import type { PhaseReport, RunReport, RunStatus } from '../report/events.js';
+import { countResults } from '../restart/counts.js';
+import type { ExecutionResult, PhaseRun } from './execute-plan.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, interrupted: 130 } as const;
+
+function phaseReport(run: PhaseRun): PhaseReport {
+  const durationMs = Math.round(run.durationMs);
+  if (run.phase.kind === 'check') {
+    const total = run.phase.checks.length;
+    const ok = run.checks.filter((check) => check.ok).length;
+    const failed = run.checks.length - ok;
+    const skipped = run.reached && run.phase.skipChecks ? total : 0;
+    return { name: run.phase.name, durationMs, ok, warning: 0, failed, skipped, notStarted: total - ok - failed - skipped };
+  }
+  const counts = countResults(run.results.length, run.results);
+  return { name: run.phase.name, durationMs, ok: counts.ok, warning: counts.warning, failed: counts.failed, skipped: counts.skipped, notStarted: counts.notStarted };
+}
+
+export function runStatus(execution: ExecutionResult, phases: PhaseReport[]): RunStatus {
+  if (execution.stoppedBy === 'interrupt') return 'interrupted';
+  if (execution.stoppedBy !== undefined) return 'aborted';
+  if (phases.some((phase) => phase.failed > 0)) return 'failed';
+  if (phases.some((phase) => phase.warning > 0)) return 'warnings';
+  return 'success';
+}
+
+export function exitCodeFor(status: RunStatus): number {
+  if (status === 'interrupted') return EXIT.interrupted;
+  return status === 'success' || status === 'warnings' ? EXIT.ok : EXIT.failed;
+}
+
+export interface ReportInput {
+  command: string;
+  path?: string;
+  message: string;
+  startedAt: Date;
+  durationMs: number;
+  execution: ExecutionResult;
+  /** A signal arrived during the run, even if nothing was left to stop. */
+  interrupted: boolean;
+}
+
+/** The JSON report of a run, as SPEC.md gives it. */
+export function buildRunReport(input: ReportInput): RunReport {
+  const phases = input.execution.phases.map(phaseReport);
+  const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
+  const hosts = input.execution.phases.flatMap((run) => run.results.map(({ note: _note, ...result }) => ({ ...result, ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}) })));
+  return {
+    command: input.command,
+    ...(input.path !== undefined ? { path: input.path } : {}),
+    message: input.message,
+    status,
+    exitCode: exitCodeFor(status),
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Math.round(input.durationMs),
+    phases,
+    hosts,
+  };
+}

@@ -1,0 +1,81 @@
+import { execa } from 'execa';
+import { OutputBuffer } from './output-buffer.js';
+import type { ExecResult } from './types.js';
+
+export interface LocalProcessOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Run `file` through /bin/sh -c (canary checks are shell commands). */
+  shell?: boolean;
+  signal: AbortSignal;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+  /** After SIGTERM, how long before SIGKILL. */
+  killGraceMs?: number;
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Run a process on this machine in its own process group, so a terminal's Ctrl-C does not
+ * reach it and stopping it stops everything it started. Resolves with its exit status and
+ * output whatever the status; on abort, TERM then KILL the whole group and reject with the
+ * signal's reason.
+ */
+export async function runLocalProcess(file: string, args: readonly string[], options: LocalProcessOptions): Promise<ExecResult> {
+  options.signal.throwIfAborted();
+  const stdout = new OutputBuffer();
+  const stderr = new OutputBuffer();
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env ?? {},
+    extendEnv: true,
+    shell: options.shell ?? false,
+    detached: true,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+    stripFinalNewline: false,
+  });
+  for (const [name, stream, buffer] of [
+    ['stdout', child.stdout, stdout],
+    ['stderr', child.stderr, stderr],
+  ] as const) {
+    stream?.on('data', (chunk: Buffer) => {
+      buffer.push(chunk);
+      options.onOutput?.(name, chunk.toString('utf8'));
+    });
+  }
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    killGroup(child.pid, 'SIGTERM');
+    killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 2000);
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await child;
+    if (options.signal.aborted) {
+      killGroup(child.pid, 'SIGKILL');
+      throw options.signal.reason;
+    }
+    if (result.exitCode === undefined && result.signal === undefined) {
+      // Could not start: report it as a shell would (command not found / not executable).
+      const code = (result as { code?: string }).code;
+      const status = code === 'EACCES' ? 126 : 127;
+      return { exitCode: status, stdout: '', stderr: `${file}: ${result.shortMessage ?? code ?? 'cannot run'}`, truncated: false };
+    }
+    const exitCode = result.exitCode ?? 128 + (SIGNAL_NUMBERS[result.signal ?? ''] ?? 0);
+    return { exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
+  } finally {
+    clearTimeout(killTimer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
