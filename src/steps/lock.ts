@@ -24,12 +24,18 @@ export function describeHolder(holder: LockHolder): string {
   return `${holder.user}@${holder.host} pid ${holder.pid} running "${holder.command}" since ${holder.startedAt}`;
 }
 
+/** True when `pid` is a live process on this machine (a zombie awaiting its reaper is not). */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isProcessAlive } from '../../src/steps/lock.js';
+import { createLocalTransport } from '../../src/transport/local-transport.js';
+import { HostFailure, type Transport } from '../../src/transport/types.js';
+
+let dir: string;
+let transport: Transport;
+const never = new AbortController().signal;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'deploy-local-'));
+  transport = createLocalTransport({ fleetDir: dir });
+});
+afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+describe('local transport: exec', () => {
+  it('runs in the host folder with DEPLOY_HOST set, keeping stdout, stderr and status apart', async () => {
+    // Given host mw01 / When a command prints on both streams and exits 3
+    const result = await transport.exec('mw01', ['sh', '-c', 'echo "$DEPLOY_HOST in $(pwd)"; echo oops >&2; exit 3'], { signal: never });
+    // Then the output and status are its own
+    expect(result).toEqual({ exitCode: 3, stdout: `mw01 in ${join(dir, 'mw01')}\n`, stderr: 'oops\n', truncated: false });
+  });
+
+  it('passes arguments through unchanged, with no shell in between', async () => {
+    const result = await transport.exec('h', ['printf', '%s|', 'a b', "it's", '$HOME', ';ls'], { signal: never });
+    expect(result.stdout).toBe("a b|it's|$HOME|;ls|");
+  });
+
+  it('reports a missing script as exit 127, like a shell would', async () => {
+    const result = await transport.exec('h', ['./no-such-script', '100'], { signal: never });
+    expect(result.exitCode).toBe(127);
+  });
+
+  it('on abort kills the whole process group and rejects with the reason', async () => {
+    // Given a command that starts a background child and waits
+    const pidFile = join(dir, 'child.pid');
+    const controller = new AbortController();
+    const running = transport.exec('h', ['sh', '-c', `sleep 1000 & echo $! > ${pidFile}; wait`], { signal: controller.signal });
+    while (!existsSync(pidFile) || (await readFile(pidFile, 'utf8')).trim() === '') await sleep(10);
+    const childPid = Number((await readFile(pidFile, 'utf8')).trim());
+    expect(isProcessAlive(childPid)).toBe(true);
+    // When it is aborted
+    const reason = new HostFailure('timeout', 'timed out after 1s');
+    controller.abort(reason);
+    // Then exec rejects with the reason and the grandchild is gone too
+    await expect(running).rejects.toBe(reason);
+    for (let i = 0; i < 50 && isProcessAlive(childPid); i++) await sleep(20);
+    expect(isProcessAlive(childPid)).toBe(false);
+  });
+
+  it('cuts output past the cap and says so', async () => {
+    const result = await transport.exec('h', ['sh', '-c', 'head -c 200000 /dev/zero | tr "\\0" x'], { signal: never });
+    expect(result.truncated).toBe(true);
+    expect(result.stdout).toMatch(/\[output cut: 134464 more bytes not kept\]$/);
+  });
+});
+
+describe('local transport: writeFile', () => {
+  it('writes atomically under the host folder, creating parents and keeping the mode', async () => {
+    // Given no file yet / When written with mode 0755
+    const result = await transport.writeFile('mw01', '/srv/mediawiki/php/run.sh', Buffer.from('#!/bin/sh\n'), { signal: never, mode: 0o755 });
+    // Then it is in place with that mode, and no temp file is left
+    const path = join(dir, 'mw01', 'srv', 'mediawiki', 'php', 'run.sh');
+    expect(result.changed).toBe(true);
+    expect(await readFile(path, 'utf8')).toBe('#!/bin/sh\n');
+    expect((await stat(path)).mode & 0o777).toBe(0o755);
+    expect(await readdir(join(dir, 'mw01', 'srv', 'mediawiki', 'php'))).toEqual(['run.sh']);
+  });
+
+  it('skips the write when the host already has identical content and mode', async () => {
+    await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
+    const again = await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
+    const changed = await transport.writeFile('h', '/d/f', Buffer.from('new'), { signal: never, mode: 0o644 });
+    expect([again.changed, changed.changed]).toEqual([false, true]);
+  });
+
+  it('fails the host and leaves the old file when the write cannot happen', async () => {
+    // Given a destination whose parent is a file, not a folder
+    await writeFile(join(dir, 'blocker'), 'x');
+    await expect(transport.writeFile('blocker', '/f', Buffer.from('y'), { signal: never, mode: 0o644 })).rejects.toMatchObject({ kind: 'transfer' });
+    expect(await readFile(join(dir, 'blocker'), 'utf8')).toBe('x');
+  });
+});
