@@ -1,11 +1,22 @@
 import { Flags } from '@oclif/core';
 
-/** Flags common to sync-file and php-fpm-restart (SPEC.md). */
-export const deployFlags = {
+/** Flags that choose the configuration: every command has them. */
+export const configFlags = {
   define: Flags.string({ char: 'D', summary: 'Override one config key for this run (key:value); repeatable.', multiple: true, multipleNonGreedy: true, default: [] }),
   config: Flags.string({ char: 'c', summary: 'Config file to use instead of ./scap.config.json.' }),
+};
+
+/** The plain config options of a step, from the parsed flags. */
+export function configOptions(flags: { define: string[]; config?: string | undefined }) {
+  return { defines: flags.define, ...(flags.config !== undefined ? { configPath: flags.config } : {}) };
+}
+
+/** Flags common to sync-file and php-fpm-restart (SPEC.md). */
+export const deployFlags = {
+  ...configFlags,
   force: Flags.boolean({ summary: 'Skip canary checks and pass --force to the restart script (no depool).', default: false }),
   json: Flags.boolean({ summary: 'Print one JSON report on stdout; human lines go to stderr.', default: false }),
+  resume: Flags.boolean({ summary: 'Continue the last interrupted or aborted run of this command and arguments, skipping hosts it finished.', default: false }),
   'dry-run': Flags.boolean({ summary: 'Print the plan (phases, hosts, commands) and touch nothing.', default: false }),
 };
 
@@ -15,16 +26,17 @@ export interface ParsedDeployFlags {
   force: boolean;
   json: boolean;
   'dry-run': boolean;
+  resume: boolean;
 }
 
 /** The plain options every deploy step takes, from the parsed flags. */
 export function deployOptions(flags: ParsedDeployFlags, message: string[]) {
   return {
     message: message.join(' '),
-    defines: flags.define,
-    ...(flags.config !== undefined ? { configPath: flags.config } : {}),
+    ...configOptions(flags),
     force: flags.force,
     json: flags.json,
     dryRun: flags['dry-run'],
+    resume: flags.resume,
   };
 }

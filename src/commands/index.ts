@@ -1,8 +1,14 @@
+import History from './history.js';
+import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
 import SyncFile from './sync-file.js';
+import Unlock from './unlock.js';
 
 /** oclif's explicit command list: no directory scan at start-up. */
 export const COMMANDS = {
   'sync-file': SyncFile,
   'php-fpm-restart': PhpFpmRestart,
+  lock: Lock,
+  unlock: Unlock,
+  history: History,
 };

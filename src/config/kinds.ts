@@ -79,6 +79,13 @@ export const localPathKind: Kind<string> = {
   fromDefine: (raw, source) => localPathKind.fromJson(raw, source),
 };
 
+/** A path on this machine that may be empty, meaning "off". */
+export const optionalLocalPathKind: Kind<string> = {
+  expected: 'a path, or empty for off',
+  fromJson: (value, source) => (value === '' ? '' : localPathKind.fromJson(value, source)),
+  fromDefine: (raw, source) => optionalLocalPathKind.fromJson(raw, source),
+};
+
 /** A path on the hosts: kept as written, must be absolute. */
 export const remotePathKind = kind('an absolute path on the hosts', z.string().startsWith('/'), (raw) => raw);
 

@@ -15,6 +15,8 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** The system layer; tests point it elsewhere. */
   systemConfigPath?: string;
+  /** Check targets and canaries (deploy commands); `deploy lock`/`history` need only paths. */
+  requireTargets?: boolean;
 }
 
 export interface LoadedConfig {
@@ -111,6 +113,6 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const base = files.length > 0 ? dirname(files[files.length - 1] as string) : cwd;
     config.local_fleet_dir = resolve(base, config.local_fleet_dir);
   }
-  checkConsistency(config);
+  if (options.requireTargets ?? true) checkConsistency(config);
   return { config, files, explicit };
 }

@@ -1,4 +1,6 @@
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
 import {
   boolKind,
   concurrencyKind,
@@ -9,11 +11,28 @@ import {
   limitKind,
   listKind,
   localPathKind,
+  optionalLocalPathKind,
   remotePathKind,
   secondsKind,
   stringKind,
   type Kind,
 } from './kinds.js';
+
+/** `$XDG_STATE_HOME/deploy/history.jsonl`, or `~/.local/state/deploy/history.jsonl`. */
+function defaultHistoryFile(): string {
+  const state = process.env.XDG_STATE_HOME || expandHome('~/.local/state');
+  return join(state, 'deploy', 'history.jsonl');
+}
+
+/** A JavaScript regular expression source that compiles. */
+const regexSource = z.string().min(1).refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 interface KeySpec<T> {
   kind: Kind<T>;
@@ -58,7 +77,13 @@ export const SCHEMA = {
   canary_checks: key(listKind('shell commands'), [] as string[], 'commands run here after the canaries restart; all must exit 0; `{host}` runs once per canary'),
   canary_wait_time: key(secondsKind, 20, 'seconds between the canary restart and the checks'),
   canary_check_timeout: key(secondsKind, 120, 'seconds per check command'),
-  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run'),
+  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run; the resume journals live beside it'),
+  restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as stalled; 0: off'),
+  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here (JSON lines)'),
+  redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become [REDACTED]'),
+  redact_output: key(boolKind, false, 'also redact output shown on screen and in --json'),
+  statsd_host: key(stringKind, '', 'host:port of a statsd server for phase timings and host counts; empty: off'),
+  metrics_file: key(optionalLocalPathKind, '', 'write a Prometheus text file of the run here; empty: off'),
 } as const;
 
 export type ConfigKey = keyof typeof SCHEMA;

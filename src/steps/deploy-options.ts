@@ -10,6 +10,8 @@ export interface DeployOptions {
   force: boolean;
   json: boolean;
   dryRun: boolean;
+  /** Continue the last interrupted or aborted run of the same command and arguments. */
+  resume?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };

@@ -8,6 +8,7 @@ import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
 import { runCanaryChecks, type CheckResult } from './canary-checks.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
+import type { ResumePoint } from './journal.js';
 import type { StagedFile } from './stage-file.js';
 
 export interface PhaseRun {
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   kill: AbortSignal;
   /** Where canary checks run. */
   cwd: string;
+  /** --resume: per phase, hosts already done in the run being resumed (reported skipped). */
+  resume?: ResumePoint;
 }
 
 function syncTask(transport: Transport, file: StagedFile): HostTask {
@@ -139,8 +142,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts, notes: [] });
     } else {
       const skip = new Map(phase.skip);
+      for (const host of options.resume?.done.get(phase.name) ?? []) skip.set(host, `done in run ${options.resume?.id}`);
       if (phase.kind === 'restart') {
         for (const host of phase.hosts) {
+          if (skip.has(host)) continue;
           if (syncFailed.has(host)) skip.set(host, 'its sync failed');
           else if (restarted.has(host)) skip.set(host, 'already restarted in this run');
         }

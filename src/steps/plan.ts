@@ -105,7 +105,7 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
     kind: 'restart',
     argv,
     timeoutMs: config.restart_timeout * 1000,
-    stallTimeoutMs: 0,
+    stallTimeoutMs: config.restart_stall_timeout * 1000,
   });
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
     ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),

@@ -1,27 +1,20 @@
-import { dirname } from 'node:path';
-import { split } from 'shlex';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { UserError } from '../errors.js';
+import { runId } from '../history/history-file.js';
 import type { RunEvent, RunReport } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
+import { parseStatsdAddress } from '../report/metrics.js';
+import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
 import type { DeployOptions } from './deploy-options.js';
 import { dryRunJson, dryRunLines } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
+import { Journal, journalPath, loadResumePoint } from './journal.js';
 import { acquireLock, currentHolder, describeHolder } from './lock.js';
-import { buildPlan, type CommandName } from './plan.js';
+import type { CommandName } from './plan.js';
+import { prepareRun } from './prepare-run.js';
+import { recordRun } from './record-run.js';
 import { buildRunReport } from './run-report.js';
-import { resolveStagedFile, type StagedFile } from './stage-file.js';
-
-function checkRestartScript(script: string): void {
-  try {
-    split(script);
-  } catch (error) {
-    throw new UserError(`php_fpm_restart_script: cannot split ${JSON.stringify(script)} into words: ${(error as Error).message}`);
-  }
-}
 
 function failureReason(execution: ExecutionResult, report: RunReport): string | undefined {
   const failed = report.hosts.filter((host) => host.outcome === 'failed').length;
@@ -42,29 +35,19 @@ function failureReason(execution: ExecutionResult, report: RunReport): string | 
 }
 
 /**
- * One deploy run, from config to report: load and check everything (usage errors touch
- * nothing), take the lock, run the phases, report, release the lock on every path.
- * Returns the exit status.
+ * One deploy run, from config to report: check everything first (usage errors touch
+ * nothing), take the lock, run the phases, report and record, release the lock on every
+ * path. Returns the exit status.
  */
 export async function runDeploy(command: CommandName, options: DeployOptions & { path?: string }): Promise<number> {
-  const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const stdout = options.stdout ?? process.stdout;
   const human = options.json ? (options.stderr ?? process.stderr) : stdout;
-  const loaded: LoadedConfig = loadConfig({
-    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-    defines: options.defines,
-    cwd,
-    ...(options.systemConfigPath !== undefined ? { systemConfigPath: options.systemConfigPath } : {}),
-  });
+  const { loaded, file, plan, checksDir, key } = await prepareRun(command, options);
   const { config } = loaded;
-  checkRestartScript(config.php_fpm_restart_script);
-  const file: StagedFile | undefined =
-    command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
-  const plan = buildPlan(config, { command, force: options.force });
-  // Canary checks run from the project config's folder, like its relative paths.
-  const projectFile = loaded.files.filter((path) => path !== '/etc/scap.config.json').at(-1);
-  const checksDir = projectFile !== undefined ? dirname(projectFile) : cwd;
+  if (config.statsd_host !== '') parseStatsdAddress(config.statsd_host);
+  const journal = new Journal(journalPath(config.lock_file, key));
+  const resume = options.resume ? loadResumePoint(journal.path, key) : undefined;
 
   if (options.dryRun) {
     const context = { plan, ...(file ? { file } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
@@ -73,16 +56,22 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     return 0;
   }
 
-  const interactive = Boolean((human as { isTTY?: boolean }).isTTY) && !env.CI;
-  const reporter = createHumanReporter({ stream: human, interactive, color: interactive && env.NO_COLOR === undefined });
-  const report = (event: RunEvent): void => reporter.report(event);
+  const interactive = Boolean(human.isTTY) && !env.CI;
+  const reporter = createHumanReporter({ stream: human, interactive, color: interactive && env.NO_COLOR === undefined, statusEveryMs: 5000 });
+  const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
+  const report = (event: RunEvent): void => {
+    reporter.report(screenRedactor ? redactEvent(event, screenRedactor) : event);
+    if (event.type === 'host-end') {
+      const resumed = resume?.done.get(event.result.phase)?.has(event.result.host);
+      journal.host(resumed ? { ...event.result, outcome: 'ok' } : event.result);
+    }
+  };
+  const warn = (text: string): void => report({ type: 'notice', level: 'warn', text });
   const transport: Transport = options.transport ?? (await createTransport(loaded));
   const commandLine = ['deploy', command, ...(options.path !== undefined ? [options.path] : []), options.message].filter((part) => part !== '').join(' ');
   let lock;
   try {
-    lock = acquireLock(config.lock_file, currentHolder(commandLine), (previous) =>
-      report({ type: 'notice', level: 'warn', text: `taking over a stale lock ${config.lock_file}: its holder is gone (${describeHolder(previous)})` }),
-    );
+    lock = acquireLock(config.lock_file, currentHolder(commandLine), (previous) => warn(`taking over a stale lock ${config.lock_file}: its holder is gone (${describeHolder(previous)})`));
   } catch (error) {
     await transport.close();
     throw error;
@@ -90,29 +79,23 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   let signalled = false;
   const interrupts = watchInterrupts((signal, count) => {
     signalled = true;
-    report({
-      type: 'notice',
-      level: 'warn',
-      text:
-        count === 1
-          ? `${signal} received: no new host will start; hosts in flight finish their restart (send it again to stop them too)`
-          : `${signal} received again: stopping the hosts in flight`,
-    });
+    warn(
+      count === 1
+        ? `${signal} received: no new host will start; hosts in flight finish their restart (send it again to stop them too)`
+        : `${signal} received again: stopping the hosts in flight`,
+    );
   }, options.signals ?? process);
   try {
     const startedAt = new Date();
     const started = performance.now();
-    report({
-      type: 'run-start',
-      command,
-      ...(file ? { path: file.relativePath } : {}),
-      message: options.message,
-      transport: transport.name,
-      hosts: config.targets.length,
-      canaries: config.canaries.length,
-    });
+    const id = runId(startedAt);
+    journal.start(id, key, startedAt);
+    report({ type: 'run-start', command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length });
+    if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir });
+    // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
+    for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, ...(resume ? { resume } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),
@@ -122,9 +105,11 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
       execution,
       interrupted: signalled,
     });
+    journal.end(runReport.status);
     const reason = failureReason(execution, runReport);
     report({ type: 'run-end', report: runReport, ...(reason ? { reason } : {}) });
-    if (options.json) stdout.write(`${JSON.stringify(runReport, null, 2)}\n`);
+    await recordRun(id, runReport, config, warn);
+    if (options.json) stdout.write(`${JSON.stringify(screenRedactor ? redactReport(runReport, screenRedactor) : runReport, null, 2)}\n`);
     return runReport.exitCode;
   } finally {
     reporter.close();

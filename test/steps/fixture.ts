@@ -43,6 +43,7 @@ export async function stepFixture(config: Record<string, unknown>, fleetOptions:
       stage_dir: 'stage',
       deploy_dir: '/srv/mediawiki',
       lock_file: 'deploy.lock',
+      history_file: 'history.jsonl',
       php_fpm_restart_script: '/usr/local/sbin/restart-php-fpm',
       php_fpm: 'php7.4-fpm',
       restart_sudo_user: '',

@@ -1,0 +1,20 @@
+import { Args, Flags } from '@oclif/core';
+import { showHistory } from '../steps/history.js';
+import { BaseCommand } from './base-command.js';
+import { configFlags, configOptions } from './common-flags.js';
+
+export default class History extends BaseCommand {
+  static override summary = 'List recent deploy runs, or show one.';
+  static override examples = ['<%= config.bin %> history', '<%= config.bin %> history 20261123-113300-4f2a --json'];
+  static override args = { id: Args.string({ required: false, description: 'run id (or a unique prefix) to show' }) };
+  static override flags = {
+    ...configFlags,
+    json: Flags.boolean({ summary: 'Print JSON.', default: false }),
+    limit: Flags.integer({ char: 'n', summary: 'How many recent runs to list.', default: 20, min: 1 }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(History);
+    process.exitCode = showHistory({ ...configOptions(flags), json: flags.json, limit: flags.limit, ...(args.id !== undefined ? { id: args.id } : {}) });
+  }
+}

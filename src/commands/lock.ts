@@ -1,0 +1,14 @@
+import { Flags } from '@oclif/core';
+import { showLock } from '../steps/lock-admin.js';
+import { BaseCommand } from './base-command.js';
+import { configFlags, configOptions } from './common-flags.js';
+
+export default class Lock extends BaseCommand {
+  static override summary = 'Show who holds the deploy lock.';
+  static override flags = { ...configFlags, json: Flags.boolean({ summary: 'Print the holder as JSON.', default: false }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Lock);
+    process.exitCode = showLock({ ...configOptions(flags), json: flags.json });
+  }
+}

@@ -1,0 +1,14 @@
+import { Flags } from '@oclif/core';
+import { removeLock } from '../steps/lock-admin.js';
+import { BaseCommand } from './base-command.js';
+import { configFlags, configOptions } from './common-flags.js';
+
+export default class Unlock extends BaseCommand {
+  static override summary = 'Remove the deploy lock; refuses while its holder is alive unless --force.';
+  static override flags = { ...configFlags, force: Flags.boolean({ summary: 'Remove it even if its holder may be alive.', default: false }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Unlock);
+    process.exitCode = removeLock({ ...configOptions(flags), force: flags.force });
+  }
+}

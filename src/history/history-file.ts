@@ -1,0 +1,50 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UserError } from '../errors.js';
+import type { RunReport } from '../report/events.js';
+
+/** One line of the history file: a run's report, with who ran it. */
+export interface HistoryEntry extends RunReport {
+  id: string;
+  user: string;
+  host: string;
+}
+
+/** A short id, sortable by time: `20261123-113300-4f2a`. */
+export function runId(startedAt: Date, random: () => number = Math.random): string {
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
+}
+
+/** Append one run to the history file (JSON lines), creating its folder. */
+export function appendHistory(path: string, entry: HistoryEntry): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${JSON.stringify(entry)}\n`);
+}
+
+/** Every run in the history file, oldest first; a line that does not parse is skipped. */
+export function readHistory(path: string): HistoryEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new UserError(`history_file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  return text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
+    try {
+      return [JSON.parse(line) as HistoryEntry];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The run with this id (or a unique prefix of one). */
+export function findRun(entries: readonly HistoryEntry[], id: string): HistoryEntry {
+  const matches = entries.filter((entry) => entry.id.startsWith(id));
+  if (matches.length === 1) return matches[0] as HistoryEntry;
+  if (matches.length === 0) throw new UserError(`history: no run with id ${id}`, '`deploy history` lists the recent runs');
+  throw new UserError(`history: ${matches.length} runs start with ${id}`, 'give more of the id');
+}

@@ -1,0 +1,42 @@
+import type { RunEvent, RunReport } from './events.js';
+
+export type Redactor = (text: string) => string;
+
+export const REDACTED = '[REDACTED]';
+
+/** Replace every match of any pattern with [REDACTED]. Patterns were validated with the config. */
+export function createRedactor(patterns: readonly string[]): Redactor {
+  if (patterns.length === 0) return (text) => text;
+  const expressions = patterns.map((pattern) => new RegExp(pattern, 'g'));
+  return (text) => expressions.reduce((current, expression) => current.replace(expression, REDACTED), text);
+}
+
+/** The report with every host's output and error passed through the redactor. */
+export function redactReport(report: RunReport, redact: Redactor): RunReport {
+  return {
+    ...report,
+    message: redact(report.message),
+    hosts: report.hosts.map((host) => ({
+      ...host,
+      ...(host.stdout !== undefined ? { stdout: redact(host.stdout) } : {}),
+      ...(host.stderr !== undefined ? { stderr: redact(host.stderr) } : {}),
+      ...(host.error !== undefined ? { error: redact(host.error) } : {}),
+    })),
+  };
+}
+
+/** The event with any host output in it passed through the redactor (for the screen). */
+export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
+  switch (event.type) {
+    case 'restart-warning':
+      return { ...event, stdout: redact(event.stdout), stderr: redact(event.stderr) };
+    case 'check-result':
+      return { ...event, output: redact(event.output) };
+    case 'host-end':
+      return { ...event, result: { ...event.result, ...(event.result.error !== undefined ? { error: redact(event.result.error) } : {}) } };
+    case 'run-end':
+      return { ...event, report: redactReport(event.report, redact) };
+    default:
+      return event;
+  }
+}

@@ -1,0 +1,23 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+
+/** What the lock and history commands hand to their steps. */
+export interface AdminOptions {
+  configPath?: string;
+  defines: string[];
+  json?: boolean;
+  cwd?: string;
+  stdout?: NodeJS.WritableStream;
+  systemConfigPath?: string;
+}
+
+/** The config for commands that need only its paths (no targets required). */
+export function loadAdminConfig(options: AdminOptions): Config {
+  return loadConfig({
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    defines: options.defines,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.systemConfigPath !== undefined ? { systemConfigPath: options.systemConfigPath } : {}),
+    requireTargets: false,
+  }).config;
+}

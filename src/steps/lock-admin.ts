@@ -1,0 +1,43 @@
+import { rmSync } from 'node:fs';
+import { LockHeldError } from '../errors.js';
+import { loadAdminConfig, type AdminOptions } from './admin-options.js';
+import { describeHolder, isStale, readLockHolder } from './lock.js';
+
+/** `deploy lock`: who holds the lock, and whether that holder is still alive. */
+export function showLock(options: AdminOptions): number {
+  const { lock_file: path } = loadAdminConfig(options);
+  const out = options.stdout ?? process.stdout;
+  const holder = readLockHolder(path);
+  if (options.json) {
+    out.write(`${JSON.stringify({ lockFile: path, held: holder !== undefined, ...(holder ? { holder, stale: isStale(holder) } : {}) })}\n`);
+    return 0;
+  }
+  if (!holder) out.write(`No deploy holds the lock ${path}\n`);
+  else out.write(`${path} is held by ${describeHolder(holder)}${isStale(holder) ? ' (stale: that process is gone; the next deploy takes it over)' : ''}\n`);
+  return 0;
+}
+
+/** `deploy unlock`: remove the lock; refuse while its holder is alive unless forced. */
+export function removeLock(options: AdminOptions & { force: boolean }): number {
+  const { lock_file: path } = loadAdminConfig(options);
+  const out = options.stdout ?? process.stdout;
+  let holder;
+  try {
+    holder = readLockHolder(path);
+  } catch (error) {
+    if (!(error instanceof LockHeldError) || !options.force) throw error;
+    rmSync(path, { force: true });
+    out.write(`Removed the unreadable lock ${path}\n`);
+    return 0;
+  }
+  if (!holder) {
+    out.write(`No lock at ${path}: nothing to do\n`);
+    return 0;
+  }
+  if (!isStale(holder) && !options.force) {
+    throw new LockHeldError(`refusing to remove ${path}: its holder may be alive (${describeHolder(holder)})`, 'pass --force if you are sure no deploy is running');
+  }
+  rmSync(path, { force: true });
+  out.write(`Removed the lock ${path} (was held by ${describeHolder(holder)})\n`);
+  return 0;
+}

@@ -1,0 +1,44 @@
+import { dirname } from 'node:path';
+import { split } from 'shlex';
+import { loadConfig, SYSTEM_CONFIG_PATH, type LoadedConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
+import type { DeployOptions } from './deploy-options.js';
+import { sha256, type RunKey } from './journal.js';
+import { buildPlan, type CommandName, type Plan } from './plan.js';
+import { resolveStagedFile, type StagedFile } from './stage-file.js';
+
+export interface PreparedRun {
+  loaded: LoadedConfig;
+  file?: StagedFile;
+  plan: Plan;
+  /** Where canary checks run: the project config's folder, like its relative paths. */
+  checksDir: string;
+  /** Identifies "the same command and arguments" for --resume. */
+  key: RunKey;
+}
+
+function checkRestartScript(script: string): void {
+  try {
+    split(script);
+  } catch (error) {
+    throw new UserError(`php_fpm_restart_script: cannot split ${JSON.stringify(script)} into words: ${(error as Error).message}`);
+  }
+}
+
+/** Everything checked before anything is touched: config, staged file, plan. Throws UserError. */
+export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string }): Promise<PreparedRun> {
+  const cwd = options.cwd ?? process.cwd();
+  const loaded = loadConfig({
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    defines: options.defines,
+    cwd,
+    ...(options.systemConfigPath !== undefined ? { systemConfigPath: options.systemConfigPath } : {}),
+  });
+  const { config } = loaded;
+  checkRestartScript(config.php_fpm_restart_script);
+  const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
+  const plan = buildPlan(config, { command, force: options.force });
+  const projectFile = loaded.files.filter((path) => path !== (options.systemConfigPath ?? SYSTEM_CONFIG_PATH)).at(-1);
+  const key: RunKey = { command, ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}) };
+  return { loaded, ...(file ? { file } : {}), plan, checksDir: projectFile !== undefined ? dirname(projectFile) : cwd, key };
+}

@@ -1,0 +1,25 @@
+import { hostname, userInfo } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { appendHistory } from '../history/history-file.js';
+import type { RunReport } from '../report/events.js';
+import { prometheusText, sendStatsd, statsdLines, writeMetricsFile } from '../report/metrics.js';
+import { createRedactor, redactReport } from '../report/redact.js';
+
+/**
+ * After a run: append it to the history (output redacted), send statsd metrics, write the
+ * Prometheus file. None of these may change the run's outcome: a failure is one warning.
+ */
+export async function recordRun(id: string, report: RunReport, config: Config, warn: (text: string) => void): Promise<void> {
+  const redacted = redactReport(report, createRedactor(config.redact_patterns));
+  try {
+    appendHistory(config.history_file, { id, user: userInfo().username, host: hostname(), ...redacted });
+  } catch (error) {
+    warn(`could not append to history_file ${config.history_file}: ${(error as Error).message}`);
+  }
+  if (config.statsd_host !== '') {
+    await sendStatsd(config.statsd_host, statsdLines(report)).catch((error: Error) => warn(`could not send metrics to statsd ${config.statsd_host}: ${error.message}`));
+  }
+  if (config.metrics_file !== '') {
+    await writeMetricsFile(config.metrics_file, prometheusText(report)).catch((error: Error) => warn(`could not write metrics_file ${config.metrics_file}: ${error.message}`));
+  }
+}
