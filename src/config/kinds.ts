@@ -41,11 +41,17 @@ function kind<T>(expected: string, schema: z.ZodType<T>, coerce: (raw: string) =
   return {
     expected,
     fromJson: (value, source) => check(schema, value, source, expected),
-    fromDefine: (raw, source) => check(schema, coerce(raw), source, expected),
+    fromDefine: (raw, source) => {
+      // Check the coerced value, but name what the user typed.
+      const parsed = schema.safeParse(coerce(raw));
+      if (!parsed.success) fail(source, expected, raw);
+      return parsed.data;
+    },
   };
 }
 
-const numberFrom = (raw: string): unknown => (raw.trim() === '' ? raw : Number(raw));
+/** Plain decimal numbers only: `0x16` or `1e3` are not what a deployer means by a port. */
+const numberFrom = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw);
 
 export const stringKind = kind('a string', z.string(), (raw) => raw);
 

@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempProject, type CliResult, type TempProject } from '../helpers/cli.js';
+
+/**
+ * Bad usage or configuration: exit 2, one line on stderr naming the culprit, nothing on
+ * stdout, no stack trace, and nothing touched (no lock file, no fleet folder).
+ * The CLI must be built first (`npm test` does it).
+ */
+let project: TempProject;
+
+beforeEach(async () => {
+  project = await makeTempProject();
+});
+
+afterEach(async () => {
+  await project.cleanup();
+});
+
+function expectUsageError(result: CliResult, ...culprits: string[]): void {
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  expect(result.exitCode, `stderr: ${result.stderr}`).toBe(2);
+  expect(lines, `stderr: ${result.stderr}`).toHaveLength(1);
+  for (const culprit of culprits) expect(lines[0]).toContain(culprit);
+  expect(result.stderr).not.toContain('    at ');
+  expect(result.stdout).toBe('');
+  expect(existsSync(project.lockFile), 'the lock file was created').toBe(false);
+  expect(existsSync(project.fleetDir), 'the fleet folder was created').toBe(false);
+}
+
+async function writeConfig(config: Record<string, unknown> | string): Promise<void> {
+  const text = typeof config === 'string' ? config : JSON.stringify({ ...project.config, ...config }, null, 2);
+  await writeFile(project.configPath, `${text}\n`);
+}
+
+describe('deploy: bad configuration exits 2 and touches nothing', () => {
+  it('an unknown key in the config file', async () => {
+    // Given a config with a typo for restart_timeout
+    await writeConfig({ restart_timout: 30 });
+    // When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath, 'msg']);
+    // Then a usage error names the key, the file and the likely key
+    expectUsageError(result, 'restart_timout', project.configPath, 'restart_timeout');
+  });
+
+  it('a value of the wrong type in the config file', async () => {
+    // Given ssh_port as a string
+    await writeConfig({ ssh_port: 'twenty-two' });
+    // When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath]);
+    // Then the key and what was expected are named
+    expectUsageError(result, 'ssh_port', 'an integer');
+  });
+
+  it.each([
+    ['a trailing comma in an object', '{\n  "transport": "local",\n  "targets": ["a"],\n}'],
+    ['a trailing comma in an array', '{\n  "transport": "local",\n  "targets": ["a", "b",]\n}'],
+    ['single quotes', "{\n  \"transport\": 'local',\n  \"targets\": [\"a\"]\n}"],
+  ])('malformed JSON: %s', async (_what, text) => {
+    // Given a config that is not valid JSON
+    await writeConfig(text);
+    // When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath]);
+    // Then the file is named, on one line
+    expectUsageError(result, project.configPath, 'not valid JSON');
+  });
+
+  it('a canary that is not in the targets', async () => {
+    // Given canary z outside targets a, b, c
+    await writeConfig({ canaries: ['a', 'z'] });
+    // When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath]);
+    // Then canaries and z are named
+    expectUsageError(result, 'canaries', 'z not in targets');
+  });
+
+  it('--config naming a missing file', async () => {
+    // Given no such file / When sync-file -c runs
+    const result = await project.run(['sync-file', '-c', 'nope/scap.json', project.stagedPath]);
+    // Then the path is named
+    expectUsageError(result, 'nope/scap.json');
+  });
+});
+
+describe('deploy: bad -D exits 2 and touches nothing', () => {
+  it('-D without a colon', async () => {
+    // Given -D ssh_port22 / When sync-file runs
+    const result = await project.run(['sync-file', '-D', 'ssh_port22', project.stagedPath]);
+    // Then the define and the expected shape are named
+    expectUsageError(result, 'ssh_port22', 'key:value');
+  });
+
+  it('-D with an unknown key', async () => {
+    // Given -D unknown_key:1 / When sync-file runs
+    const result = await project.run(['sync-file', '-D', 'unknown_key:1', project.stagedPath]);
+    // Then the key is named
+    expectUsageError(result, 'unknown_key');
+  });
+
+  it('-D with a value of the wrong type', async () => {
+    // Given -D ssh_port:abc / When sync-file runs
+    const result = await project.run(['sync-file', '-D', 'ssh_port:abc', project.stagedPath]);
+    // Then the key and what was expected are named
+    expectUsageError(result, 'ssh_port', 'an integer');
+  });
+
+  it('-D naming a bad host', async () => {
+    // Given -D targets:a,b;c / When php-fpm-restart runs
+    const result = await project.run(['php-fpm-restart', '-D', 'targets:a,b;c', '-D', 'canaries:']);
+    // Then the key and the host are named
+    expectUsageError(result, 'targets', '"b;c"');
+  });
+});
+
+describe('deploy sync-file: a bad path exits 2 and touches nothing', () => {
+  it('a file missing from stage_dir', async () => {
+    // Given no such staged file / When sync-file runs
+    const result = await project.run(['sync-file', 'php/missing.php', 'msg']);
+    // Then the path is named
+    expectUsageError(result, 'php/missing.php');
+  });
+
+  it('a path escaping stage_dir with ..', async () => {
+    // Given a real file next to stage/ / When sync-file ../scap.config.json runs
+    const result = await project.run(['sync-file', '../scap.config.json']);
+    // Then the path and "outside stage_dir" are named
+    expectUsageError(result, '../scap.config.json', 'outside stage_dir');
+  });
+
+  it('a .. path that only passes through stage_dir', async () => {
+    // Given php/../../scap.config.json (lexically outside stage_dir) / When sync-file runs
+    const result = await project.run(['sync-file', 'php/../../scap.config.json']);
+    // Then refused
+    expectUsageError(result, 'php/../../scap.config.json', 'outside stage_dir');
+  });
+
+  it('an absolute path outside stage_dir', async () => {
+    // Given the project's own config, outside stage/ / When sync-file names it absolutely
+    const result = await project.run(['sync-file', project.configPath]);
+    // Then refused, naming the path
+    expectUsageError(result, project.configPath, 'outside stage_dir');
+  });
+
+  it('a symlink inside stage_dir that points outside it', async () => {
+    // Given stage/leak.php -> ../scap.config.json
+    await symlink(project.configPath, join(project.stageDir, 'leak.php'));
+    // When sync-file leak.php runs
+    const result = await project.run(['sync-file', 'leak.php']);
+    // Then refused, naming the link and where it leads
+    expectUsageError(result, 'leak.php', project.configPath);
+  });
+
+  it('a path that is a directory', async () => {
+    // Given stage/php is a folder / When sync-file php runs
+    await mkdir(join(project.stageDir, 'php', 'sub'), { recursive: true });
+    const result = await project.run(['sync-file', 'php/sub']);
+    // Then refused: not a regular file
+    expectUsageError(result, 'php/sub', 'not a regular file');
+  });
+});
+
+describe('deploy: bad command line exits 2 and touches nothing', () => {
+  it('an unknown flag', async () => {
+    // Given --bogus / When sync-file runs
+    const result = await project.run(['sync-file', '--bogus', project.stagedPath]);
+    // Then the flag is named
+    expectUsageError(result, '--bogus');
+  });
+
+  it('sync-file with no path', async () => {
+    // Given no argument / When sync-file runs
+    const result = await project.run(['sync-file']);
+    // Then the missing argument is named
+    expectUsageError(result, 'path');
+  });
+
+  it('-D with no value at the end of the line', async () => {
+    // Given -D as the last word / When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath, '-D']);
+    // Then the flag is named
+    expectUsageError(result, '--define');
+  });
+});
