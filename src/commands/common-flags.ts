@@ -32,7 +32,8 @@ export interface ParsedDeployFlags {
 /** The plain options every deploy step takes, from the parsed flags. */
 export function deployOptions(flags: ParsedDeployFlags, message: string[]) {
   return {
-    message: message.join(' '),
+    // Scap's words for a deploy nobody named.
+    message: message.join(' ').trim() || '(no justification provided)',
     ...configOptions(flags),
     force: flags.force,
     json: flags.json,
