@@ -1,0 +1,93 @@
+import { HostFailure } from '../types.js';
+import { raceAbort } from './abortable.js';
+import type { RetryListener } from './connect-retry.js';
+import type { SshConnection } from './ssh-connection.js';
+
+/** Opens a connection to `host`; `closing` aborts when the pool closes. */
+export type ConnectionOpener = (host: string, closing: AbortSignal, onRetry: RetryListener) => Promise<SshConnection>;
+
+interface PoolEntry {
+  promise: Promise<SshConnection>;
+  retryListeners: Set<RetryListener>;
+  connection?: SshConnection;
+}
+
+/**
+ * One connection per host for the whole run: opened on first use, shared by concurrent
+ * first callers (they wait on the same pending connect), reused afterwards, replaced when
+ * it broke, and ended by closeAll().
+ */
+export class ConnectionPool {
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly closing = new AbortController();
+  /** How many connections were opened (ready) so far: tests check reuse with it. */
+  opened = 0;
+
+  constructor(private readonly opener: ConnectionOpener) {}
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  /** The open connection to `host`, connecting first when needed. Rejects with signal.reason on abort. */
+  async acquire(host: string, signal: AbortSignal, onRetry?: RetryListener): Promise<SshConnection> {
+    if (this.closed) throw new HostFailure('interrupted', `${host}: the SSH transport is already closed`);
+    if (signal.aborted) throw signal.reason;
+    let entry = this.entries.get(host);
+    if (entry?.connection !== undefined && !entry.connection.isOpen) {
+      this.entries.delete(host);
+      entry = undefined;
+    }
+    entry ??= this.connect(host);
+    if (entry.connection !== undefined) return entry.connection;
+    const listener = onRetry;
+    if (listener !== undefined) entry.retryListeners.add(listener);
+    try {
+      return await raceAbort(entry.promise, signal);
+    } finally {
+      if (listener !== undefined) entry.retryListeners.delete(listener);
+    }
+  }
+
+  /** End every connection and give up on pending connects. Idempotent. */
+  async closeAll(): Promise<void> {
+    if (!this.closed) this.closing.abort(new HostFailure('interrupted', 'the SSH transport was closed'));
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      entries.map(async (entry) => {
+        try {
+          (await entry.promise).end();
+        } catch {
+          // the connect failed: nothing to end
+        }
+      }),
+    );
+  }
+
+  private connect(host: string): PoolEntry {
+    const retryListeners = new Set<RetryListener>();
+    const notify: RetryListener = (attempt, error, delayMs) => {
+      for (const listener of retryListeners) listener(attempt, error, delayMs);
+    };
+    const entry: PoolEntry = { promise: this.opener(host, this.closing.signal, notify), retryListeners };
+    this.entries.set(host, entry);
+    entry.promise.then(
+      (connection) => {
+        this.opened += 1;
+        entry.connection = connection;
+        if (this.closed) {
+          connection.end();
+          return;
+        }
+        connection.onLost(() => {
+          if (this.entries.get(host) === entry) this.entries.delete(host);
+        });
+      },
+      () => {
+        if (this.entries.get(host) === entry) this.entries.delete(host);
+      },
+    );
+    return entry;
+  }
+}

@@ -1,0 +1,178 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { renderCommand } from '../quote.js';
+import { HostFailure, type WriteFileOptions, type WriteResult } from '../types.js';
+import { raceAbort } from './abortable.js';
+import { oneLine } from './connect-errors.js';
+import type { SshConnection } from './ssh-connection.js';
+import { targetLabel } from './target.js';
+
+/** SFTP status code for "no such file". */
+const SFTP_NO_SUCH_FILE = 2;
+const WRITE_CHUNK_BYTES = 32 * 1024;
+const WRITES_IN_FLIGHT = 16;
+
+/** The temp name a new file is written under before the rename: `.<base>.deploy-<hex>.tmp`. */
+export function tempPathFor(path: string, random: string = randomBytes(6).toString('hex')): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.deploy-${random}.tmp`);
+}
+
+/** Every folder from the root down to `dir`: `/a/b` → [`/a`, `/a/b`]. */
+export function folderChain(dir: string): string[] {
+  const parts = posix.normalize(dir).split('/').filter((part) => part !== '');
+  return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
+}
+
+function call<T>(run: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      run((error, value) => (error ? reject(error) : resolve(value)));
+    } catch (error) {
+      reject(error as Error);
+    }
+  });
+}
+
+function isNoSuchFile(error: unknown): boolean {
+  return (error as { code?: unknown }).code === SFTP_NO_SUCH_FILE;
+}
+
+async function statOrUndefined(sftp: SFTPWrapper, path: string): Promise<Stats | undefined> {
+  try {
+    return await call<Stats>((cb) => sftp.stat(path, cb));
+  } catch (error) {
+    if (isNoSuchFile(error)) return undefined;
+    throw error;
+  }
+}
+
+/** sha256 of a remote file, read back over the SFTP session. */
+async function remoteSha256(sftp: SFTPWrapper, path: string, signal: AbortSignal): Promise<string> {
+  const stream = sftp.createReadStream(path);
+  const hash = createHash('sha256');
+  const done = new Promise<string>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => hash.update(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(hash.digest('hex')));
+  });
+  try {
+    return await raceAbort(done, signal);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** mkdir -p over SFTP: create each missing level, tolerating a concurrent creator. */
+async function ensureFolder(sftp: SFTPWrapper, dir: string): Promise<void> {
+  const existing = await statOrUndefined(sftp, dir);
+  if (existing?.isDirectory()) return;
+  for (const folder of folderChain(dir)) {
+    const stats = await statOrUndefined(sftp, folder);
+    if (stats?.isDirectory()) continue;
+    if (stats !== undefined) throw new Error(`${folder} exists and is not a folder`);
+    try {
+      await call<void>((cb) => sftp.mkdir(folder, (error) => cb(error, undefined)));
+    } catch (error) {
+      const again = await statOrUndefined(sftp, folder);
+      if (!again?.isDirectory()) throw new Error(`cannot create folder ${folder}: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function writeAll(sftp: SFTPWrapper, handle: Buffer, content: Buffer, signal: AbortSignal): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < content.length) {
+      if (signal.aborted) throw signal.reason;
+      const offset = next;
+      const length = Math.min(WRITE_CHUNK_BYTES, content.length - offset);
+      next += length;
+      await call<void>((cb) => sftp.write(handle, content, offset, length, offset, (error) => cb(error, undefined)));
+    }
+  };
+  await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, worker));
+}
+
+/** Rename over an existing file: posix-rename@openssh.com, else `mv -f` (rename(2)) via exec. */
+async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  try {
+    await call<void>((cb) => sftp.ext_openssh_rename(from, to, (error) => cb(error, undefined)));
+    return;
+  } catch (error) {
+    if (!/does not support/i.test((error as Error).message)) throw error;
+  }
+  const channel = await connection.exec(renderCommand(['mv', '-f', '--', from, to]));
+  const [code, stderr] = await new Promise<[number | null, string]>((resolve) => {
+    let text = '';
+    let exit: number | null = null;
+    channel.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    channel.on('data', () => undefined);
+    channel.on('exit', (status: number | null) => (exit = status));
+    channel.on('close', () => resolve([exit, text]));
+  });
+  if (code !== 0) throw new Error(`mv failed: ${stderr.trim() || `exit ${String(code)}`}`);
+}
+
+/**
+ * Replace `path` on the connection's host with `content` and `mode`, atomically: write
+ * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, rename it over `path`.
+ * Identical content (same size, same mode, same sha256 — read back over SFTP, which costs
+ * at most what writing would) writes nothing and resolves {changed: false}.
+ */
+export async function writeRemoteFile(
+  connection: SshConnection,
+  path: string,
+  content: Buffer,
+  options: WriteFileOptions,
+): Promise<WriteResult> {
+  const { signal } = options;
+  const mode = options.mode & 0o7777;
+  if (signal.aborted) throw signal.reason;
+  const step = <T>(promise: Promise<T>): Promise<T> => raceAbort(promise, signal);
+  const sftp = await step(connection.sftp());
+  let temp: string | undefined;
+  let handle: Buffer | undefined;
+  try {
+    const current = await step(statOrUndefined(sftp, path));
+    if (
+      current?.isFile() === true &&
+      current.size === content.length &&
+      (current.mode & 0o7777) === mode &&
+      (await remoteSha256(sftp, path, signal)) === createHash('sha256').update(content).digest('hex')
+    ) {
+      return { changed: false };
+    }
+    await step(ensureFolder(sftp, posix.dirname(path)));
+    temp = tempPathFor(path);
+    const tempPath = temp;
+    handle = await step(call<Buffer>((cb) => sftp.open(tempPath, 'wx', { mode: 0o600 }, cb)));
+    const open = handle;
+    await step(writeAll(sftp, open, content, signal));
+    await step(call<void>((cb) => sftp.fchmod(open, mode, (error) => cb(error, undefined))));
+    handle = undefined;
+    await step(call<void>((cb) => sftp.close(open, (error) => cb(error, undefined))));
+    await step(replaceFile(connection, sftp, tempPath, path));
+    temp = undefined;
+    return { changed: true };
+  } catch (error) {
+    if (handle !== undefined) sftp.close(handle, () => undefined);
+    if (temp !== undefined && connection.isOpen) {
+      const leftover = temp;
+      await new Promise<void>((resolve) => {
+        try {
+          sftp.unlink(leftover, () => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    }
+    if (signal.aborted) throw signal.reason;
+    if (connection.failure !== undefined) throw connection.failure;
+    if (error instanceof HostFailure) throw error;
+    throw new HostFailure(
+      'transfer',
+      oneLine(`transfer failed: ${path} on ${targetLabel(connection.target)}: ${(error as Error).message}`),
+    );
+  }
+}
