@@ -29,7 +29,8 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
   const deployed = (host: string) => join(fleet.hosts.find((h) => h.name === host)?.root ?? '', 'deploy', PATH);
 
   beforeAll(async () => {
-    fleet = await startSshdFleet({ count: HOSTS });
+    // 127.0.2.x: apart from the addresses a hand-started fleet or the benchmark uses (127.0.1.x).
+    fleet = await startSshdFleet({ count: HOSTS, subnet: 2 });
     project = await mkdtemp(join(tmpdir(), 'deploy-e2e-'));
     await mkdir(join(project, 'stage', 'php'), { recursive: true });
     payload = Buffer.alloc(1024 * 1024, 'deploy!\n');
