@@ -24,6 +24,8 @@ export interface HumanReporter {
 
 type Style = 'plain' | 'warn' | 'fail' | 'good' | 'dim';
 
+const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+
 /** A block that starts on its own line needs no space after the colon. */
 const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${block}`);
 
@@ -31,7 +33,7 @@ const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${
 function linesFor(event: RunEvent): Array<[Style, string]> {
   switch (event.type) {
     case 'run-start':
-      return [['plain', `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${event.hosts} hosts, ${event.canaries} canaries, transport ${event.transport})`]];
+      return [['plain', `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${plural(event.hosts, 'host')}, ${plural(event.canaries, 'canary', 'canaries')}, transport ${event.transport})`]];
     case 'phase-start':
       return [['plain', `Started ${event.phase}`]];
     case 'phase-end':

@@ -44,7 +44,7 @@ export interface PhaseCounts {
   skipped: number;
   notStarted: number;
   running: number;
-  /** Hosts still to finish: queued plus running. */
+  /** Hosts still to do: queued, running, or never started because the run stopped. */
   left: number;
 }
 
