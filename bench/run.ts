@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: every figure of issue 5, each measured in this run next to its
+ * reference, printed as ONE table on stdout (progress and raw numbers go to stderr).
+ *
+ *   node dist/bench/run.js [--only scheduling,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
+ *
+ * Exit status: 0 when every figure was measured (targets missed included), 1 when a figure
+ * could not be measured (its row says why). Not part of `npm test`.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_SEED, describeDistribution } from './distribution.js';
+import { schedulingFigure } from './scheduling.js';
+import { sshFigure } from './ssh.js';
+import { startupFigure } from './startup.js';
+import { machineLine, renderTable, type Row } from './table.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'scheduling,ssh,startup' },
+    seed: { type: 'string', default: String(DEFAULT_SEED) },
+    rounds: { type: 'string', default: '3' },
+    'ssh-scale': { type: 'string', default: '0.5' },
+    'ssh-hosts': { type: 'string', default: '40' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log('usage: node dist/bench/run.js [--only scheduling,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N]');
+  process.exit(0);
+}
+const only = new Set(values.only.split(','));
+const seed = Number(values.seed);
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+const rows: Row[] = [];
+let broken = false;
+async function figure(name: string, run: () => Promise<Row[]>): Promise<void> {
+  if (!only.has(name)) return;
+  const started = performance.now();
+  log(`${name}: started`);
+  try {
+    rows.push(...(await run()));
+  } catch (error) {
+    broken = true;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+    rows.push({ figure: `${name}: could not be measured`, measured: `error: ${message}`, reference: '-', ratio: '-', verdict: 'MISS' });
+    log(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+log(machineLine());
+log(`durations: ${describeDistribution()}, seed ${seed}`);
+await figure('scheduling', () => schedulingFigure({ hosts: 1000, concurrency: 50, seed }, log));
+await figure('ssh', () =>
+  sshFigure(
+    { hosts: Number(values['ssh-hosts']), concurrency: 8, seed, scale: Number(values['ssh-scale']), rounds: Number(values.rounds), fileMiB: 5, subnet: 42, port: 2242 },
+    log,
+  ),
+);
+await figure('startup', () => startupFigure(15, log));
+
+process.stdout.write(`\n${renderTable(rows)}\n\n${machineLine()}\n`);
+process.stdout.write(
+  `seed ${seed}; restart durations ${describeDistribution()} (x${values['ssh-scale']} for the SSH fleet); ` +
+    `SSH figures are medians of ${values.rounds} interleaved rounds; start-up is a median of 15 runs\n`,
+);
+process.exit(broken ? 1 : 0);

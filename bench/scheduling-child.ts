@@ -1,0 +1,126 @@
+/**
+ * Child process of the scheduling figure: does only this, so its CPU time and peak RSS are
+ * the CLI's and not the bench harness's. Runs the real `runDeploy('php-fpm-restart')` (config
+ * loading, plan, rolling engine, human and JSON reporters) with the synthetic FakeFleet as
+ * transport: 1,000 hosts, restart_concurrency 50, no canaries.
+ *
+ *   node dist/bench/scheduling-child.js <hosts> <concurrency> <seed> [drawn|longest-first]
+ *
+ * `longest-first` lists the targets in the config by decreasing duration (hosts keep their
+ * durations): what the engine does when it knows which hosts are slow.
+ *
+ * Prints one JSON line on stdout (see ChildResult).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { restartDurations } from './distribution.js';
+
+export interface ChildResult {
+  exitCode: number;
+  status: string;
+  hosts: number;
+  concurrency: number;
+  /** restart-hosts phase duration, from the run's own JSON report. */
+  phaseMs: number;
+  /** First command start to last command end, from the fake fleet's records. */
+  spanMs: number;
+  /** Whole runDeploy call (config, plan, phase, report). */
+  runMs: number;
+  maxRunning: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  maxRssMB: number;
+  /** Human output written (no terminal: plain lines). */
+  humanBytes: number;
+}
+
+const [hostsArg = '1000', concurrencyArg = '50', seedArg = '1', order = 'drawn'] = process.argv.slice(2);
+const count = Number(hostsArg);
+const concurrency = Number(concurrencyArg);
+const durations = restartDurations(count, Number(seedArg));
+const names = durations.map((_, i) => `mw${String(i + 1).padStart(4, '0')}`);
+const targets = order === 'longest-first' ? [...names].sort((a, b) => durations[names.indexOf(b)]! - durations[names.indexOf(a)]!) : names;
+
+const dir = mkdtempSync(join(tmpdir(), 'deploy-bench-sched-'));
+// Runs append to a history file under XDG_STATE_HOME: keep it out of the user's.
+process.env.XDG_STATE_HOME = dir;
+try {
+  const configPath = join(dir, 'scap.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      transport: 'local',
+      local_fleet_dir: join(dir, 'fleet'),
+      targets,
+      php_fpm_restart_script: '/usr/local/bin/restart-php-fpm',
+      php_fpm: 'php8.1-fpm',
+      restart_sudo_user: '',
+      restart_concurrency: concurrency,
+      failure_limit: 0,
+      canary_wait_time: 0,
+      lock_file: join(dir, 'deploy.lock'),
+    }),
+  );
+
+  const { FakeFleet } = await import('../src/transport/fake-fleet.js');
+  const { runDeploy } = await import('../src/steps/run-deploy.js');
+  const fleet = new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
+
+  let json = '';
+  let humanBytes = 0;
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      json += chunk.toString();
+      callback();
+    },
+  });
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      humanBytes += chunk.length;
+      callback();
+    },
+  });
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const exitCode = await runDeploy('php-fpm-restart', {
+    message: 'bench scheduling',
+    configPath,
+    defines: [],
+    force: false,
+    json: true,
+    dryRun: false,
+    cwd: dir,
+    env: { CI: '1', NO_COLOR: '1' },
+    stdout,
+    stderr,
+    systemConfigPath: join(dir, 'no-system-config.json'),
+    transport: fleet,
+  });
+  const runMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+
+  const report = JSON.parse(json) as { status: string; phases: Array<{ name: string; durationMs: number }> };
+  const phase = report.phases.find((p) => p.name === 'restart-hosts');
+  const starts = fleet.records.filter((r) => r.action === 'exec-start').map((r) => r.at);
+  const ends = fleet.records.filter((r) => r.action === 'exec-end').map((r) => r.at);
+  const result: ChildResult = {
+    exitCode,
+    status: report.status,
+    hosts: count,
+    concurrency,
+    phaseMs: phase?.durationMs ?? Number.NaN,
+    spanMs: Math.max(...ends) - Math.min(...starts),
+    runMs,
+    maxRunning: fleet.maxRunning,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    humanBytes,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
