@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { showHistory } from '../steps/history.js';
 import { BaseCommand } from './base-command.js';
 import { configFlags, configOptions } from './common-flags.js';
 
@@ -15,6 +14,7 @@ export default class History extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(History);
+    const { showHistory } = await import('../steps/history.js');
     process.exitCode = showHistory({ ...configOptions(flags), json: flags.json, limit: flags.limit, ...(args.id !== undefined ? { id: args.id } : {}) });
   }
 }

@@ -1,5 +1,4 @@
 import { Args } from '@oclif/core';
-import { phpFpmRestart } from '../steps/php-fpm-restart.js';
 import { BaseCommand } from './base-command.js';
 import { deployFlags, deployOptions } from './common-flags.js';
 
@@ -16,6 +15,8 @@ export default class PhpFpmRestart extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(PhpFpmRestart);
+    // Loaded on use, so `deploy --help` never pays for the run's dependencies.
+    const { phpFpmRestart } = await import('../steps/php-fpm-restart.js');
     process.exitCode = await phpFpmRestart(deployOptions(flags, argv as string[]));
   }
 }

@@ -1,5 +1,4 @@
 import { Args } from '@oclif/core';
-import { syncFile } from '../steps/sync-file.js';
 import { BaseCommand } from './base-command.js';
 import { deployFlags, deployOptions } from './common-flags.js';
 
@@ -17,6 +16,8 @@ export default class SyncFile extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(SyncFile);
+    // Loaded on use, so `deploy --help` never pays for the run's dependencies.
+    const { syncFile } = await import('../steps/sync-file.js');
     process.exitCode = await syncFile({ ...deployOptions(flags, (argv as string[]).slice(1)), path: args.path });
   }
 }

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { removeLock } from '../steps/lock-admin.js';
 import { BaseCommand } from './base-command.js';
 import { configFlags, configOptions } from './common-flags.js';
 
@@ -9,6 +8,7 @@ export default class Unlock extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Unlock);
+    const { removeLock } = await import('../steps/lock-admin.js');
     process.exitCode = removeLock({ ...configOptions(flags), force: flags.force });
   }
 }
