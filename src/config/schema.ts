@@ -72,6 +72,7 @@ export const SCHEMA = {
   restart_sudo_user: key(stringKind, 'root', 'the restart runs as `sudo -u <user> --`; empty: no sudo'),
   restart_concurrency: key(concurrencyKind, { value: 10, percent: true }, 'most hosts restarting at once: an integer or a percentage of the phase (rounded up, at least 1)'),
   sync_concurrency: key(concurrencyKind, { value: 80, percent: false }, 'most hosts receiving files at once'),
+  restart_order: key(enumKind(['config', 'slowest-first']), 'config' as 'config' | 'slowest-first', 'order of hosts within a restart phase: as listed, or slowest first by their last restart (shorter rollouts)'),
   restart_timeout: key(secondsKind, 300, 'seconds per host; past it the command is killed and the host fails'),
   failure_limit: key(limitKind, { value: 5, percent: true }, 'failed hosts tolerated per phase (integer, or percentage rounded down); one more aborts'),
   canary_checks: key(listKind('shell commands'), [] as string[], 'commands run here after the canaries restart; all must exit 0; `{host}` runs once per canary'),

@@ -1,5 +1,6 @@
 import { hostName } from '../config/hosts.js';
 import type { Config } from '../config/schema.js';
+import { slowestFirst } from '../history/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from '../restart/limits.js';
 import { buildRestartCommand } from '../restart/restart-command.js';
 
@@ -56,6 +57,8 @@ export interface Plan {
 export interface PlanOptions {
   command: CommandName;
   force: boolean;
+  /** Last restart duration per host, for restart_order "slowest-first". */
+  durations?: ReadonlyMap<string, number>;
 }
 
 /** Expand `{host}` commands once per canary; others run once. */
@@ -100,13 +103,18 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
         force: options.force,
       })
     : [];
-  const restartPhase = (name: PhaseName, hosts: string[]): RestartPhase => ({
-    ...hostPhase(name, hosts, restartSkips(hosts), config.restart_concurrency, config),
-    kind: 'restart',
-    argv,
-    timeoutMs: config.restart_timeout * 1000,
-    stallTimeoutMs: config.restart_stall_timeout * 1000,
-  });
+  const restartOrder = (hosts: string[]): string[] =>
+    config.restart_order === 'slowest-first' ? slowestFirst(hosts, options.durations ?? new Map()) : hosts;
+  const restartPhase = (name: PhaseName, listed: string[]): RestartPhase => {
+    const hosts = restartOrder(listed);
+    return {
+      ...hostPhase(name, hosts, restartSkips(hosts), config.restart_concurrency, config),
+      kind: 'restart',
+      argv,
+      timeoutMs: config.restart_timeout * 1000,
+      stallTimeoutMs: config.restart_stall_timeout * 1000,
+    };
+  };
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
     ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),
     kind: 'sync',

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { split } from 'shlex';
 import { loadConfig, SYSTEM_CONFIG_PATH, type LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
+import { durationsPath, readDurations } from '../history/durations.js';
 import type { DeployOptions } from './deploy-options.js';
 import { sha256, type RunKey } from './journal.js';
 import { buildPlan, type CommandName, type Plan } from './plan.js';
@@ -37,7 +38,8 @@ export async function prepareRun(command: CommandName, options: DeployOptions & 
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
   const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
-  const plan = buildPlan(config, { command, force: options.force });
+  const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
+  const plan = buildPlan(config, { command, force: options.force, ...(durations ? { durations } : {}) });
   const projectFile = loaded.files.filter((path) => path !== (options.systemConfigPath ?? SYSTEM_CONFIG_PATH)).at(-1);
   const key: RunKey = { command, ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}) };
   return { loaded, ...(file ? { file } : {}), plan, checksDir: projectFile !== undefined ? dirname(projectFile) : cwd, key };

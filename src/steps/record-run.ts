@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import type { Config } from '../config/schema.js';
+import { durationsPath, rememberDurations } from '../history/durations.js';
 import { appendHistory } from '../history/history-file.js';
 import type { RunReport } from '../report/events.js';
 import { prometheusText, sendStatsd, statsdLines, writeMetricsFile } from '../report/metrics.js';
@@ -15,6 +16,11 @@ export async function recordRun(id: string, report: RunReport, config: Config, w
     appendHistory(config.history_file, { id, user: userInfo().username, host: hostname(), ...redacted });
   } catch (error) {
     warn(`could not append to history_file ${config.history_file}: ${(error as Error).message}`);
+  }
+  try {
+    rememberDurations(durationsPath(config.history_file), report);
+  } catch (error) {
+    warn(`could not record restart durations beside ${config.history_file}: ${(error as Error).message}`);
   }
   if (config.statsd_host !== '') {
     await sendStatsd(config.statsd_host, statsdLines(report)).catch((error: Error) => warn(`could not send metrics to statsd ${config.statsd_host}: ${error.message}`));

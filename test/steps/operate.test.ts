@@ -177,3 +177,21 @@ describe('history and metrics', () => {
     expect(fixture.stderr.text).toContain('[REDACTED]');
   });
 });
+
+describe('restart_order slowest-first', () => {
+  it('restarts the hosts that were slowest last time first, the others in config order', async () => {
+    // Given a first run where h2 was slow and h4 slower
+    fixture = await stepFixture({ targets: hostsNamed(6), restart_concurrency: 1, restart_order: 'slowest-first' }, { defaults: { execMs: 1 }, hosts: { h2: { execMs: 150 }, h4: { execMs: 300 } } });
+    await phpFpmRestart(fixture.options());
+    expect(execStarts(fixture)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
+    fixture.fleet.records.length = 0;
+    // When it runs again
+    await phpFpmRestart(fixture.options());
+    // Then h4 and h2 go first, the rest keep their order
+    expect(execStarts(fixture)).toEqual(['h4', 'h2', 'h0', 'h1', 'h3', 'h5']);
+    // And with the default order, the config order is kept
+    fixture.fleet.records.length = 0;
+    await phpFpmRestart(fixture.options({ defines: ['restart_order:config'] }));
+    expect(execStarts(fixture)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
+  });
+});

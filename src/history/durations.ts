@@ -1,0 +1,48 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RunReport } from '../report/events.js';
+
+/** Where the last restart duration of each host is kept: beside the history file. */
+export function durationsPath(historyFile: string): string {
+  return join(dirname(historyFile), 'restart-durations.json');
+}
+
+/** host → milliseconds its last restart took; empty when unknown or unreadable. */
+export function readDurations(path: string): Map<string, number> {
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return new Map(Object.entries(data).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Remember how long each host's restart took in this run (hosts that did not run keep theirs). */
+export function rememberDurations(path: string, report: RunReport): void {
+  const durations = readDurations(path);
+  for (const host of report.hosts) {
+    if (host.phase.startsWith('restart-') && (host.outcome === 'ok' || host.outcome === 'warning') && host.durationMs !== undefined) {
+      durations.set(host.host, host.durationMs);
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(Object.fromEntries(durations))}\n`);
+  renameSync(temporary, path);
+}
+
+/**
+ * Hosts ordered slowest first by their last restart, for a shorter rollout through the window
+ * (longest-processing-time first). Durations count in tenths of a second, so noise does not
+ * reshuffle hosts that take about as long; a host never timed counts as the median; ties keep
+ * the config order.
+ */
+export function slowestFirst(hosts: readonly string[], durations: ReadonlyMap<string, number>): string[] {
+  const known = hosts.map((host) => durations.get(host)).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+  const typical = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
+  const cost = (host: string): number => Math.round((durations.get(host) ?? typical) / 100);
+  return hosts
+    .map((host, index) => ({ host, index, ms: cost(host) }))
+    .sort((a, b) => b.ms - a.ms || a.index - b.index)
+    .map((entry) => entry.host);
+}
