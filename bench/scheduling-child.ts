@@ -4,10 +4,12 @@
  * loading, plan, rolling engine, human and JSON reporters) with the synthetic FakeFleet as
  * transport: 1,000 hosts, restart_concurrency 50, no canaries.
  *
- *   node dist/bench/scheduling-child.js <hosts> <concurrency> <seed> [drawn|longest-first]
+ *   node dist/bench/scheduling-child.js <hosts> <concurrency> <seed> [config|slowest-first]
  *
- * `longest-first` lists the targets in the config by decreasing duration (hosts keep their
- * durations): what the engine does when it knows which hosts are slow.
+ * `config` runs once, hosts in config order, with no history (a first run). `slowest-first`
+ * first runs once like that, which records each host's restart duration beside the history
+ * file, then measures a second run with `restart_order: slowest-first`, as a fleet restarted
+ * regularly would: CPU time is that second run's, peak memory the whole process's.
  *
  * Prints one JSON line on stdout (see ChildResult).
  */
@@ -36,12 +38,11 @@ export interface ChildResult {
   humanBytes: number;
 }
 
-const [hostsArg = '1000', concurrencyArg = '50', seedArg = '1', order = 'drawn'] = process.argv.slice(2);
+const [hostsArg = '1000', concurrencyArg = '50', seedArg = '1', order = 'config'] = process.argv.slice(2);
 const count = Number(hostsArg);
 const concurrency = Number(concurrencyArg);
 const durations = restartDurations(count, Number(seedArg));
 const names = durations.map((_, i) => `mw${String(i + 1).padStart(4, '0')}`);
-const targets = order === 'longest-first' ? [...names].sort((a, b) => durations[names.indexOf(b)]! - durations[names.indexOf(a)]!) : names;
 
 const dir = mkdtempSync(join(tmpdir(), 'deploy-bench-sched-'));
 // Runs append to a history file under XDG_STATE_HOME: keep it out of the user's.
@@ -53,7 +54,7 @@ try {
     JSON.stringify({
       transport: 'local',
       local_fleet_dir: join(dir, 'fleet'),
-      targets,
+      targets: names,
       php_fpm_restart_script: '/usr/local/bin/restart-php-fpm',
       php_fpm: 'php8.1-fpm',
       restart_sudo_user: '',
@@ -66,7 +67,8 @@ try {
 
   const { FakeFleet } = await import('../src/transport/fake-fleet.js');
   const { runDeploy } = await import('../src/steps/run-deploy.js');
-  const fleet = new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
+  const newFleet = () => new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
+  let fleet = newFleet();
 
   let json = '';
   let humanBytes = 0;
@@ -83,22 +85,32 @@ try {
     },
   });
 
+  // `fleet` is read when each run starts: the measured run gets a fresh one.
+  const run = (defines: string[]) =>
+    runDeploy('php-fpm-restart', {
+      message: 'bench scheduling',
+      configPath,
+      defines,
+      force: false,
+      json: true,
+      dryRun: false,
+      cwd: dir,
+      env: { CI: '1', NO_COLOR: '1' },
+      stdout,
+      stderr,
+      systemConfigPath: join(dir, 'no-system-config.json'),
+      transport: fleet,
+    });
+  if (order === 'slowest-first') {
+    // The run before: config order, no history; it records how long each host took.
+    await run([]);
+    json = '';
+    humanBytes = 0;
+    fleet = newFleet();
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const exitCode = await runDeploy('php-fpm-restart', {
-    message: 'bench scheduling',
-    configPath,
-    defines: [],
-    force: false,
-    json: true,
-    dryRun: false,
-    cwd: dir,
-    env: { CI: '1', NO_COLOR: '1' },
-    stdout,
-    stderr,
-    systemConfigPath: join(dir, 'no-system-config.json'),
-    transport: fleet,
-  });
+  const exitCode = await run(order === 'slowest-first' ? ['restart_order:slowest-first'] : []);
   const runMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
 

@@ -144,7 +144,9 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
     const restartConfig = join(project, 'restart.json');
     await writeFile(
       restartConfig,
-      JSON.stringify({ ...base, php_fpm_restart_script: f.restartScript, php_fpm: SERVICE, php_fpm_opcache_threshold: Number(THRESHOLD), restart_concurrency: concurrency }),
+      // slowest-first: the warm-up run records each host's duration (under the project's
+      // XDG_STATE_HOME), and the measured runs start the slow hosts first, as in figure 1a.
+      JSON.stringify({ ...base, php_fpm_restart_script: f.restartScript, php_fpm: SERVICE, php_fpm_opcache_threshold: Number(THRESHOLD), restart_concurrency: concurrency, restart_order: 'slowest-first' }),
     );
     const syncConfig = join(project, 'sync.json');
     await writeFile(syncConfig, JSON.stringify({ ...base, stage_dir: join(project, 'stage'), deploy_dir: f.deployDir, sync_concurrency: concurrency }));
