@@ -100,9 +100,10 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
   const durations = restartDurations(count, seed, scale);
   const stats = summarize(durations);
   const bound = lowerBound(durations, concurrency);
-  const ideal = slidingWindowMakespan(durations, concurrency);
+  // deploy runs with restart_order slowest-first: the zero-overhead window in that order.
+  const ideal = slidingWindowMakespan([...durations].sort((a, b) => b - a), concurrency);
   log(
-    `ssh: ${count} hosts, durations x${scale}: sum ${secs(stats.sumMs)}, median ${stats.medianMs} ms, longest ${stats.maxMs} ms; lower bound ${secs(bound)}, zero-overhead window ${secs(ideal)}`,
+    `ssh: ${count} hosts, durations x${scale}: sum ${secs(stats.sumMs)}, median ${stats.medianMs} ms, longest ${stats.maxMs} ms; lower bound ${secs(bound)}, zero-overhead slowest-first window ${secs(ideal)}`,
   );
 
   const project = mkdtempSync(join(tmpdir(), 'deploy-bench-ssh-'));
@@ -279,7 +280,7 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
         figure: '2b   its restart-hosts phase alone (from --json)',
         measured: `${secs(restartPhase)} (${median(restart.map((r) => r.overheadMs)).toFixed(0)} ms/host over its sleep)`,
         reference: `lower bound ${secs(bound)}`,
-        ratio: `${ratio(restartPhase / bound)} (window alone: ${ratio(ideal / bound)})`,
+        ratio: `${ratio(restartPhase / bound)} (slowest-first window alone: ${ratio(ideal / bound)})`,
         verdict: 'info',
       },
       {
