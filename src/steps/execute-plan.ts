@@ -3,7 +3,7 @@ import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
 import { rollout } from '../restart/rollout.js';
-import type { HostResult, HostTask, StopReason } from '../restart/types.js';
+import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
 import { runCanaryChecks, type CheckResult } from './canary-checks.js';
@@ -63,6 +63,15 @@ function restartTask(transport: Transport, phase: RestartPhase, report: Reporter
     report({ type: 'restart-warning', host, command, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr });
     return { outcome: 'warning', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
+}
+
+/** A check phase's figures: each check command counts as one "host". */
+export function checkCounts(phase: CheckPhase, checks: readonly CheckResult[], reached: boolean): PhaseCounts {
+  const total = phase.checks.length;
+  const ok = checks.filter((check) => check.ok).length;
+  const failed = checks.length - ok;
+  const skipped = reached && phase.skipChecks ? total : 0;
+  return { total, ok, warning: 0, failed, skipped, notStarted: total - ok - failed - skipped, running: 0, left: 0 };
 }
 
 function notReached(phase: Phase, why: string): PhaseRun {
@@ -135,11 +144,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       const { checks, passed } = await runChecks(phase, options);
       if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
       run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
-      const ok = checks.filter((check) => check.ok).length;
-      const counts = { ...countResults(0, []), total: phase.checks.length, ok, failed: checks.length - ok };
-      counts.skipped = phase.skipChecks ? phase.checks.length : 0;
-      counts.notStarted = phase.skipChecks ? 0 : phase.checks.length - checks.length;
-      report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts, notes: [] });
+      report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
     } else {
       const skip = new Map(phase.skip);
       for (const host of options.resume?.done.get(phase.name) ?? []) skip.set(host, `done in run ${options.resume?.id}`);

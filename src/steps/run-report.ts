@@ -1,19 +1,12 @@
 import type { PhaseReport, RunReport, RunStatus } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
-import type { ExecutionResult, PhaseRun } from './execute-plan.js';
+import { checkCounts, type ExecutionResult, type PhaseRun } from './execute-plan.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, interrupted: 130 } as const;
 
 function phaseReport(run: PhaseRun): PhaseReport {
   const durationMs = Math.round(run.durationMs);
-  if (run.phase.kind === 'check') {
-    const total = run.phase.checks.length;
-    const ok = run.checks.filter((check) => check.ok).length;
-    const failed = run.checks.length - ok;
-    const skipped = run.reached && run.phase.skipChecks ? total : 0;
-    return { name: run.phase.name, durationMs, ok, warning: 0, failed, skipped, notStarted: total - ok - failed - skipped };
-  }
-  const counts = countResults(run.results.length, run.results);
+  const counts = run.phase.kind === 'check' ? checkCounts(run.phase, run.checks, run.reached) : countResults(run.results.length, run.results);
   return { name: run.phase.name, durationMs, ok: counts.ok, warning: counts.warning, failed: counts.failed, skipped: counts.skipped, notStarted: counts.notStarted };
 }
 
