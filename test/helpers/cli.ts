@@ -27,7 +27,9 @@ export interface RunCliOptions {
  */
 export async function runCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
   const env: Record<string, string> = {};
-  const merged: Record<string, string | undefined> = { ...process.env, CI: '1', NO_COLOR: '1', DEBUG: undefined, FORCE_COLOR: undefined, ...options.env };
+  // Runs record their history under XDG_STATE_HOME: keep it out of the user's own.
+  const state = join(tmpdir(), 'deploy-test-state');
+  const merged: Record<string, string | undefined> = { ...process.env, CI: '1', NO_COLOR: '1', DEBUG: undefined, FORCE_COLOR: undefined, XDG_STATE_HOME: state, ...options.env };
   for (const [name, value] of Object.entries(merged)) if (value !== undefined) env[name] = value;
   const result = await execa(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
