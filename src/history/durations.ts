@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunReport } from '../report/events.js';
+import { writeFileAtomically } from '../transport/atomic-file.js';
 
 /** Where the last restart duration of each host is kept: beside the history file. */
 export function durationsPath(historyFile: string): string {
@@ -18,17 +19,14 @@ export function readDurations(path: string): Map<string, number> {
 }
 
 /** Remember how long each host's restart took in this run (hosts that did not run keep theirs). */
-export function rememberDurations(path: string, report: RunReport): void {
+export async function rememberDurations(path: string, report: RunReport): Promise<void> {
   const durations = readDurations(path);
   for (const host of report.hosts) {
     if (host.phase.startsWith('restart-') && (host.outcome === 'ok' || host.outcome === 'warning') && host.durationMs !== undefined) {
       durations.set(host.host, host.durationMs);
     }
   }
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(Object.fromEntries(durations))}\n`);
-  renameSync(temporary, path);
+  await writeFileAtomically(path, Buffer.from(`${JSON.stringify(Object.fromEntries(durations))}\n`), 0o644);
 }
 
 /**

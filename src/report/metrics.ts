@@ -1,6 +1,4 @@
 import { createSocket } from 'node:dgram';
-import { rename, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunReport } from './events.js';
 
@@ -68,12 +66,4 @@ export function prometheusText(report: RunReport): string {
     ),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Write the metrics file atomically, so a collector never reads half of it. */
-export async function writeMetricsFile(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
 }

@@ -3,8 +3,9 @@ import type { Config } from '../config/schema.js';
 import { durationsPath, rememberDurations } from '../history/durations.js';
 import { appendHistory } from '../history/history-file.js';
 import type { RunReport } from '../report/events.js';
-import { prometheusText, sendStatsd, statsdLines, writeMetricsFile } from '../report/metrics.js';
+import { prometheusText, sendStatsd, statsdLines } from '../report/metrics.js';
 import { createRedactor, redactReport } from '../report/redact.js';
+import { writeFileAtomically } from '../transport/atomic-file.js';
 
 /**
  * After a run: append it to the history (output redacted), send statsd metrics, write the
@@ -17,15 +18,14 @@ export async function recordRun(id: string, report: RunReport, config: Config, w
   } catch (error) {
     warn(`could not append to history_file ${config.history_file}: ${(error as Error).message}`);
   }
-  try {
-    rememberDurations(durationsPath(config.history_file), report);
-  } catch (error) {
-    warn(`could not record restart durations beside ${config.history_file}: ${(error as Error).message}`);
-  }
+  await rememberDurations(durationsPath(config.history_file), report).catch((error: Error) =>
+    warn(`could not record restart durations beside ${config.history_file}: ${error.message}`),
+  );
   if (config.statsd_host !== '') {
     await sendStatsd(config.statsd_host, statsdLines(report)).catch((error: Error) => warn(`could not send metrics to statsd ${config.statsd_host}: ${error.message}`));
   }
   if (config.metrics_file !== '') {
-    await writeMetricsFile(config.metrics_file, prometheusText(report)).catch((error: Error) => warn(`could not write metrics_file ${config.metrics_file}: ${error.message}`));
+    // Atomically, so a collector never reads half of it.
+    await writeFileAtomically(config.metrics_file, Buffer.from(prometheusText(report)), 0o644).catch((error: Error) => warn(`could not write metrics_file ${config.metrics_file}: ${error.message}`));
   }
 }
