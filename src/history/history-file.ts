@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunReport } from '../report/events.js';
+import { appendJsonLine, parseJsonLines } from './json-lines.js';
 
 /** One line of the history file: a run's report, with who ran it. */
 export interface HistoryEntry extends RunReport {
@@ -19,7 +20,7 @@ export function runId(startedAt: Date, random: () => number = Math.random): stri
 /** Append one run to the history file (JSON lines), creating its folder. */
 export function appendHistory(path: string, entry: HistoryEntry): void {
   mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, `${JSON.stringify(entry)}\n`);
+  appendJsonLine(path, entry);
 }
 
 /** Every run in the history file, oldest first; a line that does not parse is skipped. */
@@ -31,14 +32,7 @@ export function readHistory(path: string): HistoryEntry[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new UserError(`history_file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
   }
-  return text.split('\n').flatMap((line) => {
-    if (line.trim() === '') return [];
-    try {
-      return [JSON.parse(line) as HistoryEntry];
-    } catch {
-      return [];
-    }
-  });
+  return parseJsonLines<HistoryEntry>(text);
 }
 
 /** The run with this id (or a unique prefix of one). */

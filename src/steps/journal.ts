@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { appendJsonLine, parseJsonLines } from '../history/json-lines.js';
 import type { RunStatus } from '../report/events.js';
 import type { HostResult } from '../restart/types.js';
 
@@ -55,7 +56,7 @@ export class Journal {
   }
 
   private append(line: JournalLine): void {
-    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+    appendJsonLine(this.path, line);
   }
 }
 
@@ -70,13 +71,7 @@ export function loadResumePoint(path: string, key: RunKey): ResumePoint {
   } catch {
     throw new UserError(`--resume: nothing to resume: no earlier run of ${key.command}${key.path !== undefined ? ` ${key.path}` : ''} is recorded`, 'run it without --resume');
   }
-  const lines = text.split('\n').flatMap((line) => {
-    try {
-      return line.trim() === '' ? [] : [JSON.parse(line) as JournalLine];
-    } catch {
-      return [];
-    }
-  });
+  const lines = parseJsonLines<JournalLine>(text);
   const header = lines[0];
   if (header?.type !== 'run') throw new UserError(`--resume: the journal ${path} is unreadable`, 'run without --resume');
   const end = lines.find((line): line is Extract<JournalLine, { type: 'end' }> => line.type === 'end');
