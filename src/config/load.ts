@@ -23,6 +23,8 @@ export interface LoadedConfig {
   config: Config;
   /** The files read, in layer order. */
   files: string[];
+  /** The project layer: --config or ./scap.config.json, when there was one. */
+  projectFile?: string;
   /** Keys some layer set explicitly (the SSH transport lets these win over ~/.ssh/config). */
   explicit: Set<ConfigKey>;
 }
@@ -84,6 +86,7 @@ function checkConsistency(config: Config): void {
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const files: string[] = [];
+  let projectFile: string | undefined;
   const layers: Array<[ConfigKey, Setter]> = [];
   const systemPath = options.systemConfigPath ?? SYSTEM_CONFIG_PATH;
   if (existsSync(systemPath)) {
@@ -93,10 +96,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (options.configPath !== undefined) {
     const path = resolve(cwd, options.configPath);
     if (!existsSync(path)) throw new UserError(`--config ${options.configPath}: no such file`);
+    projectFile = path;
     files.push(path);
     layers.push(...readLayer(path));
   } else if (existsSync(resolve(cwd, PROJECT_CONFIG_NAME))) {
     const path = resolve(cwd, PROJECT_CONFIG_NAME);
+    projectFile = path;
     files.push(path);
     layers.push(...readLayer(path));
   }
@@ -114,5 +119,5 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     config.local_fleet_dir = resolve(base, config.local_fleet_dir);
   }
   if (options.requireTargets ?? true) checkConsistency(config);
-  return { config, files, explicit };
+  return { config, files, ...(projectFile !== undefined ? { projectFile } : {}), explicit };
 }

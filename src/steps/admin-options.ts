@@ -13,11 +13,5 @@ export interface AdminOptions {
 
 /** The config for commands that need only its paths (no targets required). */
 export function loadAdminConfig(options: AdminOptions): Config {
-  return loadConfig({
-    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-    defines: options.defines,
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    ...(options.systemConfigPath !== undefined ? { systemConfigPath: options.systemConfigPath } : {}),
-    requireTargets: false,
-  }).config;
+  return loadConfig({ ...options, requireTargets: false }).config;
 }

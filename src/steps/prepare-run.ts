@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { split } from 'shlex';
-import { loadConfig, SYSTEM_CONFIG_PATH, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
 import { durationsPath, readDurations } from '../history/durations.js';
 import type { DeployOptions } from './deploy-options.js';
@@ -28,19 +28,12 @@ function checkRestartScript(script: string): void {
 
 /** Everything checked before anything is touched: config, staged file, plan. Throws UserError. */
 export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string }): Promise<PreparedRun> {
-  const cwd = options.cwd ?? process.cwd();
-  const loaded = loadConfig({
-    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-    defines: options.defines,
-    cwd,
-    ...(options.systemConfigPath !== undefined ? { systemConfigPath: options.systemConfigPath } : {}),
-  });
+  const loaded = loadConfig(options);
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
   const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const plan = buildPlan(config, { command, force: options.force, ...(durations ? { durations } : {}) });
-  const projectFile = loaded.files.filter((path) => path !== (options.systemConfigPath ?? SYSTEM_CONFIG_PATH)).at(-1);
   const key: RunKey = { command, ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}) };
-  return { loaded, ...(file ? { file } : {}), plan, checksDir: projectFile !== undefined ? dirname(projectFile) : cwd, key };
+  return { loaded, ...(file ? { file } : {}), plan, checksDir: loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd()), key };
 }
