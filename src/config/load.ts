@@ -115,8 +115,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   // Relative defaults are taken from the folder of the project config (or cwd).
   if (!explicit.has('local_fleet_dir')) {
-    const base = files.length > 0 ? dirname(files[files.length - 1] as string) : cwd;
-    config.local_fleet_dir = resolve(base, config.local_fleet_dir);
+    config.local_fleet_dir = resolve(projectFile !== undefined ? dirname(projectFile) : cwd, config.local_fleet_dir);
   }
   if (options.requireTargets ?? true) checkConsistency(config);
   return { config, files, ...(projectFile !== undefined ? { projectFile } : {}), explicit };

@@ -422,3 +422,21 @@ describe('loadConfig: usage errors name the key and what was expected', () => {
     expect(userErrorOf(() => load({ defines: ['targets:@empty.txt'] }))).toContain('targets');
   });
 });
+
+describe('local_fleet_dir default', () => {
+  it('is taken from the project config folder, never from the system config folder', async () => {
+    // Given only a system config (no project file), in another folder than cwd
+    const systemDir = await makeTempDir('deploy-system-');
+    const cwd = await makeTempDir('deploy-cwd-');
+    try {
+      await writeFile(join(systemDir, 'scap.config.json'), JSON.stringify({ targets: ['a'] }));
+      // When the config loads
+      const { config } = loadConfig({ cwd, systemConfigPath: join(systemDir, 'scap.config.json') });
+      // Then the default .fleet is under the current folder
+      expect(config.local_fleet_dir).toBe(join(cwd, '.fleet'));
+    } finally {
+      await rm(systemDir, { recursive: true, force: true });
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
