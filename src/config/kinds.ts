@@ -55,6 +55,9 @@ const numberFrom = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) 
 
 export const stringKind = kind('a string', z.string(), (raw) => raw);
 
+/** `host` or `host:port` (a statsd server), or empty for off. */
+export const hostPortKind = kind('host or host:port, or empty for off', z.string().regex(/^(?:[^:\s]+(?::\d{1,5})?)?$/), (raw) => raw.trim());
+
 export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
   return kind(values.map((v) => `"${v}"`).join(' or '), z.enum(values), (raw) => raw);
 }

@@ -6,6 +6,7 @@ import {
   concurrencyKind,
   enumKind,
   expandHome,
+  hostPortKind,
   hostsKind,
   intKind,
   limitKind,
@@ -83,7 +84,7 @@ export const SCHEMA = {
   history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here (JSON lines)'),
   redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become [REDACTED]'),
   redact_output: key(boolKind, false, 'also redact output shown on screen and in --json'),
-  statsd_host: key(stringKind, '', 'host:port of a statsd server for phase timings and host counts; empty: off'),
+  statsd_host: key(hostPortKind, '', 'host:port of a statsd server for phase timings and host counts; empty: off'),
   metrics_file: key(optionalLocalPathKind, '', 'write a Prometheus text file of the run here; empty: off'),
 } as const;
 

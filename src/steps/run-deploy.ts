@@ -1,7 +1,6 @@
 import { runId } from '../history/history-file.js';
 import type { RunEvent, RunReport } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
-import { parseStatsdAddress } from '../report/metrics.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
@@ -45,7 +44,6 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const human = options.json ? (options.stderr ?? process.stderr) : stdout;
   const { loaded, file, plan, checksDir, key } = await prepareRun(command, options);
   const { config } = loaded;
-  if (config.statsd_host !== '') parseStatsdAddress(config.statsd_host);
   const journal = new Journal(journalPath(config.lock_file, key));
   const resume = options.resume ? loadResumePoint(journal.path, key) : undefined;
 

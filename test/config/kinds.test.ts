@@ -240,3 +240,17 @@ describe('listKind', () => {
     expect(userErrorOf(() => define(commands, '["a",', 'canary_checks'))).toContain('canary_checks: expected a list of shell commands');
   });
 });
+
+describe('statsd_host', () => {
+  it('takes host or host:port or empty, and names anything else as a usage error', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const load = (value: string) => loadConfig({ defines: ['targets:a', `statsd_host:${value}`], systemConfigPath: '/nonexistent' }).config.statsd_host;
+    // Given good addresses / Then they load as given
+    expect(load('127.0.0.1:8125')).toBe('127.0.0.1:8125');
+    expect(load('statsd')).toBe('statsd');
+    expect(load('')).toBe('');
+    // Given bad ones / Then the key and what was expected are named
+    expect(() => load('a b:x')).toThrow(/statsd_host: expected host or host:port/);
+    expect(() => load('host:port')).toThrow(/statsd_host/);
+  });
+});
