@@ -17,6 +17,7 @@ import {
   type Kind,
   type ValueSource,
 } from '../../src/config/kinds.js';
+import { loadConfig } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 import { makeTempDir } from '../helpers/cli.js';
 
@@ -242,8 +243,7 @@ describe('listKind', () => {
 });
 
 describe('statsd_host', () => {
-  it('takes host or host:port or empty, and names anything else as a usage error', async () => {
-    const { loadConfig } = await import('../../src/config/load.js');
+  it('takes host or host:port or empty, and names anything else as a usage error', () => {
     const load = (value: string) => loadConfig({ defines: ['targets:a', `statsd_host:${value}`], systemConfigPath: '/nonexistent' }).config.statsd_host;
     // Given good addresses / Then they load as given
     expect(load('127.0.0.1:8125')).toBe('127.0.0.1:8125');
