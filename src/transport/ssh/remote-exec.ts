@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { OutputBuffer } from '../output-buffer.js';
 import type { ExecOptions, ExecResult } from '../types.js';
+import { raceAbort } from './abortable.js';
 import { connectionLost } from './connect-errors.js';
 import type { SshConnection } from './ssh-connection.js';
 import { MarkerFilter, type StopHandle, stopCommand, wrapCommand } from './stop-wrapper.js';
@@ -31,23 +32,10 @@ export async function runRemoteCommand(
   const { signal, onOutput } = options;
   if (signal.aborted) throw signal.reason;
   const opening = connection.exec(wrapCommand(argv));
-  const channel = await new Promise<ClientChannel>((resolve, reject) => {
-    const onAbort = (): void => {
-      // Close the channel if it still opens: the wrapper's watchdog then stops the command.
-      opening.then((late) => late.close(), () => undefined);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    opening.then(
-      (opened) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(opened);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+  const channel = await raceAbort(opening, signal).catch((error: unknown) => {
+    // Close the channel if it still opens: the wrapper's watchdog then stops the command.
+    if (signal.aborted) opening.then((late) => late.close(), () => undefined);
+    throw error;
   });
   return collect(connection, channel, signal, onOutput);
 }
