@@ -47,7 +47,7 @@ function readLayer(path: string): Array<[ConfigKey, Setter]> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path}: not valid JSON: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}`);
+    throw new UserError(`${path}: not valid JSON: ${(error as Error).message}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UserError(`${path}: expected a JSON object of config keys`);
