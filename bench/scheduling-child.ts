@@ -66,7 +66,7 @@ try {
   );
 
   const { FakeFleet } = await import('../src/transport/fake-fleet.js');
-  const { runDeploy } = await import('../src/steps/run-deploy.js');
+  const { runDeploy } = await import('../src/run/run-deploy.js');
   const newFleet = () => new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
   let fleet = newFleet();
 

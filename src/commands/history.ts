@@ -14,7 +14,7 @@ export default class History extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(History);
-    const { showHistory } = await import('../steps/history.js');
+    const { showHistory } = await import('../services/history.js');
     process.exitCode = showHistory({ ...configOptions(flags), json: flags.json, limit: flags.limit, ...(args.id !== undefined ? { id: args.id } : {}) });
   }
 }

@@ -8,7 +8,7 @@ export default class Lock extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Lock);
-    const { showLock } = await import('../steps/lock-admin.js');
+    const { showLock } = await import('../services/lock.js');
     process.exitCode = showLock({ ...configOptions(flags), json: flags.json });
   }
 }

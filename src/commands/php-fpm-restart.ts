@@ -16,7 +16,7 @@ export default class PhpFpmRestart extends BaseCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(PhpFpmRestart);
     // Loaded on use, so `deploy --help` never pays for the run's dependencies.
-    const { phpFpmRestart } = await import('../steps/php-fpm-restart.js');
+    const { phpFpmRestart } = await import('../services/php-fpm-restart.js');
     process.exitCode = await phpFpmRestart(deployOptions(flags, argv as string[]));
   }
 }

@@ -17,7 +17,7 @@ export default class SyncFile extends BaseCommand {
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(SyncFile);
     // Loaded on use, so `deploy --help` never pays for the run's dependencies.
-    const { syncFile } = await import('../steps/sync-file.js');
+    const { syncFile } = await import('../services/sync-file.js');
     process.exitCode = await syncFile({ ...deployOptions(flags, (argv as string[]).slice(1)), path: args.path });
   }
 }

@@ -8,7 +8,7 @@ export default class Unlock extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Unlock);
-    const { removeLock } = await import('../steps/lock-admin.js');
+    const { removeLock } = await import('../services/lock.js');
     process.exitCode = removeLock({ ...configOptions(flags), force: flags.force });
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from '../state/atomic-file.js';
 import { runLocalProcess } from './local-process.js';
 import { HostFailure, type ExecOptions, type ExecResult, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
 

@@ -22,7 +22,7 @@ async function newProject(config: Record<string, unknown> = {}): Promise<TempPro
   return project;
 }
 
-/** The JSON acquireLock writes (src/steps/lock.ts). */
+/** The JSON acquireLock writes (src/state/lock-file.ts). */
 interface LockHolder {
   user: string;
   host: string;

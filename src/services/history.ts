@@ -1,4 +1,4 @@
-import { findRun, readHistory, type HistoryEntry } from '../history/history-file.js';
+import { findRun, readHistory, type HistoryEntry } from '../state/history-file.js';
 import { clock, formatDuration } from '../report/format.js';
 import { summaryLines, finalLine } from '../report/summary.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { LockHeldError } from '../errors.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
-import { describeHolder, isStale, readLockHolder } from './lock.js';
+import { describeHolder, isStale, readLockHolder } from '../state/lock-file.js';
 
 /** `deploy lock`: who holds the lock, and whether that holder is still alive. */
 export function showLock(options: AdminOptions): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConcurrency, resolveFailureLimit } from '../../src/restart/limits.js';
-import { ALWAYS_RESTART_THRESHOLD, buildRestartCommand } from '../../src/restart/restart-command.js';
+import { resolveConcurrency, resolveFailureLimit } from '../../src/run/limits.js';
+import { ALWAYS_RESTART_THRESHOLD, buildRestartCommand } from '../../src/remote-commands/restart-php-fpm.js';
 import { renderCommand } from '../../src/transport/quote.js';
 
 describe('limits', () => {

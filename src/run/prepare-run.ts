@@ -2,9 +2,9 @@ import { dirname } from 'node:path';
 import { split } from 'shlex';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { durationsPath, readDurations } from '../history/durations.js';
+import { durationsPath, readDurations } from '../state/durations.js';
 import type { DeployOptions } from './deploy-options.js';
-import { sha256, type RunKey } from './journal.js';
+import { sha256, type RunKey } from '../state/journal.js';
 import { buildPlan, type CommandName, type Plan } from './plan.js';
 import { resolveStagedFile, type StagedFile } from './stage-file.js';
 

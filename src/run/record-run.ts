@@ -1,11 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import type { Config } from '../config/schema.js';
-import { durationsPath, rememberDurations } from '../history/durations.js';
-import { appendHistory } from '../history/history-file.js';
+import { durationsPath, rememberDurations } from '../state/durations.js';
+import { appendHistory } from '../state/history-file.js';
 import type { RunReport } from '../report/events.js';
-import { prometheusText, sendStatsd, statsdLines } from '../report/metrics.js';
+import { prometheusText, sendStatsd, statsdLines } from '../metrics/metrics.js';
 import { createRedactor, redactReport } from '../report/redact.js';
-import { writeFileAtomically } from '../transport/atomic-file.js';
+import { writeFileAtomically } from '../state/atomic-file.js';
 
 /**
  * After a run: append it to the history (output redacted), send statsd metrics, write the

@@ -4,11 +4,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readHistory } from '../../src/history/history-file.js';
-import { showHistory } from '../../src/steps/history.js';
-import { removeLock, showLock } from '../../src/steps/lock-admin.js';
-import { phpFpmRestart } from '../../src/steps/php-fpm-restart.js';
-import { syncFile } from '../../src/steps/sync-file.js';
+import { readHistory } from '../../src/state/history-file.js';
+import { showHistory } from '../../src/services/history.js';
+import { removeLock, showLock } from '../../src/services/lock.js';
+import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
+import { syncFile } from '../../src/services/sync-file.js';
 import { Capture, stepFixture, type StepFixture } from './fixture.js';
 
 let fixture: StepFixture;

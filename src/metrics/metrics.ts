@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { UserError } from '../errors.js';
-import type { RunReport } from './events.js';
+import type { RunReport } from '../report/events.js';
 
 const OUTCOMES = ['ok', 'warning', 'failed', 'skipped', 'notStarted'] as const;
 const OUTCOME_NAMES: Record<(typeof OUTCOMES)[number], string> = { ok: 'ok', warning: 'warning', failed: 'failed', skipped: 'skipped', notStarted: 'not_started' };

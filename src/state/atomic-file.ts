@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { WriteResult } from './types.js';
+import type { WriteResult } from '../transport/types.js';
 
 /** The temporary name a file is written under before it is renamed into place. */
 export function temporaryName(path: string): string {

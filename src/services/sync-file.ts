@@ -1,5 +1,5 @@
-import type { SyncFileOptions } from './deploy-options.js';
-import { runDeploy } from './run-deploy.js';
+import type { SyncFileOptions } from '../run/deploy-options.js';
+import { runDeploy } from '../run/run-deploy.js';
 
 /** `deploy sync-file`: copy stage_dir/<path> to every target, canaries first. Returns the exit status. */
 export function syncFile(options: SyncFileOptions): Promise<number> {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { phpFpmRestart } from '../../src/steps/php-fpm-restart.js';
-import { syncFile } from '../../src/steps/sync-file.js';
+import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
+import { syncFile } from '../../src/services/sync-file.js';
 import { stepFixture, type StepFixture } from './fixture.js';
 
 const TARGETS = ['mw01', 'mw02', 'mw03', 'mw04', 'mw05', 'mw06'];

@@ -1,8 +1,8 @@
 import { hostName } from '../config/hosts.js';
 import type { Config } from '../config/schema.js';
-import { slowestFirst } from '../history/durations.js';
-import { resolveConcurrency, resolveFailureLimit } from '../restart/limits.js';
-import { buildRestartCommand } from '../restart/restart-command.js';
+import { slowestFirst } from '../state/durations.js';
+import { resolveConcurrency, resolveFailureLimit } from './limits.js';
+import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
 
 export type CommandName = 'sync-file' | 'php-fpm-restart';
 export type PhaseName = 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { appendJsonLine, parseJsonLines } from '../history/json-lines.js';
+import { appendJsonLine, parseJsonLines } from './json-lines.js';
 import type { RunStatus } from '../report/events.js';
 import type { HostResult } from '../restart/types.js';
 

@@ -1,4 +1,4 @@
-import { runId } from '../history/history-file.js';
+import { runId } from '../state/history-file.js';
 import type { RunEvent, RunReport } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
@@ -8,8 +8,8 @@ import type { DeployOptions } from './deploy-options.js';
 import { dryRunJson, dryRunLines } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
-import { Journal, journalPath, loadResumePoint } from './journal.js';
-import { acquireLock, currentHolder, describeHolder } from './lock.js';
+import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
+import { acquireLock, currentHolder, describeHolder } from '../state/lock-file.js';
 import type { CommandName } from './plan.js';
 import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';

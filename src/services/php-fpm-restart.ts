@@ -1,5 +1,5 @@
-import type { DeployOptions } from './deploy-options.js';
-import { runDeploy } from './run-deploy.js';
+import type { DeployOptions } from '../run/deploy-options.js';
+import { runDeploy } from '../run/run-deploy.js';
 
 /** `deploy php-fpm-restart`: rolling restart on every target, canaries first. Returns the exit status. */
 export function phpFpmRestart(options: DeployOptions): Promise<number> {

@@ -8,7 +8,7 @@ import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
 import { runCanaryChecks, type CheckResult } from './canary-checks.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
-import type { ResumePoint } from './journal.js';
+import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 
 export interface PhaseRun {

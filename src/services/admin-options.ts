@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 
-/** What the lock and history commands hand to their steps. */
+/** What the lock and history commands hand to their services. */
 export interface AdminOptions {
   configPath?: string;
   defines: string[];

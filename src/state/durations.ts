@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunReport } from '../report/events.js';
-import { writeFileAtomically } from '../transport/atomic-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 
 /** Where the last restart duration of each host is kept: beside the history file. */
 export function durationsPath(historyFile: string): string {
