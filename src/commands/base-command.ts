@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core';
 import { BugError, UserError } from '../errors.js';
+import { oneLine } from '../lib/text.js';
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
 
 /**
  * The one place errors become output: a user error is one line (and its hint) with its exit

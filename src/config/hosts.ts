@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { parseHostPort } from '../lib/host-port.js';
 
-const HOST_PATTERN = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?(:[0-9]{1,5})?$/;
+const NAME_PATTERN = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 
 /** True when `host` is `name` or `name:port` with a name that needs no quoting anywhere. */
 export function isValidHost(host: string): boolean {
-  if (!HOST_PATTERN.test(host)) return false;
-  const port = host.split(':')[1];
-  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  const parsed = parseHostPort(host);
+  return parsed !== undefined && NAME_PATTERN.test(parsed.name);
 }
 
 /** The name part of `name:port`. */
 export function hostName(host: string): string {
-  return host.split(':')[0] ?? host;
+  return parseHostPort(host)?.name ?? host;
 }
 
 /** Parse a host file: one host per line, `#` comments and blank lines ignored. */

@@ -1,7 +1,8 @@
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { parseHostPort } from '../lib/host-port.js';
+import { expandHome } from '../lib/paths.js';
 import { normalizeHosts, readHostFile } from './hosts.js';
 
 /** Where a value came from: paths and host files are relative to `baseDir`. */
@@ -56,7 +57,11 @@ const numberFrom = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) 
 export const stringKind = kind('a string', z.string(), (raw) => raw);
 
 /** `host` or `host:port` (a statsd server), or empty for off. */
-export const hostPortKind = kind('host or host:port, or empty for off', z.string().regex(/^(?:[^:\s]+(?::\d{1,5})?)?$/), (raw) => raw.trim());
+export const hostPortKind = kind(
+  'host or host:port (port 1-65535), or empty for off',
+  z.string().refine((value) => value === '' || (!/\s/.test(value) && parseHostPort(value)?.name !== undefined && parseHostPort(value)?.name !== '')),
+  (raw) => raw.trim(),
+);
 
 export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
   return kind(values.map((v) => `"${v}"`).join(' or '), z.enum(values), (raw) => raw);
@@ -76,10 +81,6 @@ export const boolKind = kind('a boolean (true/false, yes/no, on/off, 1/0)', z.bo
   if (FALSE.includes(word)) return false;
   return raw;
 });
-
-export function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
-}
 
 /** A path on this machine: `~` expanded, relative paths taken from the source's folder. */
 export const localPathKind: Kind<string> = {

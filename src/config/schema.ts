@@ -5,7 +5,6 @@ import {
   boolKind,
   concurrencyKind,
   enumKind,
-  expandHome,
   hostPortKind,
   hostsKind,
   intKind,
@@ -18,6 +17,7 @@ import {
   stringKind,
   type Kind,
 } from './kinds.js';
+import { expandHome } from '../lib/paths.js';
 
 /** `$XDG_STATE_HOME/deploy/history.jsonl`, or `~/.local/state/deploy/history.jsonl`. */
 function defaultHistoryFile(): string {

@@ -7,19 +7,6 @@ export function clock(date: Date): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** `MMm SSs`, as Scap prints durations (minutes grow past 99 if they must). */
-export function formatDuration(ms: number): string {
-  const total = Math.round(Math.max(0, ms) / 1000);
-  return `${pad(Math.floor(total / 60))}m ${pad(total % 60)}s`;
-}
-
-/** A short duration for per-host figures: `0.42s`, `12.3s`, `4m 05s`. */
-export function formatSeconds(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(2)}s`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return formatDuration(ms).replace(/^0/, '');
-}
-
 /** `<phase>: NN% (ok: A; warn: W; fail: F; left: L)` */
 export function progressLine(phase: string, counts: PhaseCounts): string {
   const done = counts.total - counts.left;

@@ -1,7 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { Reporter, RunEvent } from './events.js';
-import { clock, formatDuration, formatSeconds, outputBlock, progressLine } from './format.js';
+import { formatDuration, formatSeconds } from '../lib/duration.js';
+import { clock, outputBlock, progressLine } from './format.js';
 import { LiveStatus } from './live-status.js';
 import { finalLine, summaryLines } from './summary.js';
 

@@ -1,5 +1,5 @@
 import type { PhaseCounts, RolloutEvent } from '../restart/types.js';
-import { formatSeconds } from './format.js';
+import { formatSeconds } from '../lib/duration.js';
 
 /**
  * What is happening right now in the current phase: queued, running (with how long),

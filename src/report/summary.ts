@@ -1,5 +1,6 @@
 import type { RunReport } from './events.js';
-import { formatDuration, formatSeconds, median } from './format.js';
+import { formatDuration, formatSeconds } from '../lib/duration.js';
+import { median } from './format.js';
 
 /** The end-of-run summary: one row per phase with duration, host counts, median and slowest host. */
 export function summaryLines(report: RunReport): string[] {

@@ -1,8 +1,6 @@
 import pLimit from 'p-limit';
-import { BugError } from '../errors.js';
-import { HostFailure } from '../transport/types.js';
 import { countResults } from './counts.js';
-import type { HostContext, HostResult, HostTask, RolloutEvent, StopReason, TaskResult } from './types.js';
+import { HostStop, type HostContext, type HostResult, type HostTask, type RolloutEvent, type StopReason, type TaskResult, type TimeLimit } from './types.js';
 
 export interface RolloutOptions {
   phase: string;
@@ -14,10 +12,10 @@ export interface RolloutOptions {
   concurrency: number;
   /** Failed hosts tolerated; one more and no new host starts. */
   failureLimit: number;
-  /** Per-host time limit; past it the host's task is aborted and the host fails. */
-  timeoutMs?: number;
-  /** A host silent (no activity) this long is aborted and fails as stalled. 0 or unset: off. */
-  stallTimeoutMs?: number;
+  /** Per-host time limit; past it the host's task is aborted and the host fails with its message. */
+  timeout?: TimeLimit;
+  /** A host silent (no activity) this long is aborted and fails as stalled. Unset or 0 ms: off. */
+  stall?: TimeLimit;
   /** Aborted: no new host starts (first interrupt). */
   stop?: AbortSignal;
   /** Aborted: hosts in flight are stopped too (second interrupt). */
@@ -27,6 +25,8 @@ export interface RolloutOptions {
   /** How long to wait for an aborted task to wind down before moving on. */
   abortGraceMs?: number;
   now?: () => number;
+  /** Errors a task throws that are bugs of the caller, not host failures: rethrown as they are. */
+  isBug?: (error: unknown) => boolean;
 }
 
 export interface RolloutResult {
@@ -34,10 +34,6 @@ export interface RolloutResult {
   results: HostResult[];
   /** Set when the phase stopped before every host ran. */
   stoppedBy?: StopReason;
-}
-
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
 function settleOrGiveUp<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
@@ -76,7 +72,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
   const skip = options.skip ?? new Map<string, string>();
   const graceMs = options.abortGraceMs ?? 10_000;
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-    throw new BugError(`rollout concurrency must be a positive integer, got ${options.concurrency}`);
+    throw new RangeError(`rollout concurrency must be a positive integer, got ${options.concurrency}`);
   }
 
   const results = new Map<string, HostResult>();
@@ -101,19 +97,17 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     const started = now();
     emit({ type: 'host-start', phase, host, at: started });
     const controller = new AbortController();
-    const stopWith = (kind: HostFailure['kind'], message: string) => () => {
-      if (!controller.signal.aborted) controller.abort(new HostFailure(kind, message));
+    const stopWith = (kind: HostStop['kind'], message: string) => () => {
+      if (!controller.signal.aborted) controller.abort(new HostStop(kind, message));
     };
     const timers: NodeJS.Timeout[] = [];
-    if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
-      timers.push(setTimeout(stopWith('timeout', `timed out after ${seconds(options.timeoutMs)}`), options.timeoutMs));
-    }
+    const { timeout, stall } = options;
+    if (timeout !== undefined && timeout.ms > 0) timers.push(setTimeout(stopWith('timeout', timeout.message), timeout.ms));
     let stallTimer: NodeJS.Timeout | undefined;
-    const stallMs = options.stallTimeoutMs ?? 0;
     const armStall = (): void => {
-      if (stallMs <= 0) return;
+      if (stall === undefined || stall.ms <= 0) return;
       clearTimeout(stallTimer);
-      stallTimer = setTimeout(stopWith('stalled', `stalled: no output for ${seconds(stallMs)}`), stallMs);
+      stallTimer = setTimeout(stopWith('stalled', stall.message), stall.ms);
     };
     armStall();
     const onKill = stopWith('interrupted', 'stopped by a second interrupt');
@@ -134,7 +128,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
       const done: TaskResult = await settleOrGiveUp(task(host, context), controller.signal, graceMs);
       result = { host, phase, ...done, durationMs: now() - started };
     } catch (error) {
-      if (error instanceof BugError) throw error;
+      if (options.isBug?.(error)) throw error;
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       const message = reason instanceof Error ? reason.message : String(reason);
       result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, durationMs: now() - started };
@@ -166,7 +160,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
   }
   const ordered = hosts.map((host) => {
     const result = results.get(host);
-    if (!result) throw new BugError(`host ${host} has no result in phase ${phase}`);
+    if (!result) throw new Error(`rollout: host ${host} has no result in phase ${phase}`);
     return result;
   });
   return stoppedBy === undefined ? { results: ordered } : { results: ordered, stoppedBy };

@@ -57,3 +57,20 @@ export type RolloutEvent =
   | { type: 'limit-reached'; phase: string; failed: number; limit: number };
 
 export type StopReason = 'failure-limit' | 'interrupt';
+
+/** A per-host limit and the one-line reason a host stopped by it fails with. */
+export interface TimeLimit {
+  ms: number;
+  message: string;
+}
+
+/** Why the engine stopped a host's task: its abort reason. */
+export class HostStop extends Error {
+  override readonly name = 'HostStop';
+  constructor(
+    readonly kind: 'timeout' | 'stalled' | 'interrupted',
+    message: string,
+  ) {
+    super(message);
+  }
+}

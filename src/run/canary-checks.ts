@@ -1,3 +1,4 @@
+import { formatSeconds } from '../lib/duration.js';
 import { runLocalProcess } from '../transport/local-process.js';
 import type { CanaryCheck } from './plan.js';
 
@@ -42,7 +43,7 @@ export async function runCanaryChecks(checks: readonly CanaryCheck[], options: R
       });
       result = { check, ok: run.exitCode === 0, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: performance.now() - started };
     } catch {
-      const error = timeout.aborted ? `timed out after ${options.timeoutMs / 1000}s` : 'interrupted';
+      const error = timeout.aborted ? `timed out after ${formatSeconds(options.timeoutMs)}` : 'interrupted';
       result = { check, ok: false, stdout: '', stderr: '', error, durationMs: performance.now() - started };
     }
     results.push(result);

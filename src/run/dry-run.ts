@@ -1,3 +1,4 @@
+import { formatSeconds } from '../lib/duration.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
 import type { StagedFile } from './stage-file.js';
@@ -19,7 +20,7 @@ export function dryRunLines(context: DryRunContext): string[] {
       if (phase.skipChecks) {
         lines.push(`${number} ${phase.name}: skipped (--force)`);
       } else {
-        lines.push(`${number} ${phase.name}: wait ${phase.waitMs / 1000}s, then run here (timeout ${phase.timeoutMs / 1000}s each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
+        lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
         for (const check of phase.checks) lines.push(`     ${check.command}`);
       }
@@ -30,7 +31,7 @@ export function dryRunLines(context: DryRunContext): string[] {
     if (phase.kind === 'sync') {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): write ${file?.destination} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${phase.timeoutMs / 1000}s): ${renderCommand(phase.argv)}`);
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
     }
     lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
     if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);

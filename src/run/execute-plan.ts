@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
-import { rollout } from '../restart/rollout.js';
+import { formatSeconds } from '../lib/duration.js';
+import { rollout, type RolloutOptions } from '../restart/rollout.js';
 import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
@@ -65,6 +66,14 @@ function restartTask(transport: Transport, phase: RestartPhase, report: Reporter
   };
 }
 
+/** A restart phase's per-host limits, with the line a host stopped by each fails with. */
+function restartLimits(phase: RestartPhase): Pick<RolloutOptions, 'timeout' | 'stall'> {
+  return {
+    timeout: { ms: phase.timeoutMs, message: `timed out after ${formatSeconds(phase.timeoutMs)}` },
+    stall: { ms: phase.stallTimeoutMs, message: `stalled: no output for ${formatSeconds(phase.stallTimeoutMs)}` },
+  };
+}
+
 /** A check phase's figures: each check command counts as one "host". */
 export function checkCounts(phase: CheckPhase, checks: readonly CheckResult[], reached: boolean): PhaseCounts {
   const total = phase.checks.length;
@@ -98,7 +107,7 @@ async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ 
     return { checks: [], passed: true };
   }
   if (phase.waitMs > 0) {
-    report({ type: 'notice', level: 'info', text: `Waiting ${phase.waitMs / 1000}s for the canaries before checking them` });
+    report({ type: 'notice', level: 'info', text: `Waiting ${formatSeconds(phase.waitMs)} for the canaries before checking them` });
     await sleep(phase.waitMs, undefined, { signal: options.stop }).catch(() => undefined);
   }
   const checks = await runCanaryChecks(phase.checks, {
@@ -162,7 +171,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         skip,
         concurrency: phase.concurrency,
         failureLimit: phase.failureLimit,
-        ...(phase.kind === 'restart' ? { timeoutMs: phase.timeoutMs, stallTimeoutMs: phase.stallTimeoutMs } : {}),
+        ...(phase.kind === 'restart' ? restartLimits(phase) : {}),
+        isBug: (error) => error instanceof BugError,
         stop: options.stop,
         kill: options.kill,
         task,

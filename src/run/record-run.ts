@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import { durationsPath, rememberDurations } from '../state/durations.js';
 import { appendHistory } from '../state/history-file.js';
 import type { RunReport } from '../report/events.js';
-import { prometheusText, sendStatsd, statsdLines } from '../metrics/metrics.js';
+import { prometheusText } from '../metrics/prometheus-text.js';
+import { sendStatsd, statsdLines } from '../metrics/statsd.js';
 import { createRedactor, redactReport } from '../report/redact.js';
 import { writeFileAtomically } from '../state/atomic-file.js';
 

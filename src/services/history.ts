@@ -1,5 +1,6 @@
 import { findRun, readHistory, type HistoryEntry } from '../state/history-file.js';
-import { clock, formatDuration } from '../report/format.js';
+import { formatDuration } from '../lib/duration.js';
+import { clock } from '../report/format.js';
 import { summaryLines, finalLine } from '../report/summary.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
 

@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { temporaryName } from '../lib/temporary-name.js';
 import type { WriteResult } from '../transport/types.js';
-
-/** The temporary name a file is written under before it is renamed into place. */
-export function temporaryName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.deploy-${randomBytes(6).toString('hex')}.tmp`);
-}
 
 async function sameFile(path: string, content: Buffer, mode: number): Promise<boolean> {
   try {

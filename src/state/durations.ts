@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import { dirname, join } from 'node:path';
 import type { RunReport } from '../report/events.js';
 import { writeFileAtomically } from './atomic-file.js';
@@ -8,12 +8,19 @@ export function durationsPath(historyFile: string): string {
   return join(dirname(historyFile), 'restart-durations.json');
 }
 
-/** host → milliseconds its last restart took; empty when unknown or unreadable. */
-export function readDurations(path: string): Map<string, number> {
+/**
+ * host → milliseconds its last restart took. Missing means no host was timed yet; a file
+ * that cannot be read or parsed is reported through `warn` and counts as empty: it only
+ * orders hosts, so it never stops a run.
+ */
+export function readDurations(path: string, warn: (text: string) => void = () => undefined): Map<string, number> {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const text = readTextIfExists(path);
+    if (text === undefined) return new Map();
+    const data = JSON.parse(text) as Record<string, unknown>;
     return new Map(Object.entries(data).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
-  } catch {
+  } catch (error) {
+    warn(`restart_order: ignoring the restart durations in ${path}: ${errorCode(error)}`);
     return new Map();
   }
 }

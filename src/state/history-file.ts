@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import type { RunReport } from '../report/events.js';
 import { appendJsonLine, parseJsonLines } from './json-lines.js';
 
@@ -25,14 +26,13 @@ export function appendHistory(path: string, entry: HistoryEntry): void {
 
 /** Every run in the history file, oldest first; a line that does not parse is skipped. */
 export function readHistory(path: string): HistoryEntry[] {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextIfExists(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new UserError(`history_file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UserError(`history_file: cannot read ${path}: ${errorCode(error)}`);
   }
-  return parseJsonLines<HistoryEntry>(text);
+  return text === undefined ? [] : parseJsonLines<HistoryEntry>(text);
 }
 
 /** The run with this id (or a unique prefix of one). */

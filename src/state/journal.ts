@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import { appendJsonLine, parseJsonLines } from './json-lines.js';
 import type { RunStatus } from '../report/events.js';
 import type { HostResult } from '../restart/types.js';
@@ -65,10 +66,13 @@ export class Journal {
  * been interrupted or aborted (or cut off before it could say). Anything else is a usage error.
  */
 export function loadResumePoint(path: string, key: RunKey): ResumePoint {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    text = readTextIfExists(path);
+  } catch (error) {
+    throw new UserError(`--resume: cannot read the journal ${path}: ${errorCode(error)}`);
+  }
+  if (text === undefined) {
     throw new UserError(`--resume: nothing to resume: no earlier run of ${key.command}${key.path !== undefined ? ` ${key.path}` : ''} is recorded`, 'run it without --resume');
   }
   const lines = parseJsonLines<JournalLine>(text);

@@ -2,6 +2,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 
 import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { LockHeldError, UserError } from '../errors.js';
+import { errorCode, readTextIfExists } from '../lib/read-file.js';
 
 export interface LockHolder {
   user: string;
@@ -40,13 +41,13 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 export function readLockHolder(path: string): LockHolder | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextIfExists(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`lock_file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UserError(`lock_file: cannot read ${path}: ${errorCode(error)}`);
   }
+  if (text === undefined) return undefined;
   try {
     const holder = JSON.parse(text) as LockHolder;
     if (typeof holder.pid === 'number' && typeof holder.host === 'string') return holder;

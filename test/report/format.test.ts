@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/report/events.js';
-import { formatDuration, outputBlock, progressLine } from '../../src/report/format.js';
+import { formatDuration } from '../../src/lib/duration.js';
+import { outputBlock, progressLine } from '../../src/report/format.js';
 import { finalLine, summaryLines } from '../../src/report/summary.js';
 
 describe('human formatting', () => {
@@ -41,7 +42,7 @@ describe('summary and last line', () => {
 
   it('gives each phase its duration, counts, per-host median and slowest host', () => {
     const lines = summaryLines(report);
-    expect(lines[2]).toMatch(/^ {2}restart-hosts\s+00m 08s\s+2\s+1\s+0\s+0\s+0\s+3.00s\s+7.50s c$/);
+    expect(lines[2]).toMatch(/^ {2}restart-hosts\s+00m 08s\s+2\s+1\s+0\s+0\s+0\s+3s\s+7.5s c$/);
   });
 
   it('ends with Synchronized on success or warnings, and Failed/Aborted/Interrupted otherwise', () => {

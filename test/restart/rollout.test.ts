@@ -88,7 +88,7 @@ describe('rollout: hangs and stops', () => {
     // Given a host that never finishes and a 100 ms timeout
     const fleet = fleetOf({ stuck: { hang: true } }, { execMs: 5 });
     // When the phase runs
-    const { results } = await rollout({ phase: 'p', hosts: ['stuck', 'x', 'y'], concurrency: 1, failureLimit: 5, timeoutMs: 100, task: restartOn(fleet) });
+    const { results } = await rollout({ phase: 'p', hosts: ['stuck', 'x', 'y'], concurrency: 1, failureLimit: 5, timeout: { ms: 100, message: 'timed out after 0.1s' }, task: restartOn(fleet) });
     // Then the hung host failed as timed out, its command was stopped, and the others ran
     expect(results[0]).toMatchObject({ outcome: 'failed', error: 'timed out after 0.1s' });
     expect(fleet.running).toBe(0);
@@ -99,7 +99,7 @@ describe('rollout: hangs and stops', () => {
     // Given a silent host and a slow host that prints every 20 ms, with a 100 ms stall limit
     const fleet = fleetOf({ silent: { hang: true }, talker: { execMs: 300, talkEveryMs: 20 } });
     // When both run
-    const { results } = await rollout({ phase: 'p', hosts: ['silent', 'talker'], concurrency: 2, failureLimit: 5, stallTimeoutMs: 100, task: restartOn(fleet) });
+    const { results } = await rollout({ phase: 'p', hosts: ['silent', 'talker'], concurrency: 2, failureLimit: 5, stall: { ms: 100, message: 'stalled: no output for 0.1s' }, task: restartOn(fleet) });
     // Then only the silent one was stopped, as stalled
     expect(results[0]).toMatchObject({ outcome: 'failed' });
     expect(results[0]?.error).toMatch(/^stalled: no output for 0.1s/);

@@ -1,3 +1,5 @@
+import { formatSeconds } from '../../lib/duration.js';
+import { oneLine } from '../../lib/text.js';
 import { HostFailure } from '../types.js';
 import { type SshTarget, endpointLabel, targetLabel } from './target.js';
 
@@ -12,17 +14,6 @@ const SOCKET_CODES: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
   EADDRNOTAVAIL: 'address not available',
 };
-
-/** Format milliseconds as `10s` or `1.5s`. */
-export function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-}
-
-/** One line, no newlines: the message of a failure as it will be shown. */
-export function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-}
 
 /**
  * Map a failure to open a connection (before it was ready) to a HostFailure. Host-key and

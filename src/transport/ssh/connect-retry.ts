@@ -1,5 +1,5 @@
 import { HostFailure } from '../types.js';
-import { abortableSleep } from './abortable.js';
+import { sleepUnlessAborted } from '../../lib/abort.js';
 import { RETRY_BASE_DELAY_MS } from './options.js';
 
 export type RetryListener = (attempt: number, error: HostFailure, delayMs: number) => void;
@@ -30,7 +30,7 @@ export async function withConnectRetries<T>(
   signal: AbortSignal,
 ): Promise<T> {
   const random = policy.random ?? Math.random;
-  const sleep = policy.sleep ?? abortableSleep;
+  const sleep = policy.sleep ?? sleepUnlessAborted;
   const base = policy.baseDelayMs ?? RETRY_BASE_DELAY_MS;
   for (let retry = 1; ; retry += 1) {
     try {

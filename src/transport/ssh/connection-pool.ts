@@ -1,5 +1,5 @@
 import { HostFailure } from '../types.js';
-import { raceAbort } from './abortable.js';
+import { raceAbort } from '../../lib/abort.js';
 import type { RetryListener } from './connect-retry.js';
 import type { SshConnection } from './ssh-connection.js';
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readTextIfExists } from '../../lib/read-file.js';
 import { matchPatternList } from './host-pattern.js';
 
 /**
@@ -58,14 +58,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 
 /** Read and parse a known_hosts file; a missing file holds no hosts. */
 export function readKnownHostsFile(path: string): KnownHostEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return parseKnownHosts(text);
+  const text = readTextIfExists(path);
+  return text === undefined ? [] : parseKnownHosts(text);
 }
 
 /** The string known_hosts stores for a host: `host` on port 22, `[host]:port` otherwise. */

@@ -1,7 +1,8 @@
 import { Client, type ConnectConfig } from 'ssh2';
 import { HostFailure } from '../types.js';
 import { type AuthPlan, authHandlerFor, describeAuth } from './auth.js';
-import { type Ssh2Error, authFailure, connectFailure, oneLine } from './connect-errors.js';
+import { oneLine } from '../../lib/text.js';
+import { type Ssh2Error, authFailure, connectFailure } from './connect-errors.js';
 import {
   type HostKeyVerdict,
   type KnownHostEntry,

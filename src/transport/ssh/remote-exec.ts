@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { OutputBuffer } from '../output-buffer.js';
 import type { ExecOptions, ExecResult } from '../types.js';
-import { raceAbort } from './abortable.js';
+import { raceAbort } from '../../lib/abort.js';
 import { connectionLost } from './connect-errors.js';
 import type { SshConnection } from './ssh-connection.js';
 import { MarkerFilter, type StopHandle, stopCommand, wrapCommand } from './stop-wrapper.js';

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { renderCommand } from '../quote.js';
 import { HostFailure, type WriteFileOptions, type WriteResult } from '../types.js';
-import { raceAbort } from './abortable.js';
-import { oneLine } from './connect-errors.js';
+import { raceAbort } from '../../lib/abort.js';
+import { temporaryName } from '../../lib/temporary-name.js';
+import { oneLine } from '../../lib/text.js';
 import type { SshConnection } from './ssh-connection.js';
 import { targetLabel } from './target.js';
 
@@ -12,11 +13,6 @@ import { targetLabel } from './target.js';
 const SFTP_NO_SUCH_FILE = 2;
 const WRITE_CHUNK_BYTES = 32 * 1024;
 const WRITES_IN_FLIGHT = 16;
-
-/** The temp name a new file is written under before the rename: `.<base>.deploy-<hex>.tmp`. */
-export function tempPathFor(path: string, random: string = randomBytes(6).toString('hex')): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}.deploy-${random}.tmp`);
-}
 
 /** Every folder from the root down to `dir`: `/a/b` → [`/a`, `/a/b`]. */
 export function folderChain(dir: string): string[] {
@@ -144,7 +140,7 @@ export async function writeRemoteFile(
       return { changed: false };
     }
     await step(ensureFolder(sftp, posix.dirname(path)));
-    temp = tempPathFor(path);
+    temp = temporaryName(path);
     const tempPath = temp;
     handle = await step(call<Buffer>((cb) => sftp.open(tempPath, 'wx', { mode: 0o600 }, cb)));
     const open = handle;

@@ -1,5 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { UserError } from '../../errors.js';
+import { errorCode, readTextIfExists } from '../../lib/read-file.js';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { expandHome } from '../../lib/paths.js';
 import { matchPatternList, matchWildcard } from './host-pattern.js';
 
 /**
@@ -64,19 +67,12 @@ export function parseSshConfigText(text: string, file = '<text>'): SshConfigLine
   return lines;
 }
 
-/** Expand a leading `~` (or `~/`) to `home`. */
-export function expandTilde(path: string, home: string): string {
-  if (path === '~') return home;
-  if (path.startsWith('~/')) return join(home, path.slice(2));
-  return path;
-}
-
 function expandTokens(value: string, tokens: Record<string, string>): string {
   return value.replace(/%(.)/g, (whole, letter: string) => tokens[letter] ?? whole);
 }
 
 function includeFiles(pattern: string, home: string, configDir: string): string[] {
-  const expanded = expandTilde(pattern, home);
+  const expanded = expandHome(pattern, home);
   const full = isAbsolute(expanded) ? expanded : join(configDir, expanded);
   const name = basename(full);
   if (!name.includes('*') && !name.includes('?')) return [full];
@@ -90,14 +86,18 @@ function includeFiles(pattern: string, home: string, configDir: string): string[
   }
 }
 
-/** Read a config file and any files it includes; a missing file is an empty config. */
+/**
+ * Read a config file and any files it includes; a missing file is an empty config. A file
+ * that exists but cannot be read is a usage error, as it is for `ssh` itself.
+ */
 export function readSshConfigFile(path: string, home: string, depth = 0): SshConfigLine[] {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
+    text = readTextIfExists(path);
+  } catch (error) {
+    throw new UserError(`ssh_config: cannot read ${path} (${errorCode(error)})`, 'fix its permissions, or point ssh_config elsewhere');
   }
+  if (text === undefined) return [];
   const result: SshConfigLine[] = [];
   for (const line of parseSshConfigText(text, path)) {
     if (line.keyword === 'include' && depth < MAX_INCLUDE_DEPTH) {
@@ -161,7 +161,7 @@ export function resolveSshConfig(
   const host = entry.hostName ?? alias;
   const user = entry.user ?? context.localUser;
   entry.identityFiles = entry.identityFiles.map((file) =>
-    expandTilde(
+    expandHome(
       expandTokens(file, { d: context.home, h: host, r: user, u: context.localUser, '%': '%' }),
       context.home,
     ),

@@ -1,3 +1,4 @@
+import { parseHostPort } from '../../lib/host-port.js';
 import { type SshConfigLine, resolveSshConfig } from './ssh-config.js';
 import { type SshTransportOptions, homeOf, localUserOf } from './options.js';
 
@@ -15,15 +16,6 @@ export interface SshTarget {
   keyPath?: string;
 }
 
-/** Split `name:port`; the port is undefined when absent. */
-export function splitHostPort(host: string): { name: string; port?: number } {
-  const colon = host.lastIndexOf(':');
-  if (colon <= 0) return { name: host };
-  const port = Number(host.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { name: host };
-  return { name: host.slice(0, colon), port };
-}
-
 /**
  * Merge, per setting: a port in the host name wins over everything; an explicitly set
  * deploy config value wins over ssh_config; ssh_config wins over deploy's defaults.
@@ -33,7 +25,7 @@ export function resolveTarget(
   options: SshTransportOptions,
   configLines: readonly SshConfigLine[],
 ): SshTarget {
-  const { name, port: portInName } = splitHostPort(host);
+  const { name, port: portInName } = parseHostPort(host) ?? { name: host };
   const config = resolveSshConfig(configLines, name, {
     home: homeOf(options),
     localUser: localUserOf(options),

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { matchPatternList, matchWildcard } from '../../../src/transport/ssh/host-pattern.js';
 import { parseSshConfigText, readSshConfigFile, resolveSshConfig } from '../../../src/transport/ssh/ssh-config.js';
 import type { SshTransportOptions } from '../../../src/transport/ssh/options.js';
-import { resolveTarget, splitHostPort } from '../../../src/transport/ssh/target.js';
+import { parseHostPort } from '../../../src/lib/host-port.js';
+import { resolveTarget } from '../../../src/transport/ssh/target.js';
 
 const context = { home: '/home/me', localUser: 'me' };
 
@@ -131,7 +132,7 @@ describe('target resolution (deploy config vs ssh config)', () => {
     // Given web1:2999 with an explicit port too; When resolved; Then the name's port wins
     const target = resolveTarget('web1:2999', { ...base, explicit: { user: true, port: true, keyPath: true } }, lines);
     expect(target).toMatchObject({ alias: 'web1', port: 2999 });
-    expect(splitHostPort('a:b')).toEqual({ name: 'a:b' });
+    expect(parseHostPort('a:b')).toBeUndefined();
   });
 
   it('falls back to deploy defaults for hosts ssh config does not name', () => {

@@ -1,0 +1,16 @@
+/** One line: every run of line breaks (and the blanks around it) becomes one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * Text from a host or a check, safe to print: control characters (ESC, bare CR, BEL, DEL, C1
+ * controls ...) are shown as `\xNN` escapes; newline and tab pass through. An escape byte
+ * never reaches the terminal raw, so remote output cannot clear the screen, set the window
+ * title or write to the clipboard.
+ */
+export function visible(text: string): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
