@@ -1,12 +1,14 @@
+import { EXIT } from './exit-codes.js';
+
 /**
- * The tool's typed errors, in one place. The top-level handler (src/commands/base.ts)
+ * The tool's typed errors, in one place. The top-level handler (src/commands/base-command.ts)
  * turns each into one line and an exit status; a stack is printed only with DEBUG set.
  */
 
 /** Bad usage or configuration, found before anything was touched. Exit status 2. */
 export class UserError extends Error {
   override readonly name = 'UserError';
-  readonly exitCode: number = 2;
+  readonly exitCode: number = EXIT.usage;
   constructor(
     message: string,
     readonly hint?: string,
@@ -17,7 +19,7 @@ export class UserError extends Error {
 
 /** Another deploy holds the lock. Exit status 3. */
 export class LockHeldError extends UserError {
-  override readonly exitCode: number = 3;
+  override readonly exitCode: number = EXIT.locked;
 }
 
 /** A broken invariant: a bug in deploy itself, never the user's fault. */
@@ -26,8 +28,4 @@ export class BugError extends Error {
   constructor(message: string) {
     super(`internal error: ${message} (this is a bug in deploy; please report it)`);
   }
-}
-
-export function isUserError(error: unknown): error is UserError {
-  return error instanceof UserError;
 }

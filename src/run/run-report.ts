@@ -2,7 +2,7 @@ import type { PhaseReport, RunReport, RunStatus } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
 import { checkCounts, type ExecutionResult, type PhaseRun } from './execute-plan.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, interrupted: 130 } as const;
+import { EXIT } from '../exit-codes.js';
 
 function phaseReport(run: PhaseRun): PhaseReport {
   const durationMs = Math.round(run.durationMs);

@@ -183,3 +183,18 @@ describe('deploy: bad command line exits 2 and touches nothing', () => {
     expectUsageError(result, '--define');
   });
 });
+
+describe('deploy --json: a usage error is a JSON object on stdout too', () => {
+  it('names the culprit in {error, exitCode} and still touches nothing', async () => {
+    // Given an unknown config key with --json / When sync-file runs
+    const result = await project.run(['sync-file', '--json', '-D', 'restart_timout:5', project.stagedPath]);
+    // Then stderr has the one line, and stdout one JSON object with the same message and exit 2
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    const parsed = JSON.parse(result.stdout) as { error: { message: string; hint?: string }; exitCode: number };
+    expect(parsed.exitCode).toBe(2);
+    expect(parsed.error.message).toContain('restart_timout');
+    expect(parsed.error.hint).toContain('restart_timeout');
+    expect(existsSync(project.lockFile)).toBe(false);
+  });
+});
