@@ -1,3 +1,4 @@
+import Config from './config.js';
 import History from './history.js';
 import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
@@ -11,4 +12,5 @@ export const COMMANDS = {
   lock: Lock,
   unlock: Unlock,
   history: History,
+  config: Config,
 };

@@ -11,12 +11,16 @@ export interface ValueSource {
   baseDir: string;
   /** "/etc/scap.config.json", "-D", ...: named in errors. */
   origin: string;
+  /** The key's meaning from the schema: the hint of a bad value's error. */
+  meaning?: string;
 }
 
 /** One kind of config value: how to read it from JSON, and from a `-D key:value` string. */
 export interface Kind<T> {
-  /** What a valid value looks like, for error messages and the README. */
+  /** What a valid value looks like, for error messages. */
   expected: string;
+  /** The type as the README's table and `deploy config` name it: `path`, `seconds`, ... */
+  type: string;
   fromJson(value: unknown, source: ValueSource): T;
   fromDefine(raw: string, source: ValueSource): T;
 }
@@ -29,7 +33,7 @@ export interface Count {
 
 function fail(source: ValueSource, expected: string, got: unknown): never {
   const shown = typeof got === 'string' ? JSON.stringify(got) : JSON.stringify(got) ?? String(got);
-  throw new UserError(`${source.key}: expected ${expected}, got ${shown} (${source.origin})`);
+  throw new UserError(`${source.key}: expected ${expected}, got ${shown} (${source.origin})`, source.meaning ? `${source.key}: ${source.meaning}` : undefined);
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown, source: ValueSource, expected: string): T {
@@ -38,8 +42,9 @@ function check<T>(schema: z.ZodType<T>, value: unknown, source: ValueSource, exp
   return parsed.data;
 }
 
-function kind<T>(expected: string, schema: z.ZodType<T>, coerce: (raw: string) => unknown): Kind<T> {
+function kind<T>(type: string, expected: string, schema: z.ZodType<T>, coerce: (raw: string) => unknown): Kind<T> {
   return {
+    type,
     expected,
     fromJson: (value, source) => check(schema, value, source, expected),
     fromDefine: (raw, source) => {
@@ -54,28 +59,35 @@ function kind<T>(expected: string, schema: z.ZodType<T>, coerce: (raw: string) =
 /** Plain decimal numbers only: `0x16` or `1e3` are not what a deployer means by a port. */
 const numberFrom = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw);
 
-export const stringKind = kind('a string', z.string(), (raw) => raw);
+export const stringKind = kind('string', 'a string', z.string(), (raw) => raw);
 
 /** `host` or `host:port` (a statsd server), or empty for off. */
 export const hostPortKind = kind(
+  '`host[:port]`',
   'host or host:port (port 1-65535), or empty for off',
   z.string().refine((value) => value === '' || (!/\s/.test(value) && parseHostPort(value)?.name !== undefined && parseHostPort(value)?.name !== '')),
   (raw) => raw.trim(),
 );
 
 export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
-  return kind(values.map((v) => `"${v}"`).join(' or '), z.enum(values), (raw) => raw);
+  const names = values.map((v) => `"${v}"`).join(' or ');
+  return kind(names, names, z.enum(values), (raw) => raw);
 }
 
 export function intKind(min = 0): Kind<number> {
-  return kind(`an integer >= ${min}`, z.number().int().min(min), numberFrom);
+  return kind('integer', `an integer >= ${min}`, z.number().int().min(min).max(Number.MAX_SAFE_INTEGER), numberFrom);
 }
 
-export const secondsKind = kind('a number of seconds >= 0', z.number().min(0).finite(), numberFrom);
+/** A TCP port. */
+export const portKind = kind('port', 'a port from 1 to 65535', z.number().int().min(1).max(65535), numberFrom);
+
+/** Node's timers hold at most 2^31-1 ms; a longer limit would fire at once. */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const secondsKind = kind('seconds', `a number of seconds from 0 to ${MAX_SECONDS}`, z.number().min(0).max(MAX_SECONDS), numberFrom);
 
 const TRUE = ['1', 'yes', 'true', 'on'];
 const FALSE = ['0', 'no', 'false', 'off'];
-export const boolKind = kind('a boolean (true/false, yes/no, on/off, 1/0)', z.boolean(), (raw) => {
+export const boolKind = kind('boolean', 'a boolean (true/false, yes/no, on/off, 1/0)', z.boolean(), (raw) => {
   const word = raw.trim().toLowerCase();
   if (TRUE.includes(word)) return true;
   if (FALSE.includes(word)) return false;
@@ -84,6 +96,7 @@ export const boolKind = kind('a boolean (true/false, yes/no, on/off, 1/0)', z.bo
 
 /** A path on this machine: `~` expanded, relative paths taken from the source's folder. */
 export const localPathKind: Kind<string> = {
+  type: 'path',
   expected: 'a path',
   fromJson: (value, source) => resolve(source.baseDir, expandHome(check(z.string().min(1), value, source, 'a path'))),
   fromDefine: (raw, source) => localPathKind.fromJson(raw, source),
@@ -91,13 +104,14 @@ export const localPathKind: Kind<string> = {
 
 /** A path on this machine that may be empty, meaning "off". */
 export const optionalLocalPathKind: Kind<string> = {
+  type: 'path',
   expected: 'a path, or empty for off',
   fromJson: (value, source) => (value === '' ? '' : localPathKind.fromJson(value, source)),
   fromDefine: (raw, source) => optionalLocalPathKind.fromJson(raw, source),
 };
 
 /** A path on the hosts: kept as written, must be absolute. */
-export const remotePathKind = kind('an absolute path on the hosts', z.string().startsWith('/'), (raw) => raw);
+export const remotePathKind = kind('absolute path', 'an absolute path on the hosts', z.string().startsWith('/'), (raw) => raw);
 
 const COUNT_EXPECTED = 'an integer or a percentage like "10%"';
 function countKind(min: number): Kind<Count> {
@@ -108,20 +122,34 @@ function countKind(min: number): Kind<Count> {
       if (match) {
         const number = Number(match[1]);
         const percent = match[2] === '%';
-        if ((percent && number > 0 && number <= 100) || (!percent && Number.isInteger(number) && number >= min)) {
+        if ((percent && (min > 0 ? number > 0 : number >= 0) && number <= 100) || (!percent && Number.isInteger(number) && number >= min)) {
           return { value: number, percent };
         }
       }
     }
     return fail(source, `${COUNT_EXPECTED}${min > 0 ? ` (at least ${min})` : ''}`, value);
   };
-  return { expected: COUNT_EXPECTED, fromJson: parse, fromDefine: parse };
+  return { type: 'integer or `"N%"`', expected: COUNT_EXPECTED, fromJson: parse, fromDefine: parse };
 }
 export const concurrencyKind = countKind(1);
 export const limitKind = countKind(0);
 
-/** A list of hosts: a JSON array, or a host file. `-D`: comma-separated, or `@file`. */
+/** `-D key:[...]`: any list key takes a JSON array after the colon (items may hold commas). */
+function jsonArray(raw: string, source: ValueSource, expected: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail(source, expected, raw);
+  }
+  return Array.isArray(parsed) ? parsed : fail(source, expected, raw);
+}
+
+const isJsonArray = (raw: string): boolean => raw.trim().startsWith('[');
+
+/** A list of hosts: a JSON array, or a host file. `-D`: comma-separated, a JSON array, or `@file`. */
 export const hostsKind: Kind<string[]> = {
+  type: 'hosts or host file',
   expected: 'a list of hosts or the path of a host file',
   fromJson: (value, source) => {
     if (typeof value === 'string') return normalizeHosts(source.key, readHostFile(source.key, value, source.baseDir));
@@ -130,6 +158,7 @@ export const hostsKind: Kind<string[]> = {
   },
   fromDefine: (raw, source) => {
     if (raw.startsWith('@')) return normalizeHosts(source.key, readHostFile(source.key, raw.slice(1), source.baseDir));
+    if (isJsonArray(raw)) return hostsKind.fromJson(jsonArray(raw, source, hostsKind.expected), source);
     const list = raw.split(',').map((host) => host.trim()).filter((host) => host !== '');
     return normalizeHosts(source.key, list);
   },
@@ -140,20 +169,12 @@ export function listKind(itemExpected: string, item: z.ZodType<string> = z.strin
   const expected = `a list of ${itemExpected}`;
   const schema = z.array(item);
   return {
+    type: `list of ${itemExpected}`,
     expected,
     fromJson: (value, source) => check(schema, value, source, expected),
     fromDefine: (raw, source) => {
       if (raw.trim() === '') return [];
-      if (raw.trim().startsWith('[')) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          return fail(source, expected, raw);
-        }
-        return check(schema, parsed, source, expected);
-      }
-      return check(schema, [raw], source, expected);
+      return check(schema, isJsonArray(raw) ? jsonArray(raw, source, expected) : [raw], source, expected);
     },
   };
 }

@@ -27,16 +27,20 @@ export interface LoadedConfig {
   projectFile?: string;
   /** Keys some layer set explicitly (the SSH transport lets these win over ~/.ssh/config). */
   explicit: Set<ConfigKey>;
+  /** Where each explicitly set key's value came from: a file's path, or `-D`. */
+  origins: Map<ConfigKey, string>;
 }
 
 type Setter = (config: Config) => void;
+/** One key set by one layer: the key, how to apply it, and the layer's name. */
+type Layer = [ConfigKey, Setter, string];
 
 function unknownKey(name: string, origin: string): UserError {
   const near = closestKey(name, CONFIG_KEYS);
   return new UserError(`unknown config key "${name}" (${origin})`, near ? `did you mean ${near}?` : 'see the keys in the README');
 }
 
-function readLayer(path: string): Array<[ConfigKey, Setter]> {
+function readLayer(path: string): Layer[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -55,20 +59,20 @@ function readLayer(path: string): Array<[ConfigKey, Setter]> {
   const baseDir = dirname(path);
   return Object.entries(data).map(([name, value]) => {
     if (!isConfigKey(name)) throw unknownKey(name, `in ${path}`);
-    const source = { key: name, baseDir, origin: `in ${path}` };
+    const source = { key: name, baseDir, origin: `in ${path}`, meaning: SCHEMA[name].meaning };
     const parsed = SCHEMA[name].kind.fromJson(value, source);
-    return [name, (config: Config) => Object.assign(config, { [name]: parsed })];
+    return [name, (config: Config) => Object.assign(config, { [name]: parsed }), path];
   });
 }
 
-function readDefine(define: string, cwd: string): [ConfigKey, Setter] {
+function readDefine(define: string, cwd: string): Layer {
   const colon = define.indexOf(':');
   if (colon < 0) throw new UserError(`-D ${define}: expected key:value (split at the first ":")`);
   const name = define.slice(0, colon).trim();
   if (!isConfigKey(name)) throw unknownKey(name, `in -D ${define}`);
-  const source = { key: name, baseDir: cwd, origin: `from -D` };
+  const source = { key: name, baseDir: cwd, origin: `from -D`, meaning: SCHEMA[name].meaning };
   const parsed = SCHEMA[name].kind.fromDefine(define.slice(colon + 1), source);
-  return [name, (config: Config) => Object.assign(config, { [name]: parsed })];
+  return [name, (config: Config) => Object.assign(config, { [name]: parsed }), '-D'];
 }
 
 function checkConsistency(config: Config): void {
@@ -87,7 +91,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const files: string[] = [];
   let projectFile: string | undefined;
-  const layers: Array<[ConfigKey, Setter]> = [];
+  const layers: Layer[] = [];
   const systemPath = options.systemConfigPath ?? SYSTEM_CONFIG_PATH;
   if (existsSync(systemPath)) {
     files.push(systemPath);
@@ -108,15 +112,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   for (const define of options.defines ?? []) layers.push(readDefine(define, cwd));
 
   const config = Object.fromEntries(CONFIG_KEYS.map((name) => [name, defaultValue(name)])) as Config;
-  const explicit = new Set<ConfigKey>();
-  for (const [name, set] of layers) {
+  const origins = new Map<ConfigKey, string>();
+  for (const [name, set, origin] of layers) {
     set(config);
-    explicit.add(name);
+    origins.set(name, origin);
   }
+  const explicit = new Set(origins.keys());
   // Relative defaults are taken from the folder of the project config (or cwd).
   if (!explicit.has('local_fleet_dir')) {
     config.local_fleet_dir = resolve(projectFile !== undefined ? dirname(projectFile) : cwd, config.local_fleet_dir);
   }
   if (options.requireTargets ?? true) checkConsistency(config);
-  return { config, files, ...(projectFile !== undefined ? { projectFile } : {}), explicit };
+  return { config, files, ...(projectFile !== undefined ? { projectFile } : {}), explicit, origins };
 }

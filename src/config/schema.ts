@@ -8,6 +8,7 @@ import {
   hostPortKind,
   hostsKind,
   intKind,
+  portKind,
   limitKind,
   listKind,
   localPathKind,
@@ -35,15 +36,18 @@ const regexSource = z.string().min(1).refine((source) => {
   }
 });
 
-interface KeySpec<T> {
+export interface KeySpec<T> {
   kind: Kind<T>;
   /** The value when no layer sets the key; a function for defaults read from the machine. */
   default: T | (() => T);
+  /** What the key does: the README's table, `deploy config` and the hint of a bad value's error. */
   meaning: string;
+  /** How the README and `deploy config --help` show the default, when it is not a plain value. */
+  shownDefault?: string;
 }
 
-function key<T>(kind: Kind<T>, defaultValue: T | (() => T), meaning: string): KeySpec<T> {
-  return { kind, default: defaultValue, meaning };
+function key<T>(kind: Kind<T>, defaultValue: T | (() => T), meaning: string, shownDefault?: string): KeySpec<T> {
+  return { kind, default: defaultValue, meaning, ...(shownDefault !== undefined ? { shownDefault } : {}) };
 }
 
 /**
@@ -52,40 +56,40 @@ function key<T>(kind: Kind<T>, defaultValue: T | (() => T), meaning: string): Ke
  * `undefined` as a default means "not set" (optional keys).
  */
 export const SCHEMA = {
-  transport: key(enumKind(['ssh', 'local']), 'ssh' as 'ssh' | 'local', 'how hosts are reached; `local` is the embedded demo: host h is the folder local_fleet_dir/h'),
-  local_fleet_dir: key(localPathKind, '.fleet', 'folder holding one folder per host for the local transport'),
-  targets: key(hostsKind, [] as string[], 'every host to deploy to (`name` or `name:port`), or a host file'),
-  canaries: key(hostsKind, [] as string[], 'hosts that go first; each must also be in targets'),
-  no_restart_targets: key(hostsKind, [] as string[], 'hosts that get files but are never restarted'),
-  stage_dir: key<string | undefined>(localPathKind, undefined, 'source root for sync-file, on this machine'),
-  deploy_dir: key<string | undefined>(remotePathKind, undefined, 'destination root for sync-file, on the hosts'),
-  ssh_user: key(stringKind, () => userInfo().username, 'remote user; default: the current user'),
-  ssh_port: key(intKind(1), 22, 'SSH port, unless a host says name:port'),
-  ssh_key: key<string | undefined>(localPathKind, undefined, 'private key; without it: ssh-agent, then ~/.ssh/id_ed25519, ~/.ssh/id_rsa'),
-  ssh_known_hosts: key(localPathKind, () => expandHome('~/.ssh/known_hosts'), 'host keys are always verified against this file'),
-  ssh_config: key(localPathKind, () => expandHome('~/.ssh/config'), 'OpenSSH client config read for HostName, Port, User, IdentityFile'),
+  transport: key(enumKind(['ssh', 'local']), 'ssh' as 'ssh' | 'local', '`local` is the embedded demo: host `h` is the folder `local_fleet_dir/h` and commands run on this machine in it, with `DEPLOY_HOST=h`'),
+  local_fleet_dir: key(localPathKind, '.fleet', 'see `transport`'),
+  targets: key(hostsKind, [] as string[], 'every host (`name` or `name:port`); a string is a host file, one host per line, `#` comments', '(required)'),
+  canaries: key(hostsKind, [] as string[], 'hosts that go first; each must be in `targets`'),
+  no_restart_targets: key(hostsKind, [] as string[], 'hosts that get files but are never restarted (job runners)'),
+  stage_dir: key<string | undefined>(localPathKind, undefined, 'source root, on this machine', '(required by sync-file)'),
+  deploy_dir: key<string | undefined>(remotePathKind, undefined, 'destination root, on the hosts', '(required by sync-file)'),
+  ssh_user: key(stringKind, () => userInfo().username, 'remote user', 'current user'),
+  ssh_port: key(portKind, 22, 'SSH port, unless a host says name:port'),
+  ssh_key: key<string | undefined>(localPathKind, undefined, 'private key; without it the ssh-agent, then `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`', 'unset'),
+  ssh_known_hosts: key(localPathKind, () => expandHome('~/.ssh/known_hosts'), 'host keys are always verified against it', '`~/.ssh/known_hosts`'),
+  ssh_config: key(localPathKind, () => expandHome('~/.ssh/config'), 'read for `HostName`, `Port`, `User`, `IdentityFile`; keys set in the deploy config win', '`~/.ssh/config`'),
   ssh_connect_timeout: key(secondsKind, 10, 'seconds to wait for a connection'),
   ssh_connect_retries: key(intKind(0), 2, 'connection attempts after the first, with exponential backoff and jitter'),
-  php_fpm_restart_script: key(stringKind, '', 'the safe-restart command run on each host; empty: restart phases are skipped'),
-  php_fpm: key(stringKind, '', 'php-fpm service name passed to the script, e.g. php7.4-fpm'),
+  php_fpm_restart_script: key(stringKind, '', 'the safe-restart command; unset or empty: restart phases are skipped', 'unset'),
+  php_fpm: key(stringKind, '', 'service name passed to the script', 'unset'),
   php_fpm_opcache_threshold: key(intKind(0), 100, 'free-opcache MB below which the script restarts'),
-  always_restart: key(boolKind, false, 'restart every host whatever its opcache state'),
-  restart_sudo_user: key(stringKind, 'root', 'the restart runs as `sudo -u <user> --`; empty: no sudo'),
-  restart_concurrency: key(concurrencyKind, { value: 10, percent: true }, 'most hosts restarting at once: an integer or a percentage of the phase (rounded up, at least 1)'),
+  always_restart: key(boolKind, false, 'pass `9223372036854775807` as the threshold'),
+  restart_sudo_user: key(stringKind, 'root', 'run as `sudo -u <user> --`; empty: no sudo'),
+  restart_concurrency: key(concurrencyKind, { value: 10, percent: true }, 'most hosts restarting at once (a percentage rounds up, at least 1)'),
   sync_concurrency: key(concurrencyKind, { value: 80, percent: false }, 'most hosts receiving files at once'),
-  restart_order: key(enumKind(['config', 'slowest-first']), 'config' as 'config' | 'slowest-first', 'order of hosts within a restart phase: as listed, or slowest first by their last restart (shorter rollouts)'),
-  restart_timeout: key(secondsKind, 300, 'seconds per host; past it the command is killed and the host fails'),
-  failure_limit: key(limitKind, { value: 5, percent: true }, 'failed hosts tolerated per phase (integer, or percentage rounded down); one more aborts'),
-  canary_checks: key(listKind('shell commands'), [] as string[], 'commands run here after the canaries restart; all must exit 0; `{host}` runs once per canary'),
-  canary_wait_time: key(secondsKind, 20, 'seconds between the canary restart and the checks'),
-  canary_check_timeout: key(secondsKind, 120, 'seconds per check command'),
-  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run; the resume journals live beside it'),
-  restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as stalled; 0: off'),
-  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here (JSON lines)'),
-  redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become [REDACTED]'),
-  redact_output: key(boolKind, false, 'also redact output shown on screen and in --json'),
-  statsd_host: key(hostPortKind, '', 'host:port of a statsd server for phase timings and host counts; empty: off'),
-  metrics_file: key(optionalLocalPathKind, '', 'write a Prometheus text file of the run here; empty: off'),
+  restart_order: key(enumKind(['config', 'slowest-first']), 'config' as 'config' | 'slowest-first', 'order within a restart phase: as listed, or slowest first by each host\'s last restart (kept beside `history_file`), which shortens rollouts with a few slow hosts (see BENCHMARKS.md)'),
+  restart_timeout: key(secondsKind, 300, 'per host; past it the command is killed and the host fails'),
+  failure_limit: key(limitKind, { value: 5, percent: true }, 'failed hosts tolerated per phase (a percentage rounds down)'),
+  canary_checks: key(listKind('shell commands'), [] as string[], 'run here, from the config file\'s folder, after the canaries restart; `DEPLOY_CANARIES` is set; `{host}` runs the command once per canary'),
+  canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
+  canary_check_timeout: key(secondsKind, 120, 'per check'),
+  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run; the resume journals live beside it (`<lock_file>.journal/`)'),
+  restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as `stalled`; a slow host that talks is left alone'),
+  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; kept versions, durations and live state sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
+  redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become `[REDACTED]`'),
+  redact_output: key(boolKind, false, 'redact on screen and in `--json` too'),
+  statsd_host: key(hostPortKind, '', 'send `deploy.<command>` timings and per-outcome counters to statsd (UDP, port 8125 by default)', 'unset'),
+  metrics_file: key(optionalLocalPathKind, '', 'write the run as a Prometheus text file (for node_exporter\'s textfile collector)', 'unset'),
 } as const;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -85,7 +85,7 @@ describe('secondsKind', () => {
 
   it('rejects negative and non-numeric values', () => {
     // Given bad values / When read / Then errors naming the key
-    expect(userErrorOf(() => define(secondsKind, '-1', 'restart_timeout'))).toContain('restart_timeout: expected a number of seconds >= 0');
+    expect(userErrorOf(() => define(secondsKind, '-1', 'restart_timeout'))).toContain('restart_timeout: expected a number of seconds from 0 to 2147483');
     expect(userErrorOf(() => json(secondsKind, '30', 'restart_timeout'))).toContain('restart_timeout: expected a number of seconds');
     expect(userErrorOf(() => define(secondsKind, 'soon', 'restart_timeout'))).toContain('restart_timeout:');
   });

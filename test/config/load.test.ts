@@ -303,9 +303,9 @@ describe('loadConfig: usage errors name the key and what was expected', () => {
   });
 
   it.each([
-    ['ssh_port', '"22"', 'an integer'],
-    ['ssh_port', '0', 'an integer >= 1'],
-    ['ssh_port', '22.5', 'an integer'],
+    ['ssh_port', '"22"', 'a port from 1 to 65535'],
+    ['ssh_port', '0', 'a port from 1 to 65535'],
+    ['ssh_port', '22.5', 'a port from 1 to 65535'],
     ['always_restart', '"yes"', 'a boolean'],
     ['restart_concurrency', '0', 'a percentage'],
     ['restart_concurrency', '"150%"', 'a percentage'],
@@ -327,8 +327,8 @@ describe('loadConfig: usage errors name the key and what was expected', () => {
   });
 
   it.each([
-    ['ssh_port:abc', 'ssh_port', 'an integer'],
-    ['ssh_port:', 'ssh_port', 'an integer'],
+    ['ssh_port:abc', 'ssh_port', 'a port from 1 to 65535'],
+    ['ssh_port:', 'ssh_port', 'a port from 1 to 65535'],
     ['always_restart:abc', 'always_restart', 'a boolean (true/false, yes/no, on/off, 1/0)'],
     ['restart_concurrency:0', 'restart_concurrency', 'a percentage like "10%" (at least 1)'],
     ['restart_concurrency:150%', 'restart_concurrency', 'a percentage'],
@@ -438,5 +438,38 @@ describe('local_fleet_dir default', () => {
       await rm(systemDir, { recursive: true, force: true });
       await rm(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loadConfig: values that used to pass validation and fail later (issue: faults)', () => {
+  it.each([
+    ['ssh_port:65536', 'ssh_port', 'a port from 1 to 65535'],
+    ['statsd_host:localhost:70000', 'statsd_host', 'port 1-65535'],
+    ['restart_timeout:2147484', 'restart_timeout', 'from 0 to 2147483'],
+    ['canary_check_timeout:99999999', 'canary_check_timeout', 'from 0 to 2147483'],
+  ])('rejects -D %s as a usage error', (define, key, expected) => {
+    // Given a value out of range / When loaded / Then a usage error names the key and the range
+    const message = userErrorOf(() => load({ defines: ['targets:mw01', define] }));
+    expect(message).toContain(`${key}: expected`);
+    expect(message).toContain(expected);
+  });
+
+  it('takes failure_limit "0%" like 0: no failure tolerated', () => {
+    // Given failure_limit 0% / When loaded / Then it is a zero percentage
+    expect(load({ defines: ['targets:mw01', 'failure_limit:0%'] }).config.failure_limit).toEqual({ value: 0, percent: true });
+  });
+
+  it('takes a JSON array after the colon for any list key, so items may hold commas', () => {
+    // Given a pattern with a comma and a host list as JSON / When loaded
+    const { config } = load({ defines: ['targets:["mw01","mw02:2222"]', 'redact_patterns:["token=[^,]+","secret"]'] });
+    // Then both lists are exactly the arrays given
+    expect(config.targets).toEqual(['mw01', 'mw02:2222']);
+    expect(config.redact_patterns).toEqual(['token=[^,]+', 'secret']);
+  });
+
+  it("quotes the key's meaning in the hint of a bad value", () => {
+    // Given a bad restart_concurrency / When loaded / Then the hint is the schema's meaning
+    const message = userErrorOf(() => load({ defines: ['targets:mw01', 'restart_concurrency:none'] }));
+    expect(message).toContain('restart_concurrency: most hosts restarting at once');
   });
 });
