@@ -51,7 +51,7 @@ describe('deploy: bad configuration exits 2 and touches nothing', () => {
     // When sync-file runs
     const result = await project.run(['sync-file', project.stagedPath]);
     // Then the key and what was expected are named
-    expectUsageError(result, 'ssh_port', 'an integer');
+    expectUsageError(result, 'ssh_port', 'a port from 1 to 65535');
   });
 
   it.each([
@@ -103,7 +103,7 @@ describe('deploy: bad -D exits 2 and touches nothing', () => {
     // Given -D ssh_port:abc / When sync-file runs
     const result = await project.run(['sync-file', '-D', 'ssh_port:abc', project.stagedPath]);
     // Then the key and what was expected are named
-    expectUsageError(result, 'ssh_port', 'an integer');
+    expectUsageError(result, 'ssh_port', 'a port from 1 to 65535');
   });
 
   it('-D naming a bad host', async () => {
