@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { assertLoopback, reservePorts } from './ports.js';
-import { findExecutable, runCommand, spawnService, startTimeoutMs, waitReady, type RunResult, type ServiceProcess } from './service-process.js';
+import { cleanupSync, findExecutable, onProcessExit, runCommand, spawnService, startTimeoutMs, waitReady, type RunResult, type ServiceProcess } from './service-process.js';
 
 export interface TestEtcd {
   address: string;
@@ -106,10 +106,13 @@ export async function startEtcd(options: { address?: string; baseDir?: string; s
   const down = async (): Promise<void> => {
     await current?.stop();
   };
+  // If the test process exits without stop(): kill etcd, remove its folder, free the ports.
+  const offExit = onProcessExit(() => cleanupSync(current, dir, reservation.release));
   const cleanup = async (): Promise<void> => {
     try {
       await down();
     } finally {
+      offExit();
       reservation.release();
       await rm(dir, { recursive: true, force: true });
     }

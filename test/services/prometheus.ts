@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { assertLoopback, reservePorts } from './ports.js';
-import { delay, findExecutable, spawnService, startTimeoutMs, waitReady, type ServiceProcess } from './service-process.js';
+import { cleanupSync, delay, findExecutable, onProcessExit, spawnService, startTimeoutMs, waitReady, type ServiceProcess } from './service-process.js';
 
 export interface PrometheusSample {
   metric: Record<string, string>;
@@ -72,12 +72,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
   const port = reservation.ports[0]!;
   const url = `http://${address}:${port}`;
   const configPath = path.join(dir, 'prometheus.yml');
+  let service: ServiceProcess | undefined;
+  // If the test process exits without stop(): kill Prometheus, remove its folder, free the port.
+  const offExit = onProcessExit(() => cleanupSync(service, dir, reservation.release));
   const cleanup = async (): Promise<void> => {
+    offExit();
     reservation.release();
     await rm(dir, { recursive: true, force: true });
   };
 
-  let service: ServiceProcess;
   try {
     if (options.rules !== undefined) await writeFile(path.join(dir, 'rules.yml'), options.rules);
     await writeFile(configPath, prometheusConfig(options, options.rules !== undefined ? path.join(dir, 'rules.yml') : undefined));
@@ -97,14 +100,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
     throw error;
   }
   const label = `prometheus on ${address}:${port}`;
+  const running = service;
   let readyMs: number;
   try {
-    readyMs = await waitReady(service, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) })).status === 200, {
+    readyMs = await waitReady(running, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) })).status === 200, {
       label,
       timeoutMs: startTimeoutMs(options.startTimeoutMs),
     });
   } catch (error) {
-    await service.stop().catch(() => undefined);
+    await running.stop().catch(() => undefined);
     await cleanup();
     throw error;
   }
@@ -124,7 +128,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
     url,
     dir,
     configPath,
-    pid: service.pid,
+    pid: running.pid,
     readyMs,
     query,
     async waitForSample(promql, waitOptions = {}) {
@@ -133,16 +137,16 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
       for (;;) {
         const samples = await query(promql);
         if (samples.length > 0) return samples;
-        if (!service.alive()) throw new Error(`${label} exited while waiting for ${promql}: ${service.outputTail()}`);
+        if (!running.alive()) throw new Error(`${label} exited while waiting for ${promql}: ${running.outputTail()}`);
         if (Date.now() > deadline) {
           throw new Error(`${label}: no sample for ${JSON.stringify(promql)} within ${timeoutMs} ms (targets: ${await targetHealth(url)})`);
         }
         await delay(200);
       }
     },
-    outputTail: () => service.outputTail(),
+    outputTail: () => running.outputTail(),
     stop() {
-      stopping ??= service.stop().finally(cleanup);
+      stopping ??= running.stop().finally(cleanup);
       return stopping;
     },
   };

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { assertLoopback, reservePorts } from './ports.js';
-import { findExecutable, spawnService, startTimeoutMs, waitReady, type ServiceProcess } from './service-process.js';
+import { cleanupSync, findExecutable, onProcessExit, spawnService, startTimeoutMs, waitReady, type ServiceProcess } from './service-process.js';
 
 export interface RsyncDaemonOptions {
   /** Folder served by the module (inside the target namespace when nsenterPid is given). */
@@ -81,8 +81,13 @@ export async function startRsyncDaemon(options: RsyncDaemonOptions): Promise<Tes
   const configPath = path.join(dir, 'rsyncd.conf');
   const logPath = path.join(dir, 'rsyncd.log');
   const label = `rsync daemon on ${address}:${port}${options.nsenterPid !== undefined ? ` (in the namespaces of pid ${options.nsenterPid})` : ''}`;
+  let current: ServiceProcess | undefined;
+  const release = (): void => reservation?.release();
+  // If the test process exits without stop(): kill the daemon, remove its folder, free the port.
+  const offExit = onProcessExit(() => cleanupSync(current, dir, release));
   const cleanup = async (): Promise<void> => {
-    reservation?.release();
+    offExit();
+    release();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -103,7 +108,6 @@ export async function startRsyncDaemon(options: RsyncDaemonOptions): Promise<Tes
       ? daemon
       : [nsenter!, `--target=${options.nsenterPid}`, '--mount', '--pid', '--', ...(setpriv !== undefined ? [setpriv, '--pdeathsig', 'KILL', '--'] : []), ...daemon];
   const timeoutMs = startTimeoutMs(options.startTimeoutMs);
-  let current: ServiceProcess | undefined;
   let readyMs = 0;
   let stopping: Promise<void> | undefined;
 

@@ -4,7 +4,7 @@
  * a tail of its output kept for error messages, and stopped by signalling only its own group.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -20,6 +20,8 @@ export interface ServiceProcess {
   exited: Promise<void>;
   /** SIGTERM to its process group, SIGKILL after `graceMs`; resolves once it exited. Idempotent. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL to its process group, now (for process-exit handlers, which cannot wait). */
+  killNow(): void;
 }
 
 /** Spawns argv with a clean environment (PATH plus `env`): nothing from the test's env leaks in. */
@@ -53,12 +55,12 @@ export function spawnService(argv: string[], options: { env?: Record<string, str
   proc.unref();
   for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   const alive = (): boolean => spawnError === undefined && proc.exitCode === null && proc.signalCode === null;
-  // Last resort when a test never calls stop(): kill the group as this process exits.
-  const onExit = (): void => {
+  const killNow = (): void => {
     if (alive() && proc.pid !== undefined) signalQuiet(-proc.pid, 'SIGKILL');
   };
-  process.on('exit', onExit);
-  void exited.then(() => process.off('exit', onExit));
+  // Last resort when a test never calls stop(): kill the group as this process exits.
+  const offExit = onProcessExit(killNow);
+  void exited.then(offExit);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -78,11 +80,29 @@ export function spawnService(argv: string[], options: { env?: Record<string, str
         }
         // Children that outlived the leader (e.g. rsync's per-connection processes).
         if (pid !== undefined) signalQuiet(-pid, 'SIGKILL');
-        process.off('exit', onExit);
+        offExit();
       })();
       return stopping;
     },
+    killNow,
   };
+}
+
+/** Runs `fn` (synchronous) if this process exits before the returned function is called. */
+export function onProcessExit(fn: () => void): () => void {
+  process.on('exit', fn);
+  return () => void process.off('exit', fn);
+}
+
+/** For exit handlers: kill the service, remove its folder, free its ports, all synchronously. */
+export function cleanupSync(service: ServiceProcess | undefined, dir: string, release: () => void): void {
+  service?.killNow();
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // best effort: the process is exiting
+  }
+  release();
 }
 
 /**
