@@ -20,14 +20,16 @@ describe.skipIf(!available)('rsync daemon inside a fleet host', () => {
   let sshPort: PortReservation;
   let work: string;
   beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'rsync-fleet-test-'));
+    // The fleet's port is reserved like a service's, so two suites running this file at once
+    // use different ports on the same addresses.
     sshPort = await reservePorts(1, { address: `127.0.${SUBNET}.2` });
     fleet = await startSshdFleet({ count: 2, subnet: SUBNET, port: sshPort.ports[0]! });
-    work = await mkdtemp(path.join(os.tmpdir(), 'rsync-fleet-test-'));
   });
   afterAll(async () => {
     await fleet?.stop();
     sshPort?.release();
-    await rm(work, { recursive: true, force: true });
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('serves /srv/fleet/deploy of that host (not of another), lives in its pid namespace, and dies with it', async () => {
