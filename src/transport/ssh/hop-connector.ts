@@ -54,7 +54,7 @@ export class HopConnector {
       throw new HostFailure('connect', `${targetLabel(hop.target)}: ssh_config sets ${hop.resolved.unsupported.join(', ')}, which deploy cannot do`);
     }
     let sock: Duplex | undefined;
-    let sockFailure: (() => string | undefined) | undefined;
+    let sockFailure: (() => Promise<string | undefined>) | undefined;
     const next = route[1];
     if (next !== undefined) {
       sock = await this.forwardThrough(hop, next, closing);

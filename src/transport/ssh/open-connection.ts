@@ -22,7 +22,7 @@ export interface OpenConnectionParams {
   /** A stream to speak SSH over (a jump host's forwarded channel, a ProxyCommand's stdio). */
   sock?: Duplex;
   /** Why `sock` ended early, when it did (a ProxyCommand's exit status and stderr). */
-  sockFailure?: () => string | undefined;
+  sockFailure?: () => Promise<string | undefined>;
   /** How to wrap the ready client (jump hosts keep theirs to forward through it). */
   wrap?: (target: SshTarget, client: Client) => SshConnection;
 }
@@ -39,6 +39,7 @@ export function openConnection(params: OpenConnectionParams): Promise<SshConnect
     const client = new Client();
     let refusal: HostFailure | undefined;
     let settled = false;
+    let explaining = false;
 
     const finish = (outcome: SshConnection | Error): void => {
       if (settled) return;
@@ -65,9 +66,18 @@ export function openConnection(params: OpenConnectionParams): Promise<SshConnect
       refusal = new HostFailure('host-key', hostKeyRefusalMessage(verdict, key, params.refusal));
       return false;
     };
-    const early = (error: Ssh2Error): Ssh2Error => {
-      const why = params.sockFailure?.();
-      return why !== undefined ? Object.assign(new Error(why), { level: error.level }) : error;
+    /** A connect failure; over a ProxyCommand, its own words say more than a broken pipe. */
+    const failConnecting = (error: Ssh2Error): void => {
+      if (params.sockFailure === undefined) {
+        finish(connectFailure(error, target, connectTimeoutMs));
+        return;
+      }
+      if (explaining) return;
+      explaining = true;
+      void params.sockFailure().then((why) => {
+        const said = why !== undefined ? Object.assign(new Error(why), { level: error.level }) : error;
+        finish(refusal ?? connectFailure(said, target, connectTimeoutMs));
+      });
     };
 
     const onReady = (): void => finish(params.wrap !== undefined ? params.wrap(target, client) : new SshConnection(target, client));
@@ -76,10 +86,11 @@ export function openConnection(params: OpenConnectionParams): Promise<SshConnect
       if (error.level === 'agent') return;
       if (refusal !== undefined) finish(refusal);
       else if (error.level === 'client-authentication') finish(authFailure(target, auth.describe()));
-      else finish(connectFailure(early(error), target, connectTimeoutMs));
+      else failConnecting(error);
     };
     const onClose = (): void => {
-      finish(refusal ?? connectFailure(early(new Error('the host closed the connection before SSH was ready')), target, connectTimeoutMs));
+      if (refusal !== undefined) finish(refusal);
+      else failConnecting(new Error('the host closed the connection before SSH was ready'));
     };
     const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
 

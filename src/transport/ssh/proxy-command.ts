@@ -12,8 +12,8 @@ import { HostFailure } from '../types.js';
  */
 export interface ProxySocket {
   sock: Duplex;
-  /** Why the command ended early, when it did. */
-  failure(): string | undefined;
+  /** Why the command ended early, when it did (waits a moment for it to exit and say so). */
+  failure(): Promise<string | undefined>;
 }
 
 /** Characters a host or user name may carry into a shell command (newer OpenSSH refuses others too). */
@@ -44,6 +44,7 @@ export function startProxyCommand(command: string, env: NodeJS.ProcessEnv): Prox
   child.on('exit', (code, signal) => {
     exit = signal !== null ? `was killed by ${signal}` : `exited with status ${code}`;
   });
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   // Writes after the command died must not crash deploy: the SSH layer sees the close.
   child.stdin.on('error', () => undefined);
   const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
@@ -53,7 +54,10 @@ export function startProxyCommand(command: string, env: NodeJS.ProcessEnv): Prox
   });
   return {
     sock,
-    failure() {
+    async failure() {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
       const said = oneLine(stderr.trim());
       if (exit === undefined && said === '') return undefined;
       return `ProxyCommand \`${command}\`${exit !== undefined ? ` ${exit}` : ''}${said !== '' ? `: ${said}` : ''}`;
