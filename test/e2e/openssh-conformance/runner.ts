@@ -49,7 +49,7 @@ export function fill(text: string, vars: Record<string, string>): string {
   });
 }
 
-const STRICT = '\nHost *\n  BatchMode yes\n  StrictHostKeyChecking yes\n  ConnectTimeout 30\n';
+const STRICT = '\nHost *\n  BatchMode yes\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  ConnectTimeout 30\n';
 
 function writeFiles(sandbox: OpenSshSandbox, testCase: ConformanceCase, vars: Record<string, string>): void {
   rmSync(join(sandbox.dir, 'case'), { recursive: true, force: true });
@@ -63,7 +63,8 @@ function writeFiles(sandbox: OpenSshSandbox, testCase: ConformanceCase, vars: Re
     else writeFileSync(full, fill(content, vars));
     chmodSync(full, 0o600);
   }
-  // The jump hosts' own ssh must not prompt either: BatchMode and strict checking for every host.
+  // The jump hosts' own ssh must not prompt either, and no ssh may add keys to known_hosts
+  // (UpdateHostKeys) behind the next case's back: BatchMode, strict checking, no updates.
   const main = testCase.deploy?.config !== undefined ? join(sandbox.dir, testCase.deploy.config) : sandbox.systemConfig;
   writeFileSync(main, STRICT, { flag: 'a' });
 }
