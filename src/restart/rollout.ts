@@ -103,20 +103,26 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     const timers: NodeJS.Timeout[] = [];
     const { timeout, stall } = options;
     if (timeout !== undefined && timeout.ms > 0) timers.push(setTimeout(stopWith('timeout', timeout.message), timeout.ms));
+    // The stall clock counts silence of a running command: connecting (and its retries) is not silence.
     let stallTimer: NodeJS.Timeout | undefined;
+    let commandRunning = false;
     const armStall = (): void => {
-      if (stall === undefined || stall.ms <= 0) return;
+      if (stall === undefined || stall.ms <= 0 || !commandRunning) return;
       clearTimeout(stallTimer);
       stallTimer = setTimeout(stopWith('stalled', stall.message), stall.ms);
     };
-    armStall();
     const onKill = stopWith('interrupted', 'stopped by a second interrupt');
     if (options.kill?.aborted) onKill();
     options.kill?.addEventListener('abort', onKill, { once: true });
 
     const context: HostContext = {
       signal: controller.signal,
+      commandStarted: () => {
+        commandRunning = true;
+        armStall();
+      },
       activity: () => {
+        commandRunning = true;
         armStall();
         emit({ type: 'host-output', phase, host, at: now() });
       },
@@ -138,7 +144,10 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
       options.kill?.removeEventListener('abort', onKill);
       running--;
     }
-    if (result.outcome === 'failed') {
+    // Hosts stopped by an interrupt did not fail on their own: they never count toward the limit,
+    // and once the run is interrupted, the interrupt is why it stopped.
+    const interrupted = options.stop?.aborted === true || options.kill?.aborted === true;
+    if (result.outcome === 'failed' && !interrupted) {
       failed++;
       if (failed > options.failureLimit && stoppedBy === undefined) {
         stoppedBy = 'failure-limit';
@@ -155,9 +164,8 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
   emit({ type: 'progress', phase, counts: counts() });
   const limit = pLimit(options.concurrency);
   await Promise.all(hosts.filter((host) => !skip.has(host)).map((host) => limit(() => runHost(host))));
-  if (stoppedBy === undefined && options.stop?.aborted && hosts.some((h) => results.get(h)?.outcome === 'not-started')) {
-    stoppedBy = 'interrupt';
-  }
+  const cutShort = hosts.some((h) => results.get(h)?.outcome === 'not-started') || options.kill?.aborted === true;
+  if (stoppedBy === undefined && options.stop?.aborted && cutShort) stoppedBy = 'interrupt';
   const ordered = hosts.map((host) => {
     const result = results.get(host);
     if (!result) throw new Error(`rollout: host ${host} has no result in phase ${phase}`);

@@ -28,6 +28,8 @@ export interface TaskResult {
 export interface HostContext {
   /** Aborts when the host must stop: timeout, stall, or a second interrupt. */
   signal: AbortSignal;
+  /** Call once the host's command is running (connected): the stall watchdog starts counting here. */
+  commandStarted(): void;
   /** Call on any output: feeds the stall watchdog and live status. */
   activity(): void;
   /** Call when the transport retries connecting. */

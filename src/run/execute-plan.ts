@@ -57,6 +57,7 @@ function restartTask(transport: Transport, phase: RestartPhase, report: Reporter
   return async (host, context) => {
     const result = await transport.exec(host, phase.argv, {
       signal: context.signal,
+      onStart: () => context.commandStarted(),
       onOutput: () => context.activity(),
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
     });

@@ -37,6 +37,7 @@ export async function runRemoteCommand(
     if (signal.aborted) opening.then((late) => late.close(), () => undefined);
     throw error;
   });
+  options.onStart?.();
   return collect(connection, channel, signal, onOutput);
 }
 
