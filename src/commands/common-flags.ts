@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { oneLine, visible } from '../lib/text.js';
 
 /** Flags that choose the configuration: every command has them. */
 export const configFlags = {
@@ -33,7 +34,8 @@ export interface ParsedDeployFlags {
 export function deployOptions(flags: ParsedDeployFlags, message: string[]) {
   return {
     // Scap's words for a deploy nobody named.
-    message: message.join(' ').trim() || '(no justification provided)',
+    // One line, control characters visible: it is printed, logged and announced as one.
+    message: visible(oneLine(message.join(' '))) || '(no justification provided)',
     ...configOptions(flags),
     force: flags.force,
     json: flags.json,

@@ -1,6 +1,7 @@
 import { runId } from '../state/history-file.js';
 import type { RunEvent, RunReport } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
+import { terminalMode } from '../report/terminal.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
@@ -54,8 +55,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     return 0;
   }
 
-  const interactive = Boolean(human.isTTY) && !env.CI;
-  const reporter = createHumanReporter({ stream: human, interactive, color: interactive && env.NO_COLOR === undefined, statusEveryMs: 5000 });
+  const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
   const report = (event: RunEvent): void => {
     reporter.report(screenRedactor ? redactEvent(event, screenRedactor) : event);
