@@ -76,7 +76,10 @@ describe('local transport: writeFile', () => {
     await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
     const again = await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
     const changed = await transport.writeFile('h', '/d/f', Buffer.from('new'), { signal: never, mode: 0o644 });
-    expect([again.changed, changed.changed]).toEqual([false, true]);
+    // Same size, same mode, other bytes: the content is compared, not only size and mode
+    const sameSize = await transport.writeFile('h', '/d/f', Buffer.from('NEW'), { signal: never, mode: 0o644 });
+    expect([again.changed, changed.changed, sameSize.changed]).toEqual([false, true, true]);
+    expect(await readFile(join(dir, 'h', 'd', 'f'), 'utf8')).toBe('NEW');
   });
 
   it('fails the host and leaves the old file when the write cannot happen', async () => {

@@ -347,6 +347,18 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(after.mtimeMs).toBe(before.mtimeMs);
     });
 
+    it('compares content, not only size and mode: same size and mode with other bytes is written', async () => {
+      // Given a file on the host
+      const ssh = transport();
+      const path = join(work, 'same-size.conf');
+      writeFileSync(path, 'value=1\n', { mode: 0o644 });
+      // When content of the same size and mode but other bytes is written
+      const result = await ssh.writeFile(HOST, path, Buffer.from('value=2\n'), { signal: signal(), mode: 0o644 });
+      // Then it changed
+      expect(result).toEqual({ changed: true });
+      expect(readFileSync(path, 'utf8')).toBe('value=2\n');
+    });
+
     it('replaces the file atomically: a new inode via rename, no temp file left', async () => {
       // Given an existing file held open by a reader
       const ssh = transport();
