@@ -2,10 +2,10 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { Reporter, RunEvent } from './events.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
-import { oneLine, visible } from '../lib/text.js';
+import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
 import { LiveStatus } from './live-status.js';
-import { finalLine, summaryLines } from './summary.js';
+import { finalLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {
   stream: NodeJS.WritableStream;
@@ -26,7 +26,6 @@ export interface HumanReporter {
 
 type Style = 'plain' | 'warn' | 'fail' | 'good' | 'dim';
 
-const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
 
 /**
  * The stream as ora sees it: its width is never 0 or unknown (ora divides by it and would
@@ -71,7 +70,7 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
     case 'host-retry':
       return [['warn', `${event.host}: ${visible(oneLine(event.error))}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
     case 'limit-reached':
-      return [['fail', `failure_limit reached in ${event.phase}: ${event.failed} hosts failed, ${event.limit} tolerated; no new host will start`]];
+      return [['fail', `failure_limit reached in ${event.phase}: ${plural(event.failed, 'host')} failed, ${event.limit} tolerated; no new host will start`]];
     default:
       return [];
   }
@@ -146,6 +145,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
       case 'run-end': {
         stopLive();
         for (const line of summaryLines(event.report)) write('plain', line);
+        for (const line of warningRecap(event.report)) write('warn', line);
         const style: Style = event.report.status === 'success' ? 'good' : event.report.status === 'warnings' ? 'warn' : 'fail';
         write(style, finalLine(event.report, event.reason));
         return;

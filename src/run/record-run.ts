@@ -12,10 +12,10 @@ import { writeFileAtomically } from '../state/atomic-file.js';
  * After a run: append it to the history (output redacted), send statsd metrics, write the
  * Prometheus file. None of these may change the run's outcome: a failure is one warning.
  */
-export async function recordRun(id: string, report: RunReport, config: Config, warn: (text: string) => void): Promise<void> {
+export async function recordRun(run: { id: string; reason?: string }, report: RunReport, config: Config, warn: (text: string) => void): Promise<void> {
   const redacted = redactReport(report, createRedactor(config.redact_patterns));
   try {
-    appendHistory(config.history_file, { id, user: userInfo().username, host: hostname(), ...redacted });
+    appendHistory(config.history_file, { ...run, user: userInfo().username, host: hostname(), ...redacted });
   } catch (error) {
     warn(`could not append to history_file ${config.history_file}: ${(error as Error).message}`);
   }

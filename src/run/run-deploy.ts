@@ -15,24 +15,7 @@ import type { CommandName } from './plan.js';
 import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';
 import { buildRunReport } from './run-report.js';
-
-function failureReason(execution: ExecutionResult, report: RunReport): string | undefined {
-  const failed = report.hosts.filter((host) => host.outcome === 'failed').length;
-  const notStarted = report.hosts.filter((host) => host.outcome === 'not-started').length;
-  switch (execution.stoppedBy) {
-    case 'canary-checks':
-      return 'canary checks failed; no other host was touched';
-    case 'failure-limit': {
-      const phase = [...execution.phases].reverse().find((run) => run.reached);
-      return `failure_limit reached in ${phase?.phase.name}: ${failed} hosts failed, ${notStarted} not started`;
-    }
-    case 'interrupt':
-      return `interrupted by a signal: ${notStarted} hosts not started`;
-    default:
-      if (report.status === 'interrupted') return 'interrupted by a signal';
-      return failed > 0 ? `${failed} host${failed === 1 ? '' : 's'} failed` : undefined;
-  }
-}
+import { failureReason } from './failure-reason.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -106,7 +89,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     journal.end(runReport.status);
     const reason = failureReason(execution, runReport);
     report({ type: 'run-end', report: runReport, ...(reason ? { reason } : {}) });
-    await recordRun(id, runReport, config, warn);
+    await recordRun({ id, ...(reason ? { reason } : {}) }, runReport, config, warn);
     if (options.json) stdout.write(`${JSON.stringify(screenRedactor ? redactReport(runReport, screenRedactor) : runReport, null, 2)}\n`);
     return runReport.exitCode;
   } finally {

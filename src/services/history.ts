@@ -15,7 +15,8 @@ function listLine(entry: HistoryEntry): string {
   const count = (outcome: string) => entry.hosts.filter((host) => host.outcome === outcome).length;
   const started = new Date(entry.startedAt);
   const what = entry.path !== undefined ? `${entry.command} ${entry.path}` : entry.command;
-  return `${entry.id}  ${started.toISOString().slice(0, 10)} ${clock(started)}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ok ${count('ok')} warn ${count('warning')} fail ${count('failed')}  ${entry.user}@${entry.host}  ${what}${entry.message ? `: ${entry.message}` : ''}`;
+  const why = entry.reason ? ` (${entry.reason})` : '';
+  return `${entry.id}  ${started.toISOString().slice(0, 10)} ${clock(started)}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ok ${count('ok')} warn ${count('warning')} fail ${count('failed')}  ${entry.user}@${entry.host}  ${what}${entry.message ? `: ${entry.message}` : ''}${why}`;
 }
 
 function showLines(entry: HistoryEntry): string[] {
@@ -23,7 +24,7 @@ function showLines(entry: HistoryEntry): string[] {
   for (const host of entry.hosts.filter((h) => h.outcome !== 'ok')) {
     lines.push(`  ${host.host} ${host.phase}: ${host.outcome}${host.exitCode !== undefined ? ` [${host.exitCode}]` : ''}${host.error ? `: ${host.error}` : ''}`);
   }
-  lines.push(finalLine(entry, undefined));
+  lines.push(finalLine(entry, entry.reason));
   return lines;
 }
 

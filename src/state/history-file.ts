@@ -10,6 +10,8 @@ export interface HistoryEntry extends RunReport {
   id: string;
   user: string;
   host: string;
+  /** Why the run did not succeed, as its last line said. */
+  reason?: string;
 }
 
 /** A short id, sortable by time: `20261123-113300-4f2a`. */
