@@ -27,6 +27,8 @@ export interface RolloutOptions {
   /** How long to wait for an aborted task to wind down before moving on. */
   abortGraceMs?: number;
   now?: () => number;
+  /** The run's start on the `now` clock: each started host's result then carries `startMs`. */
+  runStartedAt?: number;
 }
 
 export interface RolloutResult {
@@ -99,6 +101,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     }
     running++;
     const started = now();
+    const at = options.runStartedAt === undefined ? {} : { startMs: started - options.runStartedAt };
     emit({ type: 'host-start', phase, host, at: started });
     const controller = new AbortController();
     const stopWith = (kind: HostFailure['kind'], message: string) => () => {
@@ -132,12 +135,12 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     let result: HostResult;
     try {
       const done: TaskResult = await settleOrGiveUp(task(host, context), controller.signal, graceMs);
-      result = { host, phase, ...done, durationMs: now() - started };
+      result = { host, phase, ...done, ...at, durationMs: now() - started };
     } catch (error) {
       if (error instanceof BugError) throw error;
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       const message = reason instanceof Error ? reason.message : String(reason);
-      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, durationMs: now() - started };
+      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, ...at, durationMs: now() - started };
     } finally {
       for (const timer of timers) clearTimeout(timer);
       clearTimeout(stallTimer);
