@@ -27,6 +27,8 @@ export interface RolloutOptions {
   now?: () => number;
   /** Errors a task throws that are bugs of the caller, not host failures: rethrown as they are. */
   isBug?: (error: unknown) => boolean;
+  /** The run's start on the `now` clock: each started host's result then carries `startMs`. */
+  runStartedAt?: number;
 }
 
 export interface RolloutResult {
@@ -95,6 +97,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     }
     running++;
     const started = now();
+    const at = options.runStartedAt === undefined ? {} : { startMs: started - options.runStartedAt };
     emit({ type: 'host-start', phase, host, at: started });
     const controller = new AbortController();
     const stopWith = (kind: HostStop['kind'], message: string) => () => {
@@ -132,12 +135,12 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     let result: HostResult;
     try {
       const done: TaskResult = await settleOrGiveUp(task(host, context), controller.signal, graceMs);
-      result = { host, phase, ...done, durationMs: now() - started };
+      result = { host, phase, ...done, ...at, durationMs: now() - started };
     } catch (error) {
       if (options.isBug?.(error)) throw error;
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       const message = reason instanceof Error ? reason.message : String(reason);
-      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, durationMs: now() - started };
+      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, ...at, durationMs: now() - started };
     } finally {
       for (const timer of timers) clearTimeout(timer);
       clearTimeout(stallTimer);

@@ -12,6 +12,8 @@ export interface HostResult {
   /** Why the host failed, was skipped or was not started: one line. */
   error?: string;
   durationMs?: number;
+  /** When the host started, in ms from the run's start (set when the engine is given `runStartedAt`). */
+  startMs?: number;
   /** A detail worth counting, e.g. "unchanged" for a file the host already had. */
   note?: string;
 }

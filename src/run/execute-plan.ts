@@ -39,6 +39,8 @@ export interface ExecuteOptions {
   cwd: string;
   /** --resume: per phase, hosts already done in the run being resumed (reported skipped). */
   resume?: ResumePoint;
+  /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
+  runStartedAt?: number;
 }
 
 function syncTask(transport: Transport, file: StagedFile): HostTask {
@@ -178,6 +180,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         kill: options.kill,
         task,
         onEvent: report,
+        runStartedAt: options.runStartedAt,
       });
       for (const result of outcome.results) {
         if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);

@@ -76,7 +76,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, ...(resume ? { resume } : {}) });
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),

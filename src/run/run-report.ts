@@ -38,7 +38,7 @@ export interface ReportInput {
 export function buildRunReport(input: ReportInput): RunReport {
   const phases = input.execution.phases.map(phaseReport);
   const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
-  const hosts = input.execution.phases.flatMap((run) => run.results.map(({ note: _note, ...result }) => ({ ...result, ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}) })));
+  const hosts = input.execution.phases.flatMap((run) => run.results.map(({ note: _note, ...result }) => ({ ...result, ...(result.startMs !== undefined ? { startMs: Math.round(result.startMs) } : {}), ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}) })));
   return {
     command: input.command,
     ...(input.path !== undefined ? { path: input.path } : {}),
