@@ -89,6 +89,7 @@ export const SCHEMA = {
   redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become `[REDACTED]`'),
   redact_output: key(boolKind, false, 'redact on screen and in `--json` too'),
   statsd_host: key(hostPortKind, '', 'send `deploy.<command>` timings and per-outcome counters to statsd (UDP, port 8125 by default)', 'unset'),
+  announce_command: key(stringKind, '', 'shell command run on this machine when a run starts and when it ends, with `DEPLOY_EVENT`, `DEPLOY_COMMAND`, `DEPLOY_MESSAGE`, `DEPLOY_PATH`, `DEPLOY_LINE` (and at the end `DEPLOY_STATUS`, `DEPLOY_EXIT_CODE`) set; 10 seconds at most; a failure is a warning', 'unset'),
   metrics_file: key(optionalLocalPathKind, '', 'write the run as a Prometheus text file (for node_exporter\'s textfile collector)', 'unset'),
 } as const;
 

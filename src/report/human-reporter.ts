@@ -5,7 +5,7 @@ import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
 import { LiveStatus } from './live-status.js';
-import { finalLine, summaryLines, warningRecap } from './summary.js';
+import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {
   stream: NodeJS.WritableStream;
@@ -51,7 +51,7 @@ const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${
 function linesFor(event: RunEvent): Array<[Style, string]> {
   switch (event.type) {
     case 'run-start':
-      return [['plain', `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${plural(event.hosts, 'host')}, ${plural(event.canaries, 'canary', 'canaries')}, transport ${event.transport})`]];
+      return [['plain', startLine(event)]];
     case 'phase-start':
       return [['plain', `Started ${event.phase}`]];
     case 'phase-end':

@@ -1,6 +1,6 @@
 import type { RunReport } from './events.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
-import { visible } from '../lib/text.js';
+import { plural, visible } from '../lib/text.js';
 import { median } from './format.js';
 
 /** The end-of-run summary: one row per phase with duration, host counts, median and slowest host. */
@@ -45,6 +45,11 @@ export function warningRecap(report: RunReport): string[] {
 function lastLine(stdout = '', stderr = ''): string {
   const line = `${stdout}\n${stderr}`.split('\n').map((text) => text.trim()).filter((text) => text !== '').at(-1);
   return line === undefined ? '' : `: ${visible(line)}`;
+}
+
+/** The run's first line: what starts, on how many hosts, how. */
+export function startLine(event: { command: string; path?: string; message: string; hosts: number; canaries: number; transport: string }): string {
+  return `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${plural(event.hosts, 'host')}, ${plural(event.canaries, 'canary', 'canaries')}, transport ${event.transport})`;
 }
 
 /** The run's last line: what was done, or why it did not succeed. */

@@ -16,6 +16,8 @@ import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';
 import { buildRunReport } from './run-report.js';
 import { failureReason } from './failure-reason.js';
+import { announce } from './announce.js';
+import { finalLine, startLine } from '../report/summary.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -71,7 +73,10 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const started = performance.now();
     const id = runId(startedAt);
     journal.start(id, key, startedAt);
-    report({ type: 'run-start', command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length });
+    const start = { type: 'run-start' as const, command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length };
+    report(start);
+    const announced = { command, message: options.message, ...(file ? { path: file.relativePath } : {}) };
+    await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, checksDir, warn);
     if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
@@ -90,6 +95,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const reason = failureReason(execution, runReport);
     report({ type: 'run-end', report: runReport, ...(reason ? { reason } : {}) });
     await recordRun({ id, ...(reason ? { reason } : {}) }, runReport, config, warn);
+    await announce(config.announce_command, { event: 'end', ...announced, line: finalLine(runReport, reason), status: runReport.status, exitCode: runReport.exitCode }, checksDir, warn);
     if (options.json) stdout.write(`${JSON.stringify(screenRedactor ? redactReport(runReport, screenRedactor) : runReport, null, 2)}\n`);
     return runReport.exitCode;
   } finally {
