@@ -98,16 +98,14 @@ async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: s
   } catch (error) {
     if (!/does not support/i.test((error as Error).message)) throw error;
   }
-  const channel = await connection.exec(renderCommand(['mv', '-f', '--', from, to]));
-  const [code, stderr] = await new Promise<[number | null, string]>((resolve) => {
+  const { channel, exit, closed } = await connection.exec(renderCommand(['mv', '-f', '--', from, to]));
+  const [code, stderr] = await new Promise<[number | undefined, string]>((resolve) => {
     let text = '';
-    let exit: number | null = null;
     channel.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
     channel.on('data', () => undefined);
-    channel.on('exit', (status: number | null) => (exit = status));
-    channel.on('close', () => resolve([exit, text]));
+    void closed.then(() => resolve([exit.code, text]));
   });
-  if (code !== 0) throw new Error(`mv failed: ${stderr.trim() || `exit ${String(code)}`}`);
+  if (code !== 0) throw new Error(`mv failed: ${stderr.trim() || (code === undefined ? 'no exit status' : `exit ${code}`)}`);
 }
 
 /**
