@@ -9,6 +9,8 @@ export interface HistoryOptions extends AdminOptions {
   id?: string;
   /** How many recent runs to list. */
   limit?: number;
+  /** Where warnings go (a damaged line skipped); process.stderr by default. */
+  stderr?: NodeJS.WritableStream;
 }
 
 function listLine(entry: HistoryEntry): string {
@@ -31,7 +33,8 @@ function showLines(entry: HistoryEntry): string[] {
 export function showHistory(options: HistoryOptions): number {
   const config = loadAdminConfig(options);
   const out = options.stdout ?? process.stdout;
-  const entries = readHistory(config.history_file);
+  const stderr = options.stderr ?? process.stderr;
+  const entries = readHistory(config.history_file, (text) => stderr.write(`Warning: ${text}\n`));
   if (options.id !== undefined) {
     const entry = findRun(entries, options.id);
     out.write(options.json ? `${JSON.stringify(entry, null, 2)}\n` : `${showLines(entry).join('\n')}\n`);
