@@ -1,9 +1,29 @@
+import { statSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
+import { errorCode } from '../lib/read-file.js';
 import { checkSshAuthConfig, createSshTransport } from '../transport/ssh/ssh-transport.js';
 import type { Transport } from '../transport/types.js';
 
+/** An ssh_known_hosts set in the config must be a file: a typo is a usage error, not a failure per host. */
+function checkExplicitKnownHosts(loaded: LoadedConfig): void {
+  if (!loaded.explicit.has('ssh_known_hosts')) return;
+  const path = loaded.config.ssh_known_hosts;
+  const origin = loaded.origins.get('ssh_known_hosts');
+  let problem: string | undefined;
+  try {
+    if (statSync(path).isDirectory()) problem = 'is a folder, not a file';
+  } catch (error) {
+    problem = errorCode(error) === 'ENOENT' ? 'does not exist' : `cannot be read: ${errorCode(error)}`;
+  }
+  if (problem !== undefined) {
+    throw new UserError(`ssh_known_hosts: ${path} ${problem}${origin !== undefined ? ` (set in ${origin})` : ''}`, 'give an existing known_hosts file, or leave ssh_known_hosts unset');
+  }
+}
+
 /** The SSH transport from the config: keys the config set explicitly win over ~/.ssh/config. */
 export async function createSshTransportFromConfig(loaded: LoadedConfig): Promise<Transport> {
+  checkExplicitKnownHosts(loaded);
   const { config, explicit } = loaded;
   const options = {
     user: config.ssh_user,

@@ -30,8 +30,10 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const human = options.json ? (options.stderr ?? process.stderr) : stdout;
   const { loaded, file, plan, checksDir, key } = await prepareRun(command, options);
   const { config } = loaded;
-  const journal = new Journal(journalPath(config.lock_file, key));
-  const resume = options.resume ? loadResumePoint(journal.path, key) : undefined;
+  // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
+  const journal = new Journal(journalPath(config.lock_file, key), (text) => warn(text));
+  const resumeWarnings: string[] = [];
+  const resume = options.resume ? loadResumePoint(journal.path, key, (text) => resumeWarnings.push(text)) : undefined;
 
   if (options.dryRun) {
     const context = { plan, ...(file ? { file } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
@@ -78,6 +80,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const announced = { command, message: options.message, ...(file ? { path: file.relativePath } : {}) };
     await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, checksDir, warn);
     if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
+    for (const text of resumeWarnings) warn(text);
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });

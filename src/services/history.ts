@@ -19,6 +19,8 @@ export interface HistoryOptions extends AdminOptions {
   timeline?: boolean;
   /** Write the timeline as SVG to this file. */
   svg?: string;
+  /** Where warnings go (a damaged line skipped); process.stderr by default. */
+  stderr?: NodeJS.WritableStream;
 }
 
 function listLine(entry: HistoryEntry): string {
@@ -45,7 +47,8 @@ export function showHistory(options: HistoryOptions): number {
   if ((options.timeline || options.svg !== undefined) && options.id === undefined) {
     throw new UserError('--timeline and --svg draw one run: give its id', '`deploy history` lists the recent runs');
   }
-  const entries = readHistory(config.history_file);
+  const stderr = options.stderr ?? process.stderr;
+  const entries = readHistory(config.history_file, (text) => stderr.write(`Warning: ${text}\n`));
   if (options.id !== undefined) {
     const entry = findRun(entries, options.id);
     if (options.svg !== undefined) {

@@ -42,7 +42,7 @@ describe('a run records when each host started', () => {
     expect(at('mw01', 'restart-canaries').startMs).toBeLessThan(at('mw02', 'sync-hosts').startMs as number);
     expect(at('mw03', 'restart-hosts')).toMatchObject({ outcome: 'skipped' });
     // And the history entry has the same starts, so `deploy history <id> --timeline` can draw it
-    const [entry] = readHistory(join(fixture.dir, 'history.jsonl'));
+    const [entry] = readHistory(join(fixture.dir, 'history.jsonl'), (text) => expect.fail(text));
     expect(entry?.hosts.map((h) => h.startMs)).toEqual(report.hosts.map((h) => h.startMs));
     const text = renderTimeline(entry as NonNullable<typeof entry>, { format: 'text', width: 60 });
     expect(text).toMatch(/^mw03 .*F/m);

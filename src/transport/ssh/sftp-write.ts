@@ -90,6 +90,19 @@ async function writeAll(sftp: SFTPWrapper, handle: Buffer, content: Buffer, sign
   await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, worker));
 }
 
+/**
+ * Flush the written file to the host's disk (fsync@openssh.com, which OpenSSH's sftp-server
+ * offers), so the rename that follows never puts an empty or partial file in place after a
+ * crash of the host. A server without the extension is written to as before.
+ */
+async function flushToDisk(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
+  try {
+    await call<void>((cb) => sftp.ext_openssh_fsync(handle, (error) => cb(error, undefined)));
+  } catch (error) {
+    if (!/does not support/i.test((error as Error).message)) throw error;
+  }
+}
+
 /** Rename over an existing file: posix-rename@openssh.com, else `mv -f` (rename(2)) via exec. */
 async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
@@ -110,7 +123,8 @@ async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: s
 
 /**
  * Replace `path` on the connection's host with `content` and `mode`, atomically: write
- * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, rename it over `path`.
+ * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, flush it to disk, rename it
+ * over `path`.
  * Identical content (same size, same mode, same sha256 — read back over SFTP, which costs
  * at most what writing would) writes nothing and resolves {changed: false}.
  */
@@ -144,6 +158,7 @@ export async function writeRemoteFile(
     const open = handle;
     await step(writeAll(sftp, open, content, signal));
     await step(call<void>((cb) => sftp.fchmod(open, mode, (error) => cb(error, undefined))));
+    await step(flushToDisk(sftp, open));
     handle = undefined;
     await step(call<void>((cb) => sftp.close(open, (error) => cb(error, undefined))));
     await step(replaceFile(connection, sftp, tempPath, path));
