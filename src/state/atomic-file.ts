@@ -1,6 +1,6 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { temporaryName } from '../lib/temporary-name.js';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isTemporaryFor, temporaryName } from '../lib/temporary-name.js';
 import type { WriteResult } from '../transport/types.js';
 
 export interface AtomicWriteOptions {
@@ -32,12 +32,19 @@ async function syncFolder(folder: string): Promise<void> {
   }
 }
 
+/** Our own temporaries for `path` left by a write that died half-way: removed before the next one. */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  await Promise.all(entries.filter((entry) => isTemporaryFor(path, entry)).map((entry) => rm(join(dirname(path), entry), { force: true })));
+}
+
 /**
  * Replace `path` on this machine atomically: a temp file in the same folder, written, given
  * `mode`, flushed to disk (fsync), then renamed over `path`, and the folder flushed. A crash
  * leaves the old file or the new one, never a part of either.
  */
 export async function writeFileAtomically(path: string, content: Buffer, mode: number, options: AtomicWriteOptions = {}): Promise<WriteResult> {
+  await removeStaleTemporaries(path);
   if (await sameFile(path, content, mode)) return { changed: false };
   await mkdir(dirname(path), { recursive: true, ...(options.folderMode !== undefined ? { mode: options.folderMode } : {}) });
   const temporary = temporaryName(path);

@@ -4,7 +4,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { renderCommand } from '../quote.js';
 import { HostFailure, type WriteFileOptions, type WriteResult } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
-import { temporaryName } from '../../lib/temporary-name.js';
+import { isTemporaryFor, temporaryName } from '../../lib/temporary-name.js';
 import { oneLine } from '../../lib/text.js';
 import type { SshConnection } from './ssh-connection.js';
 import { targetLabel } from './target.js';
@@ -128,6 +128,19 @@ async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: s
  * Identical content (same size, same mode, same sha256 — read back over SFTP, which costs
  * at most what writing would) writes nothing and resolves {changed: false}.
  */
+/**
+ * Remove our own temporaries for `path` left by an earlier transfer that died with its
+ * connection (the lock guarantees no other deploy is writing them now). A folder that is not
+ * there or cannot be listed holds none we could remove: nothing to do.
+ */
+async function removeStaleTemporaries(sftp: SFTPWrapper, path: string): Promise<void> {
+  const dir = posix.dirname(path);
+  const entries = await call<Array<{ filename: string }>>((cb) => sftp.readdir(dir, cb)).catch(() => []);
+  for (const entry of entries.filter((item) => isTemporaryFor(path, item.filename))) {
+    await call<void>((cb) => sftp.unlink(posix.join(dir, entry.filename), (error) => cb(error, undefined))).catch(() => undefined);
+  }
+}
+
 export async function writeRemoteFile(
   connection: SshConnection,
   path: string,
@@ -142,6 +155,7 @@ export async function writeRemoteFile(
   let temp: string | undefined;
   let handle: Buffer | undefined;
   try {
+    await step(removeStaleTemporaries(sftp, path));
     const current = await step(statOrUndefined(sftp, path));
     if (
       current?.isFile() === true &&

@@ -347,6 +347,18 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(after.mtimeMs).toBe(before.mtimeMs);
     });
 
+    it('clears a temporary left by a transfer that died with its connection, on the next write', async () => {
+      // Given a partial temporary of ours beside the file, as a killed sshd leaves it
+      const ssh = transport();
+      const path = join(work, 'stale.conf');
+      const stale = join(work, '.stale.conf.deploy-a1b2c3d4e5f6.tmp');
+      writeFileSync(stale, 'partial');
+      // When the file is written / Then the temporary is gone and the file is whole
+      await ssh.writeFile(HOST, path, Buffer.from('whole\n'), { signal: signal(), mode: 0o644 });
+      expect(existsSync(stale)).toBe(false);
+      expect(readFileSync(path, 'utf8')).toBe('whole\n');
+    });
+
     it('compares content, not only size and mode: same size and mode with other bytes is written', async () => {
       // Given a file on the host
       const ssh = transport();
