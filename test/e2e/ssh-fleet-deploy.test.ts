@@ -81,7 +81,8 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
 
   async function deploy(args: string[], config: Record<string, unknown> = {}): Promise<{ exitCode: number; report: Report; stderr: string }> {
     await writeConfig(config);
-    const result = await runCli([...args, '--json'], { cwd: project });
+    // Generous: the machine is shared, and a loaded one makes 12 SSH handshakes slow.
+    const result = await runCli([...args, '--json'], { cwd: project, timeoutMs: 50_000 });
     expect(result.stdout, result.stderr).not.toBe('');
     return { exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report, stderr: result.stderr };
   }

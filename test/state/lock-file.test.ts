@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -114,5 +114,24 @@ describe('isProcessAlive', () => {
     // Then it is
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('true');
+  });
+});
+
+describe('readLockHolder', () => {
+  it.skipIf(process.getuid?.() !== 0)('calls a lock another user may not read held (exit 3), not a usage error', async () => {
+    // Given a lock of root's (owner-only), in a folder anyone may enter
+    const dir = await makeTempDir();
+    await chmod(dir, 0o755);
+    const path = join(dir, 'deploy.lock');
+    const lock = acquireLock(path, currentHolder('deploy as root'), () => undefined);
+    try {
+      // When another user (nobody) reads it
+      const check = `import(${JSON.stringify(MODULE)}).then((m) => { try { m.readLockHolder(${JSON.stringify(path)}); } catch (error) { process.stdout.write(String(error.exitCode) + ' ' + error.message); } })`;
+      const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', check], { reject: false });
+      // Then it is told the lock is held: exit 3
+      expect(result.stdout, result.stderr).toBe(`3 another user's deploy may hold the lock ${path}: it cannot be read (EACCES)`);
+    } finally {
+      lock.release();
+    }
   });
 });
