@@ -26,6 +26,8 @@ function failureReason(execution: ExecutionResult, report: RunReport): string | 
       const phase = [...execution.phases].reverse().find((run) => run.reached);
       return `failure_limit reached in ${phase?.phase.name}: ${failed} hosts failed, ${notStarted} not started`;
     }
+    case 'pool-failure-limit':
+      return `pool_failure_limit reached: pool${execution.pools?.halted.length === 1 ? '' : 's'} ${execution.pools?.halted.join(', ')} halted; ${failed} hosts failed, ${notStarted} not started`;
     case 'interrupt':
       return `interrupted by a signal: ${notStarted} hosts not started`;
     default:
