@@ -68,7 +68,7 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
       }),
     );
     const since = Date.now();
-    const result = await runCli(['php-fpm-restart', 'e2e pools', '--json'], { cwd: project, timeoutMs: 60_000 });
+    const result = await runCli(['php-fpm-restart', 'e2e pools', '--json'], { cwd: project, timeoutMs: 100_000 });
     expect(result.stdout, result.stderr).not.toBe('');
     return { exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report, stderr: result.stderr, since };
   }
@@ -99,7 +99,7 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
       ['mid', 3, false],
       ['small', 1, false],
     ]);
-  });
+  }, 120_000);
 
   it('halts a pool past pool_failure_limit while the other pools finish; aborted, exit 1', async () => {
     // Given mw07 (first of pool mid) down, quick restarts, one host of a pool at a time, no failure tolerated per pool
@@ -122,5 +122,5 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
     } finally {
       await fleet.startHost('mw07');
     }
-  });
+  }, 120_000);
 });
