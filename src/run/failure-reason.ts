@@ -19,6 +19,10 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
       const phase = [...execution.phases].reverse().find((run) => run.reached);
       return `failure_limit reached in ${phase?.phase.name}: ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
     }
+    case 'pool-failure-limit': {
+      const halted = execution.pools?.halted ?? [];
+      return `pool_failure_limit reached: pool${halted.length === 1 ? '' : 's'} ${halted.join(', ')} halted; ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
+    }
     case 'interrupt':
       return `interrupted by a signal: ${plural(notStarted, 'host')} not started`;
     default:
