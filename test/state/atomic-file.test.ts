@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomically } from '../../src/state/atomic-file.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = useTempDirs();
 
 const MODULE = fileURLToPath(new URL('../../dist/src/state/atomic-file.js', import.meta.url));
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
@@ -14,7 +16,7 @@ const hasStrace = spawnSync('strace', ['-V']).status === 0;
 describe('writeFileAtomically', () => {
   it('puts a new file in place (a new inode) and never rewrites the old one under a reader', async () => {
     // Given a file a reader has open
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'restart-durations.json');
     await writeFile(path, 'old content\n');
     const before = statSync(path).ino;
@@ -37,7 +39,7 @@ describe('writeFileAtomically', () => {
   });
 
   it('leaves an identical file alone', async () => {
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'same.txt');
     await writeFileAtomically(path, Buffer.from('x\n'), 0o600);
     const before = statSync(path).ino;
@@ -47,7 +49,7 @@ describe('writeFileAtomically', () => {
 
   it.skipIf(!hasStrace)('flushes the temporary file to disk before renaming it, then the folder (seen with strace)', async () => {
     // Given the built module, traced
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'history-state.json');
     const trace = join(dir, 'trace');
     const script = `import(${JSON.stringify(MODULE)}).then((m) => m.writeFileAtomically(${JSON.stringify(path)}, Buffer.from('data\\n'), 0o600))`;

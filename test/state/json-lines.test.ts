@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendJsonLine, parseJsonLines } from '../../src/state/json-lines.js';
 import { Journal, loadResumePoint } from '../../src/state/journal.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = useTempDirs();
 
 describe('appendJsonLine', () => {
   it('starts on a fresh line after a line cut short, so the new line stays whole', async () => {
     // Given a file whose last line was cut short by a full disk
-    const path = join(await makeTempDir(), 'history.jsonl');
+    const path = join(await tempDir(), 'history.jsonl');
     await writeFile(path, '{"n":1}\n{"n":2,"cut');
     // When a value is appended
     appendJsonLine(path, { n: 3 });
@@ -21,13 +23,13 @@ describe('appendJsonLine', () => {
   });
 
   it('creates the file owner-only', async () => {
-    const path = join(await makeTempDir(), 'history.jsonl');
+    const path = join(await tempDir(), 'history.jsonl');
     appendJsonLine(path, { n: 1 });
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('throws ENOSPC on a full disk (a symlink to /dev/full)', async () => {
-    const path = join(await makeTempDir(), 'history.jsonl');
+    const path = join(await tempDir(), 'history.jsonl');
     await symlink('/dev/full', path);
     expect(() => appendJsonLine(path, { n: 1 })).toThrow(/ENOSPC/);
     // And the device itself was left as it was
@@ -47,7 +49,7 @@ describe('parseJsonLines', () => {
 describe('the resume journal', () => {
   it('resumes past a damaged line, saying which line it skipped', async () => {
     // Given the journal of an interrupted run with a line cut short in the middle
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'php-fpm-restart.jsonl');
     const header = { type: 'run', id: 'run-1', command: 'php-fpm-restart', startedAt: '2026-01-01T00:00:00.000Z' };
     const lines = [header, { type: 'host', phase: 'restart-hosts', host: 'a', outcome: 'ok' }].map((line) => JSON.stringify(line));
@@ -62,7 +64,7 @@ describe('the resume journal', () => {
 
   it('warns once, not once per line, when its lines cannot be written', async () => {
     // Given a journal started fine, then its file replaced by a full disk
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'deploy.lock.journal', 'php-fpm-restart.jsonl');
     const warnings: string[] = [];
     const journal = new Journal(path, (text) => warnings.push(text));

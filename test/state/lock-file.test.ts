@@ -9,7 +9,9 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { LockHeldError, UserError } from '../../src/errors.js';
 import { acquireLock, currentHolder, type LockHolder } from '../../src/state/lock-file.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = useTempDirs();
 
 const MODULE = pathToFileURL(fileURLToPath(new URL('../../dist/src/state/lock-file.js', import.meta.url))).href;
 
@@ -31,7 +33,7 @@ function firstGuard(lockPath: string, stale: LockHolder): string {
 describe('acquireLock', () => {
   it('refuses a lock_file whose folder does not exist (usage error naming lock_file and the folder), creating nothing', async () => {
     // Given a lock path in a folder that is not there (a typo)
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'lokc', 'deploy.lock');
     // When the lock is taken / Then a usage error names the key and the folder
     let error: unknown;
@@ -50,7 +52,7 @@ describe('acquireLock', () => {
 
   it('writes the lock owner-only, and releases only a lock that is still its own', async () => {
     // Given a lock taken in an existing folder
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'deploy.lock');
     const lock = acquireLock(path, currentHolder('deploy test'), () => undefined);
     // Then it is 0600, and only the lock is in the folder
@@ -66,7 +68,7 @@ describe('acquireLock', () => {
 
   it('takes over a stale lock whose takeover guard a crashed taker left, and leaves no guard behind', async () => {
     // Given a stale lock, and the guard of a taker that died while taking it over
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'deploy.lock');
     const stale = holder(await deadPid(), 'deploy crashed');
     await writeFile(path, `${JSON.stringify(stale)}\n`);
@@ -85,7 +87,7 @@ describe('acquireLock', () => {
 
   it('waits for a live process taking over a stale lock, then says another deploy is taking it over (exit 3)', async () => {
     // Given a stale lock whose takeover guard a live process (this one) holds
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     const path = join(dir, 'deploy.lock');
     const stale = holder(await deadPid(), 'deploy crashed');
     await writeFile(path, `${JSON.stringify(stale)}\n`);
@@ -120,7 +122,7 @@ describe('isProcessAlive', () => {
 describe('readLockHolder', () => {
   it.skipIf(process.getuid?.() !== 0)('calls a lock another user may not read held (exit 3), not a usage error', async () => {
     // Given a lock of root's (owner-only), in a folder anyone may enter
-    const dir = await makeTempDir();
+    const dir = await tempDir();
     await chmod(dir, 0o755);
     const path = join(dir, 'deploy.lock');
     const lock = acquireLock(path, currentHolder('deploy as root'), () => undefined);

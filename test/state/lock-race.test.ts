@@ -5,8 +5,10 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 import { execa } from 'execa';
+
+const tempDir = useTempDirs();
 
 /**
  * The lock under contention, between real processes of the built module (dist/, built by
@@ -55,7 +57,7 @@ function nextFromEach<T extends Message['type']>(racers: ChildProcess[], type: T
 describe('the lock file under contention', () => {
   it('lets exactly one of several processes racing on a stale lock hold it, round after round', async () => {
     // Given 6 processes ready to race for one lock file
-    const dir = await makeTempDir('deploy-lock-race-');
+    const dir = await tempDir('deploy-lock-race-');
     const lockPath = join(dir, 'deploy.lock');
     const racers = Array.from({ length: 6 }, () => fork(RACER, [MODULE, lockPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     children = racers;
@@ -89,7 +91,7 @@ describe('the lock file under contention', () => {
 
   it('never shows a reader a lock file without its whole holder in it', async () => {
     // Given one process taking and releasing the lock in a loop, and one reading it in a loop
-    const dir = await makeTempDir('deploy-lock-flicker-');
+    const dir = await tempDir('deploy-lock-flicker-');
     const lockPath = join(dir, 'deploy.lock');
     const run = (role: string) => execa(process.execPath, [FLICKER, MODULE, lockPath, role, '3000'], { reject: false });
     // When both run for 3 seconds
