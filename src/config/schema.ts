@@ -89,7 +89,7 @@ export const SCHEMA = {
   canary_checks: key(listKind('shell commands'), [] as string[], 'run here, from the config file\'s folder, after the canaries restart; `DEPLOY_CANARIES` is set; `{host}` runs the command once per canary'),
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
-  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run; the resume journals live beside it (`<lock_file>.journal/`)'),
+  lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),
   restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as `stalled`; a slow host that talks is left alone'),
   history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; kept versions, durations and live state sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
   redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become `[REDACTED]`'),
