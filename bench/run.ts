@@ -2,13 +2,14 @@
  * `npm run bench`: every figure of issue 5, each measured in this run next to its
  * reference, printed as ONE table on stdout (progress and raw numbers go to stderr).
  *
- *   node dist/bench/run.js [--only scheduling,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
+ *   node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
  *
  * Exit status: 0 when every figure was measured (targets missed included), 1 when a figure
  * could not be measured (its row says why). Not part of `npm test`.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, describeDistribution } from './distribution.js';
+import { poolsFigure } from './pools.js';
 import { schedulingFigure } from './scheduling.js';
 import { sshFigure } from './ssh.js';
 import { startupFigure } from './startup.js';
@@ -16,7 +17,7 @@ import { machineLine, renderTable, type Row } from './table.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'scheduling,ssh,startup' },
+    only: { type: 'string', default: 'scheduling,pools,ssh,startup' },
     seed: { type: 'string', default: String(DEFAULT_SEED) },
     rounds: { type: 'string', default: '3' },
     'ssh-scale': { type: 'string', default: '0.5' },
@@ -25,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N]');
+  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N]');
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -52,6 +53,7 @@ async function figure(name: string, run: () => Promise<Row[]>): Promise<void> {
 log(machineLine());
 log(`durations: ${describeDistribution()}, seed ${seed}`);
 await figure('scheduling', () => schedulingFigure({ hosts: 1000, concurrency: 50, seed }, log));
+await figure('pools', () => poolsFigure({ hosts: 1000, concurrency: 50, poolPercent: 10, seed }, log));
 await figure('ssh', () =>
   sshFigure(
     { hosts: Number(values['ssh-hosts']), concurrency: 8, seed, scale: Number(values['ssh-scale']), rounds: Number(values.rounds), fileMiB: 5, subnet: 42, port: 2242 },

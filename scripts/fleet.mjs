@@ -2,7 +2,11 @@
 // Starts an e2e SSH fleet by hand (test/e2e/fleet/sshd-fleet.ts), prints how to use it, and
 // keeps it up until Ctrl-C / SIGTERM, then stops it. Root only; loopback only.
 //
-//   node scripts/fleet.mjs [--count 3] [--port 2222] [--subnet 1] [--base-dir DIR]
+//   node scripts/fleet.mjs [--count 3] [--port 2222] [--subnet 1 | --network 127.A.B] [--netns NAME] [--base-dir DIR]
+//
+// --network gives the addresses' first three octets (hosts <network>.2, ...) instead of --subnet;
+// --netns starts the sshd inside a network namespace made with `ip netns add NAME` (reach them
+// with `ip netns exec NAME ssh ...`).
 //
 // Node 20 cannot import .ts files: the harness is transpiled (typescript, a dev dependency)
 // into a temp folder and imported from there.
@@ -17,13 +21,15 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '3' },
     port: { type: 'string', default: '2222' },
-    subnet: { type: 'string', default: '1' },
+    subnet: { type: 'string' },
+    network: { type: 'string' },
+    netns: { type: 'string' },
     'base-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node scripts/fleet.mjs [--count N] [--port P] [--subnet S] [--base-dir DIR]');
+  console.log('usage: node scripts/fleet.mjs [--count N] [--port P] [--subnet S | --network 127.A.B] [--netns NAME] [--base-dir DIR]');
   process.exit(0);
 }
 
@@ -47,7 +53,8 @@ if (!sshdAvailable()) {
 const fleet = await startSshdFleet({
   count: Number(values.count),
   port: Number(values.port),
-  subnet: Number(values.subnet),
+  ...(values.network ? { network: values.network } : { subnet: Number(values.subnet ?? '1') }),
+  ...(values.netns ? { netns: values.netns } : {}),
   ...(values['base-dir'] ? { baseDir: values['base-dir'] } : {}),
 });
 
@@ -73,7 +80,7 @@ console.log(
       sshConfigPath: fleet.sshConfigPath,
       restartScript: fleet.restartScript,
       deployDir: fleet.deployDir,
-      ssh: `ssh ${fleet.sshArgs(fleet.hosts[0].name).join(' ')} 'ls /srv/fleet'`,
+      ssh: `${values.netns ? `ip netns exec ${values.netns} ` : ''}ssh ${fleet.sshArgs(fleet.hosts[0].name).join(' ')} 'ls /srv/fleet'`,
       deployConfig,
     },
     null,

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
+import { oneLine, visible } from '../lib/text.js';
 
 /** Flags that choose the configuration: every command has them. */
 export const configFlags = {
-  define: Flags.string({ char: 'D', summary: 'Override one config key for this run (key:value); repeatable.', multiple: true, multipleNonGreedy: true, default: [] }),
+  define: Flags.string({ char: 'D', summary: 'Override one config key for this run (key:value); repeatable; `deploy config` lists the keys.', multiple: true, multipleNonGreedy: true, default: [] }),
   config: Flags.string({ char: 'c', summary: 'Config file to use instead of ./scap.config.json.' }),
 };
 
@@ -33,7 +34,8 @@ export interface ParsedDeployFlags {
 export function deployOptions(flags: ParsedDeployFlags, message: string[]) {
   return {
     // Scap's words for a deploy nobody named.
-    message: message.join(' ').trim() || '(no justification provided)',
+    // One line, control characters visible: it is printed, logged and announced as one.
+    message: visible(oneLine(message.join(' '))) || '(no justification provided)',
     ...configOptions(flags),
     force: flags.force,
     json: flags.json,

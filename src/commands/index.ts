@@ -1,4 +1,5 @@
 import Config from './config.js';
+import Help from './help.js';
 import History from './history.js';
 import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
@@ -13,4 +14,5 @@ export const COMMANDS = {
   unlock: Unlock,
   history: History,
   config: Config,
+  help: Help,
 };

@@ -18,6 +18,7 @@ export default class SyncFile extends BaseCommand {
     const { args, argv, flags } = await this.parse(SyncFile);
     // Loaded on use, so `deploy --help` never pays for the run's dependencies.
     const { syncFile } = await import('../services/sync-file.js');
-    process.exitCode = await syncFile({ ...deployOptions(flags, (argv as string[]).slice(1)), path: args.path });
+    const words = (argv as string[]).slice(1);
+    process.exitCode = await syncFile({ ...deployOptions(flags, words), path: args.path, ...(words[0] !== undefined ? { messageFirstWord: words[0] } : {}) });
   }
 }

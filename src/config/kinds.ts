@@ -189,3 +189,42 @@ export function listKind(itemExpected: string, item: z.ZodType<string> = z.strin
     },
   };
 }
+
+/** Pool names: what a deployer can type and every output can show unquoted. */
+const POOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Named pools of hosts: `{"name": [hosts] | "host file"}`, each value read like `targets`.
+ * A host in two pools is an error naming both. `-D pools:{...}`: a JSON object.
+ */
+export const poolsKind: Kind<Record<string, string[]>> = {
+  type: 'object of host lists or host files',
+  expected: 'an object mapping pool names to a list of hosts or the path of a host file',
+  fromJson: (value, source) => {
+    const object = check(z.record(z.string(), z.unknown()), value, source, poolsKind.expected);
+    const owner = new Map<string, string>();
+    const pools: Record<string, string[]> = {};
+    for (const [name, hosts] of Object.entries(object)) {
+      if (!POOL_NAME.test(name)) fail(source, `pool names of letters, digits, ".", "_" and "-"`, name);
+      const list = hostsKind.fromJson(hosts, { ...source, key: `${source.key}.${name}` });
+      for (const host of list) {
+        const other = owner.get(host);
+        if (other !== undefined && other !== name) {
+          throw new UserError(`${source.key}: host ${host} is in two pools, ${other} and ${name} (${source.origin})`, 'each host belongs to at most one pool');
+        }
+        owner.set(host, name);
+      }
+      pools[name] = list;
+    }
+    return pools;
+  },
+  fromDefine: (raw, source) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return fail(source, poolsKind.expected, raw);
+    }
+    return poolsKind.fromJson(parsed, source);
+  },
+};

@@ -122,6 +122,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (!explicit.has('local_fleet_dir')) {
     config.local_fleet_dir = resolve(projectFile !== undefined ? dirname(projectFile) : cwd, config.local_fleet_dir);
   }
+  if ((options.requireTargets ?? true) && files.length === 0 && !origins.has('targets')) {
+    throw new UserError(
+      `no config file: neither ${systemPath} nor ${resolve(cwd, PROJECT_CONFIG_NAME)} exists`,
+      'write one, point --config at one (try -c scap.config.example.json in this repository), or set targets with -D',
+    );
+  }
   if (options.requireTargets ?? true) checkConsistency(config);
   return { config, files, ...(projectFile !== undefined ? { projectFile } : {}), explicit, origins };
 }

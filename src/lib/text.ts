@@ -1,3 +1,8 @@
+/** `1 host`, `2 hosts`: a count with its noun. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
 /** One line: every run of line breaks (and the blanks around it) becomes one space. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();

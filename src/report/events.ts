@@ -23,7 +23,9 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   phases: PhaseReport[];
-  hosts: Array<Omit<HostResult, 'note'>>;
+  hosts: Array<Omit<HostResult, 'note'> & { pool?: string }>;
+  /** With `pools` configured: each pool, its targets, and whether pool_failure_limit halted it. */
+  pools?: Array<{ name: string; hosts: string[]; halted: boolean }>;
 }
 
 /** Everything a reporter hears about a run. The engine's events come through unchanged. */

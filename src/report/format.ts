@@ -11,7 +11,8 @@ export function clock(date: Date): string {
 export function progressLine(phase: string, counts: PhaseCounts): string {
   const done = counts.total - counts.left;
   const percent = counts.total === 0 ? 100 : Math.floor((done * 100) / counts.total);
-  return `${phase}: ${percent}% (ok: ${counts.ok}; warn: ${counts.warning}; fail: ${counts.failed}; left: ${counts.left})`;
+  const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
+  return `${phase}: ${percent}% (ok: ${counts.ok}; warn: ${counts.warning}; fail: ${counts.failed}; left: ${counts.left})${skipped}`;
 }
 
 /** Text for under a log line: every line indented, blank edges dropped. */

@@ -2,9 +2,10 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { Reporter, RunEvent } from './events.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
+import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
 import { LiveStatus } from './live-status.js';
-import { finalLine, summaryLines } from './summary.js';
+import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {
   stream: NodeJS.WritableStream;
@@ -25,7 +26,23 @@ export interface HumanReporter {
 
 type Style = 'plain' | 'warn' | 'fail' | 'good' | 'dim';
 
-const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * The stream as ora sees it: its width is never 0 or unknown (ora divides by it and would
+ * loop writing cursor moves). The ticker notices a real width of 0 and goes plain.
+ */
+function withSafeWidth(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(stream, {
+    get(target, property, receiver) {
+      if (property === 'columns') {
+        const columns = (target as { columns?: number }).columns ?? 0;
+        return columns > 0 ? columns : 80;
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /** A block that starts on its own line needs no space after the colon. */
 const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${block}`);
@@ -34,7 +51,7 @@ const spaced = (block: string): string => (block.startsWith('\n') ? block : ` ${
 function linesFor(event: RunEvent): Array<[Style, string]> {
   switch (event.type) {
     case 'run-start':
-      return [['plain', `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${plural(event.hosts, 'host')}, ${plural(event.canaries, 'canary', 'canaries')}, transport ${event.transport})`]];
+      return [['plain', startLine(event)]];
     case 'phase-start':
       return [['plain', `Started ${event.phase}`]];
     case 'phase-end':
@@ -42,18 +59,18 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
     case 'notice':
       return [[event.level === 'warn' ? 'warn' : 'plain', event.level === 'warn' ? `Warning: ${event.text}` : event.text]];
     case 'restart-warning':
-      return [['warn', `${event.command} on ${event.host} returned [${event.exitCode}]:${spaced(outputBlock(event.stdout, event.stderr))}`]];
+      return [['warn', `${event.command} on ${event.host} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.stdout), visible(event.stderr)))}`]];
     case 'check-result': {
       if (event.ok) return [['plain', `Canary check passed: ${event.command}`]];
       const how = event.error ?? `returned [${event.exitCode}]`;
-      return [['fail', `Canary check failed: ${event.command} ${how}:${spaced(outputBlock(event.output, ''))}`]];
+      return [['fail', `Canary check failed: ${event.command} ${how}:${spaced(outputBlock(visible(event.output), ''))}`]];
     }
     case 'host-end':
-      return event.result.outcome === 'failed' ? [['fail', `${event.result.host} failed in ${event.result.phase}: ${event.result.error ?? 'unknown error'}`]] : [];
+      return event.result.outcome === 'failed' ? [['fail', `${event.result.host} failed in ${event.result.phase}: ${visible(oneLine(event.result.error ?? 'unknown error'))}`]] : [];
     case 'host-retry':
-      return [['warn', `${event.host}: ${event.error}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
+      return [['warn', `${event.host}: ${visible(oneLine(event.error))}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
     case 'limit-reached':
-      return [['fail', `failure_limit reached in ${event.phase}: ${event.failed} hosts failed, ${event.limit} tolerated; no new host will start`]];
+      return [['fail', `failure_limit reached in ${event.phase}: ${plural(event.failed, 'host')} failed, ${event.limit} tolerated; no new host will start`]];
     default:
       return [];
   }
@@ -74,6 +91,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
   let spinner: Ora | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const lastProgress = new Map<string, number>();
+  let live: 'spinner' | 'plain' = options.interactive ? 'spinner' : 'plain';
 
   const write = (style: Style, text: string): void => {
     const line = `${chalk.dim(clock(new Date(now())))} ${paint[style](text)}\n`;
@@ -89,10 +107,15 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
   /** Live status: a spinner on a terminal; in CI a plain status line every few seconds. */
   const startLive = (): void => {
     if (ticker) return;
-    if (options.interactive) {
-      spinner = ora({ stream: options.stream, discardStdin: false, hideCursor: false, isEnabled: true, color: 'cyan' }).start(status.line(now()));
+    if (live === 'spinner') {
+      spinner = ora({ stream: withSafeWidth(options.stream), discardStdin: false, hideCursor: false, isEnabled: true, color: options.color ? 'cyan' : false }).start(status.line(now()));
       ticker = setInterval(() => {
-        if (spinner) spinner.text = status.line(now());
+        // A terminal resized to no width: stop redrawing, go on with plain lines.
+        if (((options.stream as { columns?: number }).columns ?? 0) <= 0) {
+          stopLive();
+          live = 'plain';
+          startLive();
+        } else if (spinner) spinner.text = status.line(now());
       }, 250);
     } else {
       ticker = setInterval(() => {
@@ -122,6 +145,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
       case 'run-end': {
         stopLive();
         for (const line of summaryLines(event.report)) write('plain', line);
+        for (const line of warningRecap(event.report)) write('warn', line);
         const style: Style = event.report.status === 'success' ? 'good' : event.report.status === 'warnings' ? 'warn' : 'fail';
         write(style, finalLine(event.report, event.reason));
         return;

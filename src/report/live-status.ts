@@ -56,7 +56,8 @@ export class LiveStatus {
     const queued = counts.left - this.running.size;
     const parts = [
       `queued ${Math.max(0, queued)}`,
-      `running ${this.running.size}`,
+      // A retrying host is connecting again, not running its command: counted once, as retrying.
+      `running ${this.running.size - this.retrying.size}`,
       `retrying ${this.retrying.size}`,
       `ok ${counts.ok}`,
       `warn ${counts.warning}`,

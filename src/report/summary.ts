@@ -1,5 +1,6 @@
 import type { RunReport } from './events.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
+import { plural, visible } from '../lib/text.js';
 import { median } from './format.js';
 
 /** The end-of-run summary: one row per phase with duration, host counts, median and slowest host. */
@@ -25,6 +26,30 @@ export function summaryLines(report: RunReport): string[] {
   const line = (cells: string[]): string =>
     cells.map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd();
   return ['Summary:', `  ${line(header)}`, ...rows.map((row) => `  ${line(row)}`)];
+}
+
+/**
+ * Hosts that warned, one line each, for just before the last line: their "left depooled,
+ * please check" output has scrolled away by the end of a long run.
+ */
+export function warningRecap(report: RunReport): string[] {
+  const warned = report.hosts.filter((host) => host.outcome === 'warning');
+  if (warned.length === 0) return [];
+  return [
+    `${warned.length === 1 ? '1 host' : `${warned.length} hosts`} warned; check ${warned.length === 1 ? 'it' : 'them'}:`,
+    ...warned.map((host) => `  ${host.host} (${host.phase}, returned [${host.exitCode ?? '?'}])${lastLine(host.stdout, host.stderr)}`),
+  ];
+}
+
+/** The last non-blank line of a host's output, as `: <line>`, control characters visible. */
+function lastLine(stdout = '', stderr = ''): string {
+  const line = `${stdout}\n${stderr}`.split('\n').map((text) => text.trim()).filter((text) => text !== '').at(-1);
+  return line === undefined ? '' : `: ${visible(line)}`;
+}
+
+/** The run's first line: what starts, on how many hosts, how. */
+export function startLine(event: { command: string; path?: string; message: string; hosts: number; canaries: number; transport: string }): string {
+  return `Starting ${event.command}${event.path !== undefined ? ` ${event.path}` : ''}: ${event.message} (${plural(event.hosts, 'host')}, ${plural(event.canaries, 'canary', 'canaries')}, transport ${event.transport})`;
 }
 
 /** The run's last line: what was done, or why it did not succeed. */

@@ -1,6 +1,7 @@
-import pLimit from 'p-limit';
 import { countResults } from './counts.js';
-import { HostStop, type HostContext, type HostResult, type HostTask, type RolloutEvent, type StopReason, type TaskResult, type TimeLimit } from './types.js';
+import { PoolScheduler } from './scheduler.js';
+import { settleOrGiveUp } from './settle.js';
+import { HostStop, type HostContext, type PoolOptions, type HostResult, type HostTask, type RolloutEvent, type StopReason, type TaskResult, type TimeLimit } from './types.js';
 
 export interface RolloutOptions {
   phase: string;
@@ -12,6 +13,8 @@ export interface RolloutOptions {
   concurrency: number;
   /** Failed hosts tolerated; one more and no new host starts. */
   failureLimit: number;
+  /** Pools (restart phases with `pools` configured): per-pool windows and failure limits. */
+  pools?: PoolOptions;
   /** Per-host time limit; past it the host's task is aborted and the host fails with its message. */
   timeout?: TimeLimit;
   /** A host silent (no activity) this long is aborted and fails as stalled. Unset or 0 ms: off. */
@@ -27,6 +30,8 @@ export interface RolloutOptions {
   now?: () => number;
   /** Errors a task throws that are bugs of the caller, not host failures: rethrown as they are. */
   isBug?: (error: unknown) => boolean;
+  /** The run's start on the `now` clock: each started host's result then carries `startMs`. */
+  runStartedAt?: number;
 }
 
 export interface RolloutResult {
@@ -34,29 +39,8 @@ export interface RolloutResult {
   results: HostResult[];
   /** Set when the phase stopped before every host ran. */
   stoppedBy?: StopReason;
-}
-
-function settleOrGiveUp<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      timer = setTimeout(() => reject(signal.reason), graceMs);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  /** Pools halted by their failure limit, in the order they were halted. */
+  haltedPools?: string[];
 }
 
 /**
@@ -87,14 +71,9 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
   };
 
   const runHost = async (host: string): Promise<void> => {
-    if (stoppedBy === undefined && options.stop?.aborted) stoppedBy = 'interrupt';
-    if (stoppedBy !== undefined) {
-      const why = stoppedBy === 'interrupt' ? 'run interrupted' : 'failure limit reached';
-      results.set(host, { host, phase, outcome: 'not-started', error: why });
-      return;
-    }
     running++;
     const started = now();
+    const at = options.runStartedAt === undefined ? {} : { startMs: started - options.runStartedAt };
     emit({ type: 'host-start', phase, host, at: started });
     const controller = new AbortController();
     const stopWith = (kind: HostStop['kind'], message: string) => () => {
@@ -103,20 +82,26 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     const timers: NodeJS.Timeout[] = [];
     const { timeout, stall } = options;
     if (timeout !== undefined && timeout.ms > 0) timers.push(setTimeout(stopWith('timeout', timeout.message), timeout.ms));
+    // The stall clock counts silence of a running command: connecting (and its retries) is not silence.
     let stallTimer: NodeJS.Timeout | undefined;
+    let commandRunning = false;
     const armStall = (): void => {
-      if (stall === undefined || stall.ms <= 0) return;
+      if (stall === undefined || stall.ms <= 0 || !commandRunning) return;
       clearTimeout(stallTimer);
       stallTimer = setTimeout(stopWith('stalled', stall.message), stall.ms);
     };
-    armStall();
     const onKill = stopWith('interrupted', 'stopped by a second interrupt');
     if (options.kill?.aborted) onKill();
     options.kill?.addEventListener('abort', onKill, { once: true });
 
     const context: HostContext = {
       signal: controller.signal,
+      commandStarted: () => {
+        commandRunning = true;
+        armStall();
+      },
       activity: () => {
+        commandRunning = true;
         armStall();
         emit({ type: 'host-output', phase, host, at: now() });
       },
@@ -126,26 +111,65 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     let result: HostResult;
     try {
       const done: TaskResult = await settleOrGiveUp(task(host, context), controller.signal, graceMs);
-      result = { host, phase, ...done, durationMs: now() - started };
+      result = { host, phase, ...done, ...at, durationMs: now() - started };
     } catch (error) {
       if (options.isBug?.(error)) throw error;
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       const message = reason instanceof Error ? reason.message : String(reason);
-      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, durationMs: now() - started };
+      result = { host, phase, outcome: 'failed', error: message.split('\n')[0] ?? message, ...at, durationMs: now() - started };
     } finally {
       for (const timer of timers) clearTimeout(timer);
       clearTimeout(stallTimer);
       options.kill?.removeEventListener('abort', onKill);
       running--;
     }
-    if (result.outcome === 'failed') {
+    // Hosts stopped by an interrupt did not fail on their own: they never count toward the limit,
+    // and once the run is interrupted, the interrupt is why it stopped.
+    const interrupted = options.stop?.aborted === true || options.kill?.aborted === true;
+    if (result.outcome === 'failed' && !interrupted) {
       failed++;
       if (failed > options.failureLimit && stoppedBy === undefined) {
         stoppedBy = 'failure-limit';
         emit({ type: 'limit-reached', phase, failed, limit: options.failureLimit });
       }
+      countPoolFailure(host);
     }
     finish(result);
+    scheduler.end(host);
+    pump();
+  };
+
+  const poolFailed = new Map<string, number>();
+  const halted: string[] = [];
+  const countPoolFailure = (host: string): void => {
+    const pool = scheduler.poolOf(host);
+    const limit = options.pools?.failureLimit?.get(pool);
+    const count = (poolFailed.get(pool) ?? 0) + 1;
+    poolFailed.set(pool, count);
+    if (limit === undefined || count <= limit || halted.includes(pool)) return;
+    halted.push(pool);
+    emit({ type: 'pool-halted', phase, pool, failed: count, limit });
+    const why = `pool ${pool} halted: pool_failure_limit reached`;
+    for (const waiting of scheduler.dropPool(pool)) results.set(waiting, { host: waiting, phase, outcome: 'not-started', error: why });
+  };
+
+  // Every host end (and the start) pumps the queue: all waiting hosts that may start, start.
+  const scheduler = new PoolScheduler(
+    hosts.filter((host) => !skip.has(host)),
+    {
+      concurrency: options.concurrency,
+      ...(options.pools ? { poolOf: options.pools.of, poolConcurrency: options.pools.concurrency, maxParallelPools: options.pools.maxParallel } : {}),
+    },
+  );
+  let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  const pump = (): void => {
+    if (stoppedBy === undefined && options.stop?.aborted) stoppedBy = 'interrupt';
+    if (stoppedBy !== undefined) {
+      const why = stoppedBy === 'interrupt' ? 'run interrupted' : 'failure limit reached';
+      for (const host of scheduler.dropAll()) results.set(host, { host, phase, outcome: 'not-started', error: why });
+    }
+    for (const host of scheduler.take()) runHost(host).catch((error: unknown) => settle?.reject(error));
+    if (scheduler.runningCount === 0 && scheduler.queued.length === 0) settle?.resolve();
   };
 
   for (const host of hosts) {
@@ -153,15 +177,21 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
     if (reason !== undefined) results.set(host, { host, phase, outcome: 'skipped', error: reason });
   }
   emit({ type: 'progress', phase, counts: counts() });
-  const limit = pLimit(options.concurrency);
-  await Promise.all(hosts.filter((host) => !skip.has(host)).map((host) => limit(() => runHost(host))));
-  if (stoppedBy === undefined && options.stop?.aborted && hosts.some((h) => results.get(h)?.outcome === 'not-started')) {
-    stoppedBy = 'interrupt';
-  }
+  await new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+    pump();
+  });
+  const cutShort = hosts.some((h) => results.get(h)?.outcome === 'not-started') || options.kill?.aborted === true;
+  if (stoppedBy === undefined && options.stop?.aborted && cutShort) stoppedBy = 'interrupt';
+  if (stoppedBy === undefined && halted.length > 0) stoppedBy = 'pool-failure-limit';
   const ordered = hosts.map((host) => {
     const result = results.get(host);
     if (!result) throw new Error(`rollout: host ${host} has no result in phase ${phase}`);
     return result;
   });
-  return stoppedBy === undefined ? { results: ordered } : { results: ordered, stoppedBy };
+  return {
+    results: ordered,
+    ...(stoppedBy !== undefined ? { stoppedBy } : {}),
+    ...(halted.length > 0 ? { haltedPools: halted } : {}),
+  };
 }

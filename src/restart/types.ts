@@ -12,6 +12,8 @@ export interface HostResult {
   /** Why the host failed, was skipped or was not started: one line. */
   error?: string;
   durationMs?: number;
+  /** When the host started, in ms from the run's start (set when the engine is given `runStartedAt`). */
+  startMs?: number;
   /** A detail worth counting, e.g. "unchanged" for a file the host already had. */
   note?: string;
 }
@@ -28,6 +30,8 @@ export interface TaskResult {
 export interface HostContext {
   /** Aborts when the host must stop: timeout, stall, or a second interrupt. */
   signal: AbortSignal;
+  /** Call once the host's command is running (connected): the stall watchdog starts counting here. */
+  commandStarted(): void;
   /** Call on any output: feeds the stall watchdog and live status. */
   activity(): void;
   /** Call when the transport retries connecting. */
@@ -54,9 +58,22 @@ export type RolloutEvent =
   | { type: 'host-retry'; phase: string; host: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-end'; phase: string; result: HostResult }
   | { type: 'progress'; phase: string; counts: PhaseCounts }
-  | { type: 'limit-reached'; phase: string; failed: number; limit: number };
+  | { type: 'limit-reached'; phase: string; failed: number; limit: number }
+  | { type: 'pool-halted'; phase: string; pool: string; failed: number; limit: number };
 
-export type StopReason = 'failure-limit' | 'interrupt';
+export type StopReason = 'failure-limit' | 'interrupt' | 'pool-failure-limit';
+
+/** The pools of a restart phase's hosts. */
+export interface PoolOptions {
+  /** Each host's pool; a host not listed is in the pool `default`. */
+  of: ReadonlyMap<string, string>;
+  /** Most hosts of each pool running at once. */
+  concurrency: ReadonlyMap<string, number>;
+  /** Most pools with a host running at once; 0: no limit. */
+  maxParallel: number;
+  /** Failed hosts tolerated per pool; one more halts the pool. A pool not listed: no limit. */
+  failureLimit?: ReadonlyMap<string, number>;
+}
 
 /** A per-host limit and the one-line reason a host stopped by it fails with. */
 export interface TimeLimit {

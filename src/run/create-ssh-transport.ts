@@ -1,7 +1,26 @@
+import { statSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
+import { errorCode } from '../lib/read-file.js';
 import { checkSshAuth } from '../transport/ssh/auth-check.js';
 import { type SshTransportOptions, createSshContext, createSshTransport } from '../transport/ssh/ssh-transport.js';
 import type { Transport } from '../transport/types.js';
+
+/** An ssh_known_hosts set in the config must be a file: a typo is a usage error, not a failure per host. */
+function checkExplicitKnownHosts(loaded: LoadedConfig): void {
+  const path = loaded.config.ssh_known_hosts;
+  if (!loaded.explicit.has('ssh_known_hosts') || path === undefined) return;
+  const origin = loaded.origins.get('ssh_known_hosts');
+  let problem: string | undefined;
+  try {
+    if (statSync(path).isDirectory()) problem = 'is a folder, not a file';
+  } catch (error) {
+    problem = errorCode(error) === 'ENOENT' ? 'does not exist' : `cannot be read: ${errorCode(error)}`;
+  }
+  if (problem !== undefined) {
+    throw new UserError(`ssh_known_hosts: ${path} ${problem}${origin !== undefined ? ` (set in ${origin})` : ''}`, 'give an existing known_hosts file, or leave ssh_known_hosts unset');
+  }
+}
 
 /**
  * The SSH transport from the config: hosts are reached as OpenSSH's ssh would reach them, and
@@ -9,6 +28,7 @@ import type { Transport } from '../transport/types.js';
  * its keys checked before any connection (a usage error otherwise).
  */
 export async function createSshTransportFromConfig(loaded: LoadedConfig): Promise<Transport> {
+  checkExplicitKnownHosts(loaded);
   const { config, explicit } = loaded;
   const options: SshTransportOptions = {
     user: config.ssh_user,

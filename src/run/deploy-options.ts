@@ -27,4 +27,6 @@ export interface DeployOptions {
 export interface SyncFileOptions extends DeployOptions {
   /** Relative to stage_dir (or absolute inside it). */
   path: string;
+  /** The first word of the message as typed: it must not name another staged file. */
+  messageFirstWord?: string;
 }

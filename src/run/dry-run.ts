@@ -1,6 +1,7 @@
 import { formatSeconds } from '../lib/duration.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
+import type { PhasePools } from './pools.js';
 import type { StagedFile } from './stage-file.js';
 
 export interface DryRunContext {
@@ -8,6 +9,22 @@ export interface DryRunContext {
   file?: StagedFile;
   transport: string;
   lockFile: string;
+}
+
+/** `pools (max_parallel_pools 2): appserver 8 hosts, at most 2 at once, pool_failure_limit 1; ...` */
+function poolCaps(pools: PhasePools): string {
+  const each = pools.members.map(({ name, hosts }) => {
+    const limit = pools.failureLimit?.get(name);
+    return `${name} ${hosts.length} hosts, at most ${pools.concurrency.get(name)} at once${limit !== undefined ? `, pool_failure_limit ${limit}` : ''}`;
+  });
+  return `pools (max_parallel_pools ${pools.maxParallel === 0 ? 'no limit' : pools.maxParallel}): ${each.join('; ')}`;
+}
+
+function poolCapsJson(pools: PhasePools): object[] {
+  return pools.members.map(({ name, hosts }) => {
+    const limit = pools.failureLimit?.get(name);
+    return { name, hosts, concurrency: pools.concurrency.get(name), ...(limit !== undefined ? { failureLimit: limit } : {}) };
+  });
 }
 
 /** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
@@ -34,6 +51,7 @@ export function dryRunLines(context: DryRunContext): string[] {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
     }
     lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
+    if (phase.kind === 'restart' && phase.pools) lines.push(`     ${poolCaps(phase.pools)}`);
     if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);
   });
   lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
@@ -58,6 +76,7 @@ export function dryRunJson(context: DryRunContext): object {
             concurrency: phase.concurrency,
             failureLimit: phase.failureLimit,
             ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
+            ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
           },
     ),
     notes: context.plan.notes,

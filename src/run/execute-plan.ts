@@ -9,6 +9,7 @@ import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
 import { runCanaryChecks, type CheckResult } from './canary-checks.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
+import { poolCountsLine } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 
@@ -26,6 +27,8 @@ export type RunStop = StopReason | 'canary-checks';
 export interface ExecutionResult {
   phases: PhaseRun[];
   stoppedBy?: RunStop;
+  /** With `pools`: every target's pool, and the pools halted by pool_failure_limit. */
+  pools?: { of: Map<string, string>; halted: string[] };
 }
 
 export interface ExecuteOptions {
@@ -39,6 +42,8 @@ export interface ExecuteOptions {
   cwd: string;
   /** --resume: per phase, hosts already done in the run being resumed (reported skipped). */
   resume?: ResumePoint;
+  /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
+  runStartedAt?: number;
 }
 
 function syncTask(transport: Transport, file: StagedFile): HostTask {
@@ -57,6 +62,7 @@ function restartTask(transport: Transport, phase: RestartPhase, report: Reporter
   return async (host, context) => {
     const result = await transport.exec(host, phase.argv, {
       signal: context.signal,
+      onStart: () => context.commandStarted(),
       onOutput: () => context.activity(),
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
     });
@@ -139,6 +145,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const syncFailed = new Set<string>();
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
+  const halted: string[] = [];
 
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
@@ -175,9 +182,18 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         isBug: (error) => error instanceof BugError,
         stop: options.stop,
         kill: options.kill,
+        ...(phase.kind === 'restart' && phase.pools ? { pools: phase.pools } : {}),
         task,
-        onEvent: report,
+        onEvent: (event) => {
+          report(event);
+          if (event.type === 'pool-halted') {
+            report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${event.pool} (${event.phase}): ${event.failed} hosts failed, ${event.limit} tolerated; no new host of pool ${event.pool} will start` });
+          }
+        },
+        runStartedAt: options.runStartedAt,
       });
+      halted.push(...(outcome.haltedPools ?? []));
+      if (phase.kind === 'restart' && phase.pools) report({ type: 'notice', level: 'info', text: poolCountsLine(phase.name, phase.pools, outcome.results) });
       for (const result of outcome.results) {
         if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
         if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) {
@@ -197,7 +213,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     }
     runs.push(run);
   }
-  return stoppedBy === undefined ? { phases: runs } : { phases: runs, stoppedBy };
+  return {
+    phases: runs,
+    ...(stoppedBy !== undefined ? { stoppedBy } : {}),
+    ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
+  };
 }
 
 function requireFile(file: StagedFile | undefined): StagedFile {

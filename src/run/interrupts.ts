@@ -1,5 +1,5 @@
 export interface Interrupts {
-  /** Aborted on the first SIGINT/SIGTERM: no new host starts. */
+  /** Aborted on the first SIGINT, SIGTERM or SIGHUP (the terminal closed): no new host starts. */
   stop: AbortSignal;
   /** Aborted on the second: hosts in flight are stopped too. */
   kill: AbortSignal;
@@ -7,10 +7,10 @@ export interface Interrupts {
   dispose(): void;
 }
 
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Turn SIGINT/SIGTERM into two abort signals for the run. While installed, the signals no
+ * Turn SIGINT, SIGTERM and SIGHUP into two abort signals for the run. While installed, the signals no
  * longer end the process: the run decides what stops, releases the lock and reports.
  */
 export function watchInterrupts(onSignal: (signal: NodeJS.Signals, count: number) => void, target: NodeJS.EventEmitter = process): Interrupts {

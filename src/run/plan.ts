@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { slowestFirst } from '../state/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
+import { phasePools, poolMembership, type PhasePools } from './pools.js';
 
 export type CommandName = 'sync-file' | 'php-fpm-restart';
 export type PhaseName = 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';
@@ -26,6 +27,8 @@ export interface RestartPhase extends HostPhase {
   argv: string[];
   timeoutMs: number;
   stallTimeoutMs: number;
+  /** Set when `pools` is configured: per-pool caps and limits for this phase. */
+  pools?: PhasePools;
 }
 
 export interface CanaryCheck {
@@ -52,6 +55,8 @@ export interface Plan {
   phases: Phase[];
   /** One line each: why a phase is left out, what --force does. */
   notes: string[];
+  /** Every target's pool, when `pools` is configured. */
+  pools?: Map<string, string>;
 }
 
 export interface PlanOptions {
@@ -107,12 +112,15 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
     config.restart_order === 'slowest-first' ? slowestFirst(hosts, options.durations ?? new Map()) : hosts;
   const restartPhase = (name: PhaseName, listed: string[]): RestartPhase => {
     const hosts = restartOrder(listed);
+    const skip = restartSkips(hosts);
+    const pools = phasePools(config, hosts, skip);
     return {
-      ...hostPhase(name, hosts, restartSkips(hosts), config.restart_concurrency, config),
+      ...hostPhase(name, hosts, skip, config.restart_concurrency, config),
       kind: 'restart',
       argv,
       timeoutMs: config.restart_timeout * 1000,
       stallTimeoutMs: config.restart_stall_timeout * 1000,
+      ...(pools ? { pools } : {}),
     };
   };
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
@@ -138,5 +146,6 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   if (sync && others.length > 0) phases.push(syncPhase('sync-hosts', others));
   if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
   if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
-  return { command: options.command, phases, notes };
+  const pools = poolMembership(config);
+  return { command: options.command, phases, notes, ...(pools ? { pools } : {}) };
 }

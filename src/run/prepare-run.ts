@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { split } from 'shlex';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
@@ -26,12 +27,28 @@ function checkRestartScript(script: string): void {
   }
 }
 
+/**
+ * `deploy sync-file a.php b.php msg` would sync a.php only and take "b.php msg" as the message:
+ * a first message word naming a staged file is refused, as Scap users expect several paths to work.
+ */
+async function refuseSecondPath(stageDir: string | undefined, word: string): Promise<void> {
+  if (stageDir === undefined || word.includes('\0')) return;
+  const info = await stat(resolve(stageDir, word)).catch(() => undefined);
+  if (info?.isFile()) {
+    throw new UserError(
+      `sync-file takes one path, but the message starts with ${JSON.stringify(word)}, another file in stage_dir`,
+      'sync each file on its own, or quote the message if that word is meant as text',
+    );
+  }
+}
+
 /** Everything checked before anything is touched: config, staged file, plan. Throws UserError. */
-export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string }): Promise<PreparedRun> {
+export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string; messageFirstWord?: string }): Promise<PreparedRun> {
   const loaded = loadConfig(options);
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
   const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
+  if (file && options.messageFirstWord !== undefined) await refuseSecondPath(config.stage_dir, options.messageFirstWord);
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const plan = buildPlan(config, { command, force: options.force, ...(durations ? { durations } : {}) });
   const key: RunKey = { command, ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}) };

@@ -1,6 +1,7 @@
 import { runId } from '../state/history-file.js';
 import type { RunEvent, RunReport } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
+import { terminalMode } from '../report/terminal.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
@@ -14,24 +15,9 @@ import type { CommandName } from './plan.js';
 import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';
 import { buildRunReport } from './run-report.js';
-
-function failureReason(execution: ExecutionResult, report: RunReport): string | undefined {
-  const failed = report.hosts.filter((host) => host.outcome === 'failed').length;
-  const notStarted = report.hosts.filter((host) => host.outcome === 'not-started').length;
-  switch (execution.stoppedBy) {
-    case 'canary-checks':
-      return 'canary checks failed; no other host was touched';
-    case 'failure-limit': {
-      const phase = [...execution.phases].reverse().find((run) => run.reached);
-      return `failure_limit reached in ${phase?.phase.name}: ${failed} hosts failed, ${notStarted} not started`;
-    }
-    case 'interrupt':
-      return `interrupted by a signal: ${notStarted} hosts not started`;
-    default:
-      if (report.status === 'interrupted') return 'interrupted by a signal';
-      return failed > 0 ? `${failed} host${failed === 1 ? '' : 's'} failed` : undefined;
-  }
-}
+import { failureReason } from './failure-reason.js';
+import { announce } from './announce.js';
+import { finalLine, startLine } from '../report/summary.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -44,8 +30,10 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const human = options.json ? (options.stderr ?? process.stderr) : stdout;
   const { loaded, file, plan, checksDir, key } = await prepareRun(command, options);
   const { config } = loaded;
-  const journal = new Journal(journalPath(config.lock_file, key));
-  const resume = options.resume ? loadResumePoint(journal.path, key) : undefined;
+  // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
+  const journal = new Journal(journalPath(config.lock_file, key), (text) => warn(text));
+  const resumeWarnings: string[] = [];
+  const resume = options.resume ? loadResumePoint(journal.path, key, (text) => resumeWarnings.push(text)) : undefined;
 
   if (options.dryRun) {
     const context = { plan, ...(file ? { file } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
@@ -54,8 +42,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     return 0;
   }
 
-  const interactive = Boolean(human.isTTY) && !env.CI;
-  const reporter = createHumanReporter({ stream: human, interactive, color: interactive && env.NO_COLOR === undefined, statusEveryMs: 5000 });
+  const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
   const report = (event: RunEvent): void => {
     reporter.report(screenRedactor ? redactEvent(event, screenRedactor) : event);
@@ -88,12 +75,16 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const started = performance.now();
     const id = runId(startedAt);
     journal.start(id, key, startedAt);
-    report({ type: 'run-start', command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length });
+    const start = { type: 'run-start' as const, command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length };
+    report(start);
+    const announced = { command, message: options.message, ...(file ? { path: file.relativePath } : {}) };
+    await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, checksDir, warn);
     if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
+    for (const text of resumeWarnings) warn(text);
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, ...(resume ? { resume } : {}) });
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),
@@ -106,7 +97,8 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     journal.end(runReport.status);
     const reason = failureReason(execution, runReport);
     report({ type: 'run-end', report: runReport, ...(reason ? { reason } : {}) });
-    await recordRun(id, runReport, config, warn);
+    await recordRun({ id, ...(reason ? { reason } : {}) }, runReport, config, warn);
+    await announce(config.announce_command, { event: 'end', ...announced, line: finalLine(runReport, reason), status: runReport.status, exitCode: runReport.exitCode }, checksDir, warn);
     if (options.json) stdout.write(`${JSON.stringify(screenRedactor ? redactReport(runReport, screenRedactor) : runReport, null, 2)}\n`);
     return runReport.exitCode;
   } finally {

@@ -23,6 +23,12 @@ export function exitCodeFor(status: RunStatus): number {
   return status === 'success' || status === 'warnings' ? EXIT.ok : EXIT.failed;
 }
 
+function poolList(pools: NonNullable<ExecutionResult['pools']>): NonNullable<RunReport['pools']> {
+  const members = new Map<string, string[]>();
+  for (const [host, pool] of pools.of) members.set(pool, [...(members.get(pool) ?? []), host]);
+  return [...members].map(([name, hosts]) => ({ name, hosts, halted: pools.halted.includes(name) }));
+}
+
 export interface ReportInput {
   command: string;
   path?: string;
@@ -38,7 +44,15 @@ export interface ReportInput {
 export function buildRunReport(input: ReportInput): RunReport {
   const phases = input.execution.phases.map(phaseReport);
   const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
-  const hosts = input.execution.phases.flatMap((run) => run.results.map(({ note: _note, ...result }) => ({ ...result, ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}) })));
+  const poolOf = input.execution.pools?.of;
+  const hosts = input.execution.phases.flatMap((run) =>
+    run.results.map(({ note: _note, ...result }) => ({
+      ...result,
+      ...(result.startMs !== undefined ? { startMs: Math.round(result.startMs) } : {}),
+      ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}),
+      ...(poolOf ? { pool: poolOf.get(result.host) ?? 'default' } : {}),
+    })),
+  );
   return {
     command: input.command,
     ...(input.path !== undefined ? { path: input.path } : {}),
@@ -49,5 +63,6 @@ export function buildRunReport(input: ReportInput): RunReport {
     durationMs: Math.round(input.durationMs),
     phases,
     hosts,
+    ...(input.execution.pools ? { pools: poolList(input.execution.pools) } : {}),
   };
 }

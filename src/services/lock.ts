@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { LockHeldError } from '../errors.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
-import { describeHolder, isStale, readLockHolder } from '../state/lock-file.js';
+import { currentHolder, describeHolder, isStale, readLockHolder } from '../state/lock-file.js';
+import { takeOverStaleLock } from '../state/lock-takeover.js';
 
 /** `deploy lock`: who holds the lock, and whether that holder is still alive. */
 export function showLock(options: AdminOptions): number {
@@ -37,7 +38,11 @@ export function removeLock(options: AdminOptions & { force: boolean }): number {
   if (!isStale(holder) && !options.force) {
     throw new LockHeldError(`refusing to remove ${path}: its holder may be alive (${describeHolder(holder)})`, 'pass --force if you are sure no deploy is running');
   }
-  rmSync(path, { force: true });
+  if (!isStale(holder)) rmSync(path, { force: true });
+  // A stale lock goes only if it is still that holder's: a deploy may be taking it over right now.
+  else if (takeOverStaleLock(path, holder, currentHolder('deploy unlock')).outcome !== 'removed') {
+    throw new LockHeldError(`the lock ${path} changed while it was being removed: another deploy may hold it now`, '`deploy lock` shows the holder');
+  }
   out.write(`Removed the lock ${path} (was held by ${describeHolder(holder)})\n`);
   return 0;
 }

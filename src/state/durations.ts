@@ -25,7 +25,7 @@ export function readDurations(path: string, warn: (text: string) => void = () =>
   }
 }
 
-/** Remember how long each host's restart took in this run (hosts that did not run keep theirs). */
+/** Remember how long each host's restart took in this run (hosts that did not run keep theirs). Owner-only. */
 export async function rememberDurations(path: string, report: RunReport): Promise<void> {
   const durations = readDurations(path);
   for (const host of report.hosts) {
@@ -33,7 +33,7 @@ export async function rememberDurations(path: string, report: RunReport): Promis
       durations.set(host.host, host.durationMs);
     }
   }
-  await writeFileAtomically(path, Buffer.from(`${JSON.stringify(Object.fromEntries(durations))}\n`), 0o644);
+  await writeFileAtomically(path, Buffer.from(`${JSON.stringify(Object.fromEntries(durations))}\n`), 0o600, { folderMode: 0o700 });
 }
 
 /**

@@ -10,6 +10,8 @@ export interface HistoryEntry extends RunReport {
   id: string;
   user: string;
   host: string;
+  /** Why the run did not succeed, as its last line said. */
+  reason?: string;
 }
 
 /** A short id, sortable by time: `20261123-113300-4f2a`. */
@@ -18,21 +20,24 @@ export function runId(startedAt: Date, random: () => number = Math.random): stri
   return `${stamp}-${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
 }
 
-/** Append one run to the history file (JSON lines), creating its folder. */
+/**
+ * Append one run to the history file (JSON lines), creating its folder. Owner-only (file
+ * 0600, folder 0700 when we create it): it holds the restarts' output.
+ */
 export function appendHistory(path: string, entry: HistoryEntry): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   appendJsonLine(path, entry);
 }
 
-/** Every run in the history file, oldest first; a line that does not parse is skipped. */
-export function readHistory(path: string): HistoryEntry[] {
+/** Every run in the history file, oldest first; a damaged line is skipped and told to `warn`. */
+export function readHistory(path: string, warn: (text: string) => void): HistoryEntry[] {
   let text: string | undefined;
   try {
     text = readTextIfExists(path);
   } catch (error) {
     throw new UserError(`history_file: cannot read ${path}: ${errorCode(error)}`);
   }
-  return text === undefined ? [] : parseJsonLines<HistoryEntry>(text);
+  return text === undefined ? [] : parseJsonLines<HistoryEntry>(text, (lineNumber) => warn(`skipped a damaged line ${lineNumber} of ${path}`));
 }
 
 /** The run with this id (or a unique prefix of one). */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
-import { appendJsonLine, parseJsonLines } from './json-lines.js';
+import { appendJsonLine, parseJsonLines, writeFirstJsonLine } from './json-lines.js';
 import type { RunStatus } from '../report/events.js';
 import type { HostResult } from '../restart/types.js';
 
@@ -37,15 +37,30 @@ export function journalPath(lockFile: string, key: RunKey): string {
 
 /**
  * The per-host journal of a run: a header, one line per host as it finishes, and the
- * status at the end. Written as the run goes, so a run cut short still has it.
+ * status at the end. Written as the run goes, so a run cut short still has it. Owner-only
+ * (file 0600, folder 0700 when we create it).
+ *
+ * A folder that cannot be used at the start is a usage error (nothing was touched yet). A
+ * line that cannot be written later (a full disk) is one warning through `warn`, the first
+ * time only, and the run goes on: the journal only lets a later `--resume` skip hosts.
  */
 export class Journal {
-  constructor(readonly path: string) {}
+  private warned = false;
+
+  constructor(
+    readonly path: string,
+    private readonly warn: (text: string) => void,
+  ) {}
 
   start(id: string, key: RunKey, startedAt: Date): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    const folder = dirname(this.path);
     const header: JournalLine = { type: 'run', id, command: key.command, ...(key.path !== undefined ? { path: key.path } : {}), ...(key.contentSha256 ? { contentSha256: key.contentSha256 } : {}), startedAt: startedAt.toISOString() };
-    writeFileSync(this.path, `${JSON.stringify(header)}\n`);
+    try {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      writeFirstJsonLine(this.path, header);
+    } catch (error) {
+      throw new UserError(`cannot write the resume journal in ${folder}: ${errorCode(error)}`, 'it is kept beside lock_file, in <lock_file>.journal/');
+    }
   }
 
   host(result: Pick<HostResult, 'phase' | 'host' | 'outcome'>): void {
@@ -57,7 +72,13 @@ export class Journal {
   }
 
   private append(line: JournalLine): void {
-    appendJsonLine(this.path, line);
+    try {
+      appendJsonLine(this.path, line);
+    } catch (error) {
+      if (this.warned) return;
+      this.warned = true;
+      this.warn(`could not write the resume journal ${this.path}: ${(error as Error).message}; the run goes on, a later --resume may redo hosts`);
+    }
   }
 }
 
@@ -65,7 +86,7 @@ export class Journal {
  * The point to resume from: the last run of the same command and arguments, which must have
  * been interrupted or aborted (or cut off before it could say). Anything else is a usage error.
  */
-export function loadResumePoint(path: string, key: RunKey): ResumePoint {
+export function loadResumePoint(path: string, key: RunKey, warn: (text: string) => void): ResumePoint {
   let text: string | undefined;
   try {
     text = readTextIfExists(path);
@@ -75,7 +96,7 @@ export function loadResumePoint(path: string, key: RunKey): ResumePoint {
   if (text === undefined) {
     throw new UserError(`--resume: nothing to resume: no earlier run of ${key.command}${key.path !== undefined ? ` ${key.path}` : ''} is recorded`, 'run it without --resume');
   }
-  const lines = parseJsonLines<JournalLine>(text);
+  const lines = parseJsonLines<JournalLine>(text, (lineNumber) => warn(`--resume: skipped a damaged line ${lineNumber} of ${path}`));
   const header = lines[0];
   if (header?.type !== 'run') throw new UserError(`--resume: the journal ${path} is unreadable`, 'run without --resume');
   const end = lines.find((line): line is Extract<JournalLine, { type: 'end' }> => line.type === 'end');

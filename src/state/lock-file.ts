@@ -1,104 +1,115 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { linkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LockHeldError, UserError } from '../errors.js';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
+import { temporaryName } from '../lib/temporary-name.js';
+import { describeHolder, isStale, parseHolder, sameHolder, type LockHolder } from './lock-holder.js';
+import { takeOverStaleLock } from './lock-takeover.js';
 
-export interface LockHolder {
-  user: string;
-  host: string;
-  pid: number;
-  command: string;
-  startedAt: string;
-}
+export { currentHolder, describeHolder, isProcessAlive, isStale, type LockHolder } from './lock-holder.js';
 
 export interface HeldLock {
   path: string;
+  /** Remove the lock if it is still ours (never one another process holds). */
   release(): void;
 }
 
-export function currentHolder(command: string): LockHolder {
-  return { user: userInfo().username, host: hostname(), pid: process.pid, command, startedAt: new Date().toISOString() };
-}
-
-export function describeHolder(holder: LockHolder): string {
-  return `${holder.user}@${holder.host} pid ${holder.pid} running "${holder.command}" since ${holder.startedAt}`;
-}
-
-/** True when `pid` is a live process on this machine (a zombie awaiting its reaper is not). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
+/** How many times a taker looks again while another process is taking over a stale lock. */
+const BUSY_RETRIES = 100;
+const BUSY_WAIT_MS = 20;
 
 export function readLockHolder(path: string): LockHolder | undefined {
   let text: string | undefined;
   try {
     text = readTextIfExists(path);
   } catch (error) {
+    // The lock is owner-only: another user's run holds one this user may not read.
+    if (errorCode(error) === 'EACCES') throw new LockHeldError(`another user's deploy may hold the lock ${path}: it cannot be read (EACCES)`, 'if no deploy is running, its owner (or root) can remove it with `deploy unlock`');
     throw new UserError(`lock_file: cannot read ${path}: ${errorCode(error)}`);
   }
   if (text === undefined) return undefined;
-  try {
-    const holder = JSON.parse(text) as LockHolder;
-    if (typeof holder.pid === 'number' && typeof holder.host === 'string') return holder;
-  } catch {
-    // fall through
-  }
+  const holder = parseHolder(text);
+  if (holder !== undefined) return holder;
   throw new LockHeldError(`lock ${path} exists but does not say who holds it`, 'if no deploy is running, remove it with `deploy unlock --force`');
 }
 
-/** True when the holder ran on this machine and its process is gone. */
-export function isStale(holder: LockHolder): boolean {
-  return holder.host === hostname() && !isProcessAlive(holder.pid);
+/** The lock's folder must exist (SPEC): creating it would let a typo in lock_file defeat the lock. */
+function checkFolder(path: string): void {
+  const folder = dirname(path);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch (error) {
+    const reason = errorCode(error) === 'ENOENT' ? 'does not exist' : `cannot be used: ${errorCode(error)}`;
+    throw new UserError(`lock_file: the folder ${folder} of ${path} ${reason}`, 'create that folder, or set lock_file to a path in an existing folder');
+  }
+  if (!isFolder) throw new UserError(`lock_file: ${folder} (the folder of ${path}) is not a folder`);
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function heldLock(path: string, holder: LockHolder): HeldLock {
+  let released = false;
+  return {
+    path,
+    release: () => {
+      if (released) return;
+      released = true;
+      try {
+        const current = parseHolder(readTextIfExists(path) ?? '');
+        if (current !== undefined && sameHolder(current, holder)) unlinkSync(path);
+      } catch {
+        // unreadable or already gone: not ours to remove any more
+      }
+    },
+  };
 }
 
 /**
  * Take the lock for the whole run. A lock held by a live deploy is exit 3 naming its holder;
  * one whose holder process is gone on this machine is taken over (`onTakeover` says so).
+ *
+ * The lock file appears with its whole content at once (a complete file in the same folder,
+ * hard-linked to the lock's name: EEXIST means held), so a reader never sees it empty, and a
+ * stale lock is removed only under a guard and only if it still names the stale holder
+ * (src/state/lock-takeover.ts), so two takers never both hold it. Owner-only (0600).
  */
 export function acquireLock(path: string, holder: LockHolder, onTakeover: (previous: LockHolder) => void): HeldLock {
+  checkFolder(path);
+  const temporary = temporaryName(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, `${JSON.stringify(holder)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    throw new UserError(`lock_file: cannot create the folder of ${path}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UserError(`lock_file: cannot write in ${dirname(path)}: ${errorCode(error)}`);
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'wx', 0o644);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UserError(`lock_file: cannot create ${path}: ${code}`);
+  let tookOver: LockHolder | undefined;
+  try {
+    for (let attempt = 0; attempt < BUSY_RETRIES; attempt++) {
+      try {
+        linkSync(temporary, path);
+        if (tookOver !== undefined) onTakeover(tookOver);
+        return heldLock(path, holder);
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw new UserError(`lock_file: cannot create ${path}: ${errorCode(error)}`);
+      }
       const previous = readLockHolder(path);
       if (previous === undefined) continue;
       if (!isStale(previous)) {
         throw new LockHeldError(`another deploy holds the lock ${path}: ${describeHolder(previous)}`, 'wait for it to finish; `deploy lock` shows the holder');
       }
-      onTakeover(previous);
-      rmSync(path, { force: true });
-      continue;
+      tookOver = previous;
+      const taken = takeOverStaleLock(path, previous, holder);
+      if (taken.outcome !== 'busy') continue;
+      if (attempt === BUSY_RETRIES - 1) {
+        const by = taken.by !== undefined ? `: ${describeHolder(taken.by)}` : '';
+        throw new LockHeldError(`another deploy is taking over the stale lock ${path}${by}`, 'wait for it to finish; `deploy lock` shows the holder');
+      }
+      sleep(BUSY_WAIT_MS);
     }
-    writeSync(fd, `${JSON.stringify(holder)}\n`);
-    closeSync(fd);
-    let released = false;
-    return {
-      path,
-      release: () => {
-        if (released) return;
-        released = true;
-        rmSync(path, { force: true });
-      },
-    };
+  } finally {
+    rmSync(temporary, { force: true });
   }
   throw new LockHeldError(`could not take the lock ${path}: another deploy keeps taking it`);
 }

@@ -108,6 +108,7 @@ export class FakeFleet implements Transport {
     await this.connect(host, options.signal, options.onRetry);
     const behaviour = this.behaviour(host);
     this.record(host, 'exec-start', { argv });
+    options.onStart?.();
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     let talker: NodeJS.Timeout | undefined;

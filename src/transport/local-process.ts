@@ -9,6 +9,8 @@ export interface LocalProcessOptions {
   shell?: boolean;
   signal: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+  /** Called once the process is spawned. */
+  onStart?: () => void;
   /** After SIGTERM, how long before SIGKILL. */
   killGraceMs?: number;
 }
@@ -54,6 +56,7 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
       options.onOutput?.(name, chunk.toString('utf8'));
     });
   }
+  child.once('spawn', () => options.onStart?.());
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     killGroup(child.pid, 'SIGTERM');

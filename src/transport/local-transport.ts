@@ -28,6 +28,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         env: { DEPLOY_HOST: host },
         signal: execOptions.signal,
         ...(execOptions.onOutput ? { onOutput: execOptions.onOutput } : {}),
+        ...(execOptions.onStart ? { onStart: execOptions.onStart } : {}),
       });
     },
     async writeFile(host: string, path: string, content: Buffer, writeOptions: WriteFileOptions): Promise<WriteResult> {

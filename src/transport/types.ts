@@ -39,6 +39,8 @@ export class HostFailure extends Error {
 export interface ExecOptions {
   /** Aborting stops the command on the host; exec then rejects with signal.reason. */
   signal: AbortSignal;
+  /** Called once the command is running on the host (after connecting): the stall clock starts here. */
+  onStart?: () => void;
   /** Called for each chunk of output as it arrives (live status, stall watchdog). */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
   /** Called when the transport retries connecting (issue: retries with backoff). */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempProject, type CliResult, type TempProject } from '../helpers/cli.js';
@@ -196,5 +196,24 @@ describe('deploy --json: a usage error is a JSON object on stdout too', () => {
     expect(parsed.error.message).toContain('restart_timout');
     expect(parsed.error.hint).toContain('restart_timeout');
     expect(existsSync(project.lockFile)).toBe(false);
+  });
+});
+
+describe('deploy: first-hour mistakes exit 2 and touch nothing', () => {
+  it('sync-file with a second staged file where the message starts', async () => {
+    // Given two staged files / When both are named as if sync-file took several paths
+    await mkdir(join(project.stageDir, 'php'), { recursive: true });
+    await writeFile(join(project.stageDir, 'php', 'other.php'), '<?php\n');
+    const result = await project.run(['sync-file', project.stagedPath, 'php/other.php', 'fix']);
+    // Then it is refused, naming the second file
+    expectUsageError(result, 'sync-file takes one path', 'php/other.php');
+  });
+
+  it('no config file anywhere', async () => {
+    // Given a folder with no scap.config.json (and no system config in the way)
+    await rm(project.configPath);
+    const result = await project.run(['php-fpm-restart', 'msg']);
+    // Then it says there is no config file, not "no hosts"
+    expectUsageError(result, 'no config file');
   });
 });

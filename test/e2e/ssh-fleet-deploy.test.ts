@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
 import { execa } from 'execa';
 import { BIN, runCli } from '../helpers/cli.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
 // In CI the suite must really run against sshd: a skip there would hide a missing install.
 const available = sshdAvailable();
@@ -29,8 +30,9 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
   const deployed = (host: string) => join(fleet.hosts.find((h) => h.name === host)?.root ?? '', 'deploy', PATH);
 
   beforeAll(async () => {
-    // 127.0.2.x: apart from the addresses a hand-started fleet or the benchmark uses (127.0.1.x).
-    fleet = await startSshdFleet({ count: HOSTS, subnet: 2 });
+    // This file's loopback /24 and port (DEPLOY_TEST_SUBNET, DEPLOY_TEST_PORT; default 127.0.2.x:2222).
+    const { network, port } = testNetwork(TEST_NETWORK_OFFSET.fleetDeploy);
+    fleet = await startSshdFleet({ count: HOSTS, network, port });
     project = await mkdtemp(join(tmpdir(), 'deploy-e2e-'));
     await mkdir(join(project, 'stage', 'php'), { recursive: true });
     payload = Buffer.alloc(1024 * 1024, 'deploy!\n');
@@ -79,7 +81,8 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
 
   async function deploy(args: string[], config: Record<string, unknown> = {}): Promise<{ exitCode: number; report: Report; stderr: string }> {
     await writeConfig(config);
-    const result = await runCli([...args, '--json'], { cwd: project });
+    // Generous: the machine is shared, and a loaded one makes 12 SSH handshakes slow.
+    const result = await runCli([...args, '--json'], { cwd: project, timeoutMs: 50_000 });
     expect(result.stdout, result.stderr).not.toBe('');
     return { exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report, stderr: result.stderr };
   }

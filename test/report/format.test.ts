@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/report/events.js';
 import { formatDuration } from '../../src/lib/duration.js';
 import { outputBlock, progressLine } from '../../src/report/format.js';
-import { finalLine, summaryLines } from '../../src/report/summary.js';
+import { finalLine, summaryLines, warningRecap } from '../../src/report/summary.js';
+import { LiveStatus } from '../../src/report/live-status.js';
 
 describe('human formatting', () => {
   it('prints durations as MMm SSs', () => {
@@ -13,7 +14,9 @@ describe('human formatting', () => {
 
   it('prints progress as <phase>: NN% (ok: A; warn: W; fail: F; left: L)', () => {
     const counts = { total: 12, ok: 5, warning: 1, failed: 1, skipped: 1, notStarted: 0, running: 2, left: 4 };
-    expect(progressLine('restart-hosts', counts)).toBe('restart-hosts: 66% (ok: 5; warn: 1; fail: 1; left: 4)');
+    expect(progressLine('restart-hosts', counts)).toBe('restart-hosts: 66% (ok: 5; warn: 1; fail: 1; left: 4), 1 skipped');
+    // And without skipped hosts, exactly the contract's form
+    expect(progressLine('restart-hosts', { ...counts, skipped: 0 })).toBe('restart-hosts: 66% (ok: 5; warn: 1; fail: 1; left: 4)');
   });
 
   it('keeps one-line output inline and indents several lines under the warning', () => {
@@ -51,5 +54,37 @@ describe('summary and last line', () => {
     expect(finalLine({ ...report, status: 'aborted' }, 'canary checks failed')).toBe('Aborted sync-file php/index.php: canary checks failed (duration: 00m 12s)');
     expect(finalLine({ ...report, status: 'interrupted' }, 'x')).toMatch(/^Interrupted /);
     expect(finalLine({ ...report, status: 'failed' }, '1 host failed')).toMatch(/^Failed sync-file php\/index.php: 1 host failed/);
+  });
+});
+
+describe('end-of-run recap and live status', () => {
+  it('recaps the hosts that warned, with the last line of their output, before the last line', () => {
+    // Given a report with two warned hosts, one of whose output hides an escape
+    const report = {
+      hosts: [
+        { host: 'mw04', phase: 'restart-hosts', outcome: 'warning', exitCode: 1, stdout: 'depooling\n', stderr: 'left depooled, please check\n' },
+        { host: 'mw05', phase: 'restart-hosts', outcome: 'ok' },
+        { host: 'mw06', phase: 'restart-canaries', outcome: 'warning', exitCode: 2, stdout: 'x\x1b[2J' },
+      ],
+    } as unknown as RunReport;
+    // When recapped / Then each warned host is named once with its phase, status and last line
+    expect(warningRecap(report)).toEqual([
+      '2 hosts warned; check them:',
+      '  mw04 (restart-hosts, returned [1]): left depooled, please check',
+      '  mw06 (restart-canaries, returned [2]): x\\x1b[2J',
+    ]);
+    expect(warningRecap({ hosts: [] } as unknown as RunReport)).toEqual([]);
+  });
+
+  it('counts a retrying host once, as retrying, not also as running', () => {
+    // Given two hosts started, one of them retrying its connection
+    const status = new LiveStatus();
+    status.reset('restart-hosts');
+    status.update({ type: 'progress', phase: 'restart-hosts', counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 } });
+    status.update({ type: 'host-start', phase: 'restart-hosts', host: 'a', at: 0 });
+    status.update({ type: 'host-start', phase: 'restart-hosts', host: 'b', at: 0 });
+    status.update({ type: 'host-retry', phase: 'restart-hosts', host: 'b', attempt: 1, error: 'refused', delayMs: 100 });
+    // When the line is drawn / Then 2 queued, 1 running, 1 retrying
+    expect(status.line(1000)).toMatch(/^restart-hosts: queued 2, running 1, retrying 1, ok 0/);
   });
 });

@@ -8,7 +8,12 @@ const hostsNamed = (count: number): string[] => Array.from({ length: count }, (_
 /** A task that runs one command on the fake fleet and classifies it like a restart phase. */
 function restartOn(fleet: FakeFleet): HostTask {
   return async (host, context) => {
-    const result = await fleet.exec(host, ['restart'], { signal: context.signal, onOutput: () => context.activity() });
+    const result = await fleet.exec(host, ['restart'], {
+      signal: context.signal,
+      onStart: () => context.commandStarted(),
+      onOutput: () => context.activity(),
+      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+    });
     return { outcome: result.exitCode === 0 ? 'ok' : 'warning', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
 }
@@ -143,5 +148,34 @@ describe('rollout: hangs and stops', () => {
     // Then it is skipped with the reason and never touched
     expect(results[1]).toEqual({ host: 'job', phase: 'p', outcome: 'skipped', error: 'in no_restart_targets' });
     expect(fleet.touched()).toEqual(['a']);
+  });
+});
+
+describe('rollout: faults', () => {
+  it('starts the stall clock when the command starts: slow connection retries are not silence', async () => {
+    // Given a host whose first two connection attempts fail, 80 ms apart, then a quick command, and a 60 ms stall limit
+    const fleet = new FakeFleet({ hosts: { flaky: { failConnects: 2, execMs: 10 } }, connectRetries: 3, retryDelayMs: 80 });
+    // When it runs
+    const { results } = await rollout({ phase: 'p', hosts: ['flaky'], concurrency: 1, failureLimit: 0, stall: { ms: 60, message: 'stalled' }, task: restartOn(fleet) });
+    // Then it is ok: the retries took longer than the stall limit but the command never was silent that long
+    expect(results[0]).toMatchObject({ host: 'flaky', outcome: 'ok' });
+  });
+
+  it('reports a second interrupt as an interrupt, never as the failure limit, though the killed hosts failed', async () => {
+    // Given 6 hanging hosts, a window of 3, no failure tolerated
+    const fleet = fleetOf({}, { hang: true });
+    const stop = new AbortController();
+    const kill = new AbortController();
+    const events: RolloutEvent[] = [];
+    setTimeout(() => stop.abort(), 30);
+    setTimeout(() => kill.abort(), 60);
+    // When a first and a second interrupt arrive
+    const { results, stoppedBy } = await rollout({ phase: 'p', hosts: hostsNamed(6), concurrency: 3, failureLimit: 0, stop: stop.signal, kill: kill.signal, task: restartOn(fleet), onEvent: (e) => events.push(e) });
+    // Then the phase stopped by interrupt, the 3 in flight were stopped, 3 never started, and no limit was reported
+    expect(stoppedBy).toBe('interrupt');
+    expect(results.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'not-started', 'not-started', 'not-started']);
+    expect(results[0]?.error).toBe('stopped by a second interrupt');
+    expect(results[3]?.error).toBe('run interrupted');
+    expect(events.filter((e) => e.type === 'limit-reached')).toEqual([]);
   });
 });

@@ -49,9 +49,24 @@ describe('sync-file: canaries first', () => {
     const report = JSON.parse(fixture.stdout.text);
     expect(report.status).toBe('aborted');
     expect(report.phases.find((p: { name: string }) => p.name === 'check-canaries')).toMatchObject({ ok: 0, failed: 1 });
-    expect(report.hosts.filter((h: { phase: string }) => h.phase === 'sync-hosts').every((h: { outcome: string }) => h.outcome === 'not-started')).toBe(true);
+    const notReached = report.hosts.filter((h: { phase: string }) => h.phase === 'sync-hosts');
+    expect(notReached.length).toBe(TARGETS.length - 1);
+    expect(notReached.every((h: { outcome: string }) => h.outcome === 'not-started')).toBe(true);
     expect(fixture.stderr.text).toMatch(/Canary check failed: .* returned \[1\]: error rate 12%/);
     expect(fixture.stderr.text).toMatch(/Aborted sync-file php\/index.php: canary checks failed/);
+  });
+
+  it('needs every canary check to pass: one passing check of several is not enough', async () => {
+    // Given two checks, the first passing and the second failing
+    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['exit 0', 'echo "latency p99 2.1s" >&2; exit 3'] });
+    // When the file is synced with --json
+    const code = await syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
+    // Then the run is aborted: both checks ran, one passed, one failed, and no other host was touched
+    expect(code).toBe(1);
+    const report = JSON.parse(fixture.stdout.text);
+    expect(report.status).toBe('aborted');
+    expect(report.phases.find((p: { name: string }) => p.name === 'check-canaries')).toMatchObject({ ok: 1, failed: 1 });
+    expect(fixture.fleet.touched()).toEqual(['mw01']);
   });
 
   it('restarts no host whose sync failed, and counts it once', async () => {

@@ -147,7 +147,7 @@ describe('history and metrics', () => {
       statsd.close();
     }
     // Then history has the run, its counts, and the output with the secret redacted
-    const [entry] = readHistory(join(fixture.dir, 'history.jsonl'));
+    const [entry] = readHistory(join(fixture.dir, 'history.jsonl'), (text) => expect.fail(text));
     expect(entry).toMatchObject({ command: 'php-fpm-restart', status: 'warnings', user: userInfo().username });
     expect(entry?.hosts[1]).toMatchObject({ host: 'b', outcome: 'warning', exitCode: 2, stdout: 'auth [REDACTED] failed\n' });
     expect(JSON.stringify(entry)).not.toContain('s3cr3t');

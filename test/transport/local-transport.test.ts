@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,7 +76,22 @@ describe('local transport: writeFile', () => {
     await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
     const again = await transport.writeFile('h', '/d/f', Buffer.from('same'), { signal: never, mode: 0o644 });
     const changed = await transport.writeFile('h', '/d/f', Buffer.from('new'), { signal: never, mode: 0o644 });
-    expect([again.changed, changed.changed]).toEqual([false, true]);
+    // Same size, same mode, other bytes: the content is compared, not only size and mode
+    const sameSize = await transport.writeFile('h', '/d/f', Buffer.from('NEW'), { signal: never, mode: 0o644 });
+    expect([again.changed, changed.changed, sameSize.changed]).toEqual([false, true, true]);
+    expect(await readFile(join(dir, 'h', 'd', 'f'), 'utf8')).toBe('NEW');
+  });
+
+  it('clears our own stale temporaries for the file on the next write, and nobody else\'s', async () => {
+    // Given a temporary left by a write that died, and a file of someone else's with a similar name
+    const folder = join(dir, 'h', 'd');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, '.f.deploy-0123456789ab.tmp'), 'partial');
+    await writeFile(join(folder, '.f.deploy-notours.tmp'), 'theirs');
+    // When the file is written
+    await transport.writeFile('h', '/d/f', Buffer.from('whole'), { signal: never, mode: 0o644 });
+    // Then only ours is gone
+    expect((await readdir(folder)).sort()).toEqual(['.f.deploy-notours.tmp', 'f']);
   });
 
   it('fails the host and leaves the old file when the write cannot happen', async () => {

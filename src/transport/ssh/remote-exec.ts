@@ -5,7 +5,7 @@ import { OutputBuffer } from '../output-buffer.js';
 import type { ExecOptions, ExecResult } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
 import { connectionLost } from './connect-errors.js';
-import type { SshConnection } from './ssh-connection.js';
+import type { ExecChannel, SshConnection } from './ssh-connection.js';
 import { MarkerFilter, type StopHandle, stopCommand, wrapCommand } from './stop-wrapper.js';
 
 /** How long an aborted exec waits for the stop sequence (TERM, ~2 s, KILL) to finish. */
@@ -32,17 +32,18 @@ export async function runRemoteCommand(
   const { signal, onOutput } = options;
   if (signal.aborted) throw signal.reason;
   const opening = connection.exec(wrapCommand(argv));
-  const channel = await raceAbort(opening, signal).catch((error: unknown) => {
+  const opened = await raceAbort(opening, signal).catch((error: unknown) => {
     // Close the channel if it still opens: the wrapper's watchdog then stops the command.
-    if (signal.aborted) opening.then((late) => late.close(), () => undefined);
+    if (signal.aborted) opening.then((late) => late.channel.close(), () => undefined);
     throw error;
   });
-  return collect(connection, channel, signal, onOutput);
+  options.onStart?.();
+  return collect(connection, opened, signal, onOutput);
 }
 
 function collect(
   connection: SshConnection,
-  channel: ClientChannel,
+  { channel, exit, closed }: ExecChannel,
   signal: AbortSignal,
   onOutput: ExecOptions['onOutput'],
 ): Promise<ExecResult> {
@@ -52,8 +53,6 @@ function collect(
     const marker = new MarkerFilter();
     const stdoutText = new StringDecoder('utf8');
     const stderrText = new StringDecoder('utf8');
-    let exitCode: number | undefined;
-    let exitSignal: string | undefined;
     let settled = false;
 
     const emit = (stream: 'stdout' | 'stderr', text: string): void => {
@@ -91,13 +90,10 @@ function collect(
       emit('stdout', stdoutText.write(chunk));
     });
     channel.stderr.on('data', (chunk: Buffer) => takeStderr(marker.push(chunk)));
-    channel.on('exit', (code: number | null, signalName?: string) => {
-      if (typeof code === 'number') exitCode = code;
-      else if (typeof signalName === 'string') exitSignal = signalName;
-    });
     channel.on('error', () => undefined);
-    channel.on('close', () => {
+    void closed.then(() => {
       if (settled) return;
+      const { code: exitCode, signal: exitSignal } = exit;
       takeStderr(marker.flush());
       emit('stdout', stdoutText.end());
       emit('stderr', stderrText.end());
@@ -141,9 +137,9 @@ export async function stopRemote(
   let stopping: Promise<void> = Promise.resolve();
   if (handle !== undefined && connection.isOpen) {
     stopping = connection.exec(stopCommand(handle)).then(
-      (stopChannel) =>
+      ({ channel: stopChannel, closed }) =>
         new Promise<void>((resolve) => {
-          stopChannel.on('close', () => resolve());
+          void closed.then(resolve);
           stopChannel.on('error', () => resolve());
           stopChannel.resume();
           stopChannel.stderr.resume();

@@ -4,7 +4,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { renderCommand } from '../quote.js';
 import { HostFailure, type WriteFileOptions, type WriteResult } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
-import { temporaryName } from '../../lib/temporary-name.js';
+import { isTemporaryFor, temporaryName } from '../../lib/temporary-name.js';
 import { oneLine } from '../../lib/text.js';
 import type { SshConnection } from './ssh-connection.js';
 import { targetLabel } from './target.js';
@@ -90,6 +90,19 @@ async function writeAll(sftp: SFTPWrapper, handle: Buffer, content: Buffer, sign
   await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, worker));
 }
 
+/**
+ * Flush the written file to the host's disk (fsync@openssh.com, which OpenSSH's sftp-server
+ * offers), so the rename that follows never puts an empty or partial file in place after a
+ * crash of the host. A server without the extension is written to as before.
+ */
+async function flushToDisk(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
+  try {
+    await call<void>((cb) => sftp.ext_openssh_fsync(handle, (error) => cb(error, undefined)));
+  } catch (error) {
+    if (!/does not support/i.test((error as Error).message)) throw error;
+  }
+}
+
 /** Rename over an existing file: posix-rename@openssh.com, else `mv -f` (rename(2)) via exec. */
 async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
@@ -98,24 +111,36 @@ async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: s
   } catch (error) {
     if (!/does not support/i.test((error as Error).message)) throw error;
   }
-  const channel = await connection.exec(renderCommand(['mv', '-f', '--', from, to]));
-  const [code, stderr] = await new Promise<[number | null, string]>((resolve) => {
+  const { channel, exit, closed } = await connection.exec(renderCommand(['mv', '-f', '--', from, to]));
+  const [code, stderr] = await new Promise<[number | undefined, string]>((resolve) => {
     let text = '';
-    let exit: number | null = null;
     channel.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
     channel.on('data', () => undefined);
-    channel.on('exit', (status: number | null) => (exit = status));
-    channel.on('close', () => resolve([exit, text]));
+    void closed.then(() => resolve([exit.code, text]));
   });
-  if (code !== 0) throw new Error(`mv failed: ${stderr.trim() || `exit ${String(code)}`}`);
+  if (code !== 0) throw new Error(`mv failed: ${stderr.trim() || (code === undefined ? 'no exit status' : `exit ${code}`)}`);
 }
 
 /**
  * Replace `path` on the connection's host with `content` and `mode`, atomically: write
- * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, rename it over `path`.
+ * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, flush it to disk, rename it
+ * over `path`.
  * Identical content (same size, same mode, same sha256 — read back over SFTP, which costs
  * at most what writing would) writes nothing and resolves {changed: false}.
  */
+/**
+ * Remove our own temporaries for `path` left by an earlier transfer that died with its
+ * connection (the lock guarantees no other deploy is writing them now). A folder that is not
+ * there or cannot be listed holds none we could remove: nothing to do.
+ */
+async function removeStaleTemporaries(sftp: SFTPWrapper, path: string): Promise<void> {
+  const dir = posix.dirname(path);
+  const entries = await call<Array<{ filename: string }>>((cb) => sftp.readdir(dir, cb)).catch(() => []);
+  for (const entry of entries.filter((item) => isTemporaryFor(path, item.filename))) {
+    await call<void>((cb) => sftp.unlink(posix.join(dir, entry.filename), (error) => cb(error, undefined))).catch(() => undefined);
+  }
+}
+
 export async function writeRemoteFile(
   connection: SshConnection,
   path: string,
@@ -130,6 +155,7 @@ export async function writeRemoteFile(
   let temp: string | undefined;
   let handle: Buffer | undefined;
   try {
+    await step(removeStaleTemporaries(sftp, path));
     const current = await step(statOrUndefined(sftp, path));
     if (
       current?.isFile() === true &&
@@ -146,6 +172,7 @@ export async function writeRemoteFile(
     const open = handle;
     await step(writeAll(sftp, open, content, signal));
     await step(call<void>((cb) => sftp.fchmod(open, mode, (error) => cb(error, undefined))));
+    await step(flushToDisk(sftp, open));
     handle = undefined;
     await step(call<void>((cb) => sftp.close(open, (error) => cb(error, undefined))));
     await step(replaceFile(connection, sftp, tempPath, path));

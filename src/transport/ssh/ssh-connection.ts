@@ -13,6 +13,20 @@ export function lostReason(error: Error | undefined): string {
 }
 
 /**
+ * An exec channel as handed over by SshConnection.exec, with its end already being watched.
+ * The server may send the exit status in the same read as the reply that opens the channel
+ * (a command that exits at once, on a link where a lost segment is resent with everything
+ * queued behind it): ssh2 emits it before any code after an `await` could listen.
+ */
+export interface ExecChannel {
+  channel: ClientChannel;
+  /** The exit-status code or exit-signal name received so far (set by then when `closed` resolves). */
+  exit: { code?: number; signal?: string };
+  /** Resolves once the channel has closed. */
+  closed: Promise<void>;
+}
+
+/**
  * One ready SSH connection to one host, shared by every exec and writeFile on that host.
  * It watches for the connection breaking and tells whoever is using it.
  */
@@ -55,8 +69,8 @@ export class SshConnection {
     return () => this.lostListeners.delete(listener);
   }
 
-  /** Open an exec channel (no pty: stdout and stderr stay apart). */
-  exec(command: string): Promise<ClientChannel> {
+  /** Open an exec channel (no pty: stdout and stderr stay apart), its exit and close recorded from the start. */
+  exec(command: string): Promise<ExecChannel> {
     return new Promise((resolve, reject) => {
       if (this.lost !== undefined) {
         reject(this.lost);
@@ -64,8 +78,18 @@ export class SshConnection {
       }
       try {
         this.client.exec(command, (error, channel) => {
-          if (error !== undefined && error !== null) reject(this.lost ?? connectionLost(this.target, `cannot open a session: ${error.message}`));
-          else resolve(channel);
+          if (error !== undefined && error !== null) {
+            reject(this.lost ?? connectionLost(this.target, `cannot open a session: ${error.message}`));
+            return;
+          }
+          // Listen now, in ssh2's callback: the exit status may be in the same packet burst.
+          const exit: ExecChannel['exit'] = {};
+          channel.on('exit', (code: number | null, signalName?: string) => {
+            if (typeof code === 'number') exit.code = code;
+            else if (typeof signalName === 'string') exit.signal = signalName;
+          });
+          const closed = new Promise<void>((resolveClosed) => channel.once('close', () => resolveClosed()));
+          resolve({ channel, exit, closed });
         });
       } catch (error) {
         reject(this.lost ?? connectionLost(this.target, (error as Error).message));

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../../helpers/test-network.js';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './sshd-fleet.js';
 
 interface Run {
@@ -66,44 +67,52 @@ function tcpError(host: string, port: number): Promise<string> {
   });
 }
 
-/** Live (non-zombie) processes whose command line mentions `text`. */
-function liveProcessesMentioning(text: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      if (/^State:\s*[ZX]/m.test(status)) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmdline.includes(text)) found.push(`${entry}: ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+interface Started {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: with the pid, names this very process (pids are reused). */
+  startTime: string;
+  cmdline: string;
 }
 
-// Not the default port 2222: e2e test files running in parallel use that one.
-const PORT = 2299;
+/** What this test knows of a process the fleet started, or undefined once it is gone. */
+function describeProcess(pid: number): Started | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return { pid, startTime: fields[19] ?? '', cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while that same process (same pid, same start time) is alive and not a zombie. */
+function stillAlive(started: Started): boolean {
+  return describeProcess(started.pid)?.startTime === started.startTime;
+}
+
+// This file's loopback /24 and port: see test/helpers/test-network.ts (DEPLOY_TEST_SUBNET, DEPLOY_TEST_PORT).
+const { network, port: PORT, address } = testNetwork(TEST_NETWORK_OFFSET.fleetHarness);
 
 describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
   let fleet: SshdFleet;
 
   beforeAll(async () => {
-    fleet = await startSshdFleet({ count: 3, port: PORT });
+    fleet = await startSshdFleet({ count: 3, network, port: PORT });
   }, 20_000);
 
   afterAll(async () => {
     await fleet?.stop();
   });
 
-  it('starts hosts mw01..mw03 on 127.0.1.2.. with one root each', () => {
+  it('starts hosts mw01..mw03 on <network>.2.. with one root each', () => {
     // Given a 3-host fleet (beforeAll)
     // Then the hosts are named, addressed and rooted as the contract says
     expect(fleet.hosts.map((h) => [h.name, h.address, h.port])).toEqual([
-      ['mw01', '127.0.1.2', PORT],
-      ['mw02', '127.0.1.3', PORT],
-      ['mw03', '127.0.1.4', PORT],
+      ['mw01', address(2), PORT],
+      ['mw02', address(3), PORT],
+      ['mw03', address(4), PORT],
     ]);
     expect(fleet.user).toBe('root');
     expect(fleet.restartScript).toBe('/srv/fleet/bin/restart-php-fpm');
@@ -114,7 +123,7 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     }
     // And the ssh_config has one block per host
     const config = readFileSync(fleet.sshConfigPath, 'utf8');
-    expect(config).toContain(`Host mw02\n  HostName 127.0.1.3\n  Port ${PORT}\n  User root\n  IdentityFile ${fleet.clientKeyPath}`);
+    expect(config).toContain(`Host mw02\n  HostName ${address(3)}\n  Port ${PORT}\n  User root\n  IdentityFile ${fleet.clientKeyPath}`);
   });
 
   it('reaches every host with strict host key checking, through hashed and plain known_hosts entries', async () => {
@@ -122,7 +131,7 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     const lines = readFileSync(fleet.knownHostsPath, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
-    expect(lines[1]?.startsWith(`[127.0.1.3]:${PORT} ssh-ed25519 `)).toBe(true);
+    expect(lines[1]?.startsWith(`[${address(3)}]:${PORT} ssh-ed25519 `)).toBe(true);
     expect(lines[2]).toMatch(/^\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
 
     // When each host runs a command over ssh with StrictHostKeyChecking=yes
@@ -247,7 +256,7 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     await fleet.stopHost('mw03');
 
     // Then connections are refused, and the other hosts still answer
-    expect(await tcpError('127.0.1.4', PORT)).toBe('ECONNREFUSED');
+    expect(await tcpError(address(4), PORT)).toBe('ECONNREFUSED');
     const refused = await ssh(fleet, 'mw03', 'true');
     expect(refused.code).toBe(255);
     expect(refused.stderr).toMatch(/Connection refused/);
@@ -280,7 +289,7 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
   it('rejects a second fleet on the same addresses with a clear error', async () => {
     // When another fleet is started on the addresses in use
     // Then it fails before starting anything
-    await expect(startSshdFleet({ count: 1, port: PORT })).rejects.toThrow(`127.0.1.2:${PORT} already accept connections`);
+    await expect(startSshdFleet({ count: 1, network, port: PORT })).rejects.toThrow(`${address(2)}:${PORT} already accept connections`);
   });
 
   it('stop() leaves no sshd and no temp dir behind, and can be called again', async () => {
@@ -290,15 +299,18 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     expect(await waitFor(() => fleet.isRestartRunning('mw01'))).toBe(true);
     const dir = fleet.dir;
     const ownMountNs = readlinkSync('/proc/self/ns/mnt');
-    expect(liveProcessesMentioning(dir).length).toBeGreaterThanOrEqual(3);
+    // And the processes the fleet started (only those: a stranger's sleep is none of our business)
+    const started = fleet.processes().map(describeProcess).filter((p) => p !== undefined);
+    expect(started.filter((p) => p.cmdline.includes(`-f ${dir}/etc/`)).length).toBe(3); // the three sshd
+    expect(started.filter((p) => p.cmdline === 'sleep 100000')).toHaveLength(1); // the hanging restart
 
     // When it is stopped, twice
     await fleet.stop();
     await fleet.stop();
 
-    // Then no process mentions its dir, the dir is gone, and nothing answers
-    expect(liveProcessesMentioning(dir)).toEqual([]);
-    expect(liveProcessesMentioning('sleep 100000')).toEqual([]);
+    // Then none of them is left, the dir is gone, and nothing answers
+    expect(started.filter(stillAlive)).toEqual([]);
+    expect(fleet.processes()).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     for (const h of fleet.hosts) expect(await tcpError(h.address, h.port)).toBe('ECONNREFUSED');
     expect((await client).code).toBe(255);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 export interface FleetHost {
   /** 'mw01', 'mw02', ... (zero-padded, 2 digits). */
   name: string;
-  /** '127.0.1.2', '127.0.1.3', ... (first host is .2). */
+  /** '127.0.1.2', '127.0.1.3', ... (first host is .2; the network is an option). */
   address: string;
   /** The port every sshd listens on (default 2222). */
   port: number;
@@ -70,6 +70,10 @@ export interface SshdFleet {
   /** Arguments for the system `ssh` client to reach that host with strict host key checking,
    * e.g. spawn('ssh', [...fleet.sshArgs('mw01'), 'uptime']). */
   sshArgs(host: string): string[];
+  /** Pids (as seen from this process) of every live process the fleet started: each host's
+   * launcher (setpriv/unshare) and everything in the hosts' pid namespaces (sshd, sessions and
+   * what they ran). Tests look at these, never at the machine's other processes. */
+  processes(): number[];
 }
 
 const SSHD = '/usr/sbin/sshd';
@@ -111,22 +115,30 @@ export async function startSshdFleet(options: {
   /** Addition: the third octet of the addresses (default 1: 127.0.1.2, ...). Give parallel
    * fleets different subnets (or ports). */
   subnet?: number;
+  /** Addition: the addresses' first three octets, e.g. '127.0.3' (hosts 127.0.3.2, ...); instead
+   * of `subnet`. Test files take theirs from test/helpers/test-network.ts. */
+  network?: string;
+  /** Addition: a network namespace made with `ip netns add <name>` (under /run/netns): the sshd
+   * run in it, and their loopback addresses are reachable only from inside it. */
+  netns?: string;
 }): Promise<SshdFleet> {
   const count = options.count;
   const port = options.port ?? 2222;
-  const subnet = options.subnet ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > 250) {
     throw new Error(`startSshdFleet: count must be an integer from 1 to 250, got ${count}`);
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`startSshdFleet: bad port ${port}`);
-  if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) throw new Error(`startSshdFleet: bad subnet ${subnet}`);
+  const network = fleetNetwork(options.subnet, options.network);
+  const netns = options.netns === undefined ? undefined : netnsPath(options.netns);
   if (!sshdAvailable()) {
     throw new Error('startSshdFleet: needs root, /usr/sbin/sshd, ssh-keygen and a working `unshare` (see sshdAvailable())');
   }
 
-  const addresses = Array.from({ length: count }, (_, i) => `127.0.${subnet}.${i + 2}`);
+  const addresses = Array.from({ length: count }, (_, i) => `${network}.${i + 2}`);
+  const accepts = (address: string, ms: number): Promise<boolean> =>
+    netns === undefined ? tcpAccepts(address, port, ms) : tcpAcceptsIn(netns, address, port, ms);
   // Another fleet (or anything) already there would answer our polls instead of our sshd.
-  const busy = (await Promise.all(addresses.map(async (a) => ((await tcpAccepts(a, port, 1_000)) ? a : undefined)))).filter(
+  const busy = (await Promise.all(addresses.map(async (a) => ((await accepts(a, 1_000)) ? a : undefined)))).filter(
     (a) => a !== undefined,
   );
   if (busy.length > 0) {
@@ -138,7 +150,7 @@ export async function startSshdFleet(options: {
   const baseDir = options.baseDir ?? os.tmpdir();
   await mkdir(baseDir, { recursive: true });
   const dir = await mkdtemp(path.join(baseDir, 'sshd-fleet-'));
-  const fleet = new Fleet(dir, port);
+  const fleet = new Fleet(dir, port, netns, accepts);
   try {
     await fleet.init(addresses);
     return fleet;
@@ -166,6 +178,9 @@ class Fleet implements SshdFleet {
   constructor(
     readonly dir: string,
     private readonly port: number,
+    /** /run/netns/<name> when the fleet lives in a network namespace. */
+    private readonly netns: string | undefined,
+    private readonly accepts: (address: string, timeoutMs: number) => Promise<boolean>,
   ) {
     this.clientKeyPath = path.join(dir, 'client_ed25519');
     this.knownHostsPath = path.join(dir, 'known_hosts');
@@ -313,6 +328,15 @@ class Fleet implements SshdFleet {
     ];
   }
 
+  processes(): number[] {
+    const launchers = [...this.states.values()]
+      .map((s) => s.proc)
+      .filter((p) => p?.pid !== undefined && p.exitCode === null && p.signalCode === null)
+      .map((p) => p!.pid!);
+    const namespaces = new Set([...this.states.values()].flatMap((s) => [...s.pidNamespaces]));
+    return [...new Set([...launchers, ...processesIn(namespaces)])];
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all([...this.states.values()].map((s) => this.killHost(s)));
@@ -402,15 +426,30 @@ class Fleet implements SshdFleet {
 
   /** Spawns the host's sshd in fresh mount + pid namespaces and waits until it accepts TCP. */
   private async launch(s: HostState): Promise<void> {
-    const inner = 'mount --bind "$FLEET_HOST_ROOT" /srv/fleet && exec "$FLEET_SSHD" -D -e -f "$FLEET_SSHD_CONFIG"';
-    const unshare = ['unshare', '--fork', '--kill-child', '--pid', '--mount-proc', '--mount', '--propagation', 'private', '--', 'sh', '-c', inner];
+    // This machine's ~root/.bashrc (bash reads it for every ssh command) is hidden behind
+    // /dev/null: a host runs its commands as a bare host would, not through a developer's
+    // shell setup (which can take a second per command and makes "exits at once" untrue).
+    const inner = [
+      'mount --bind "$FLEET_HOST_ROOT" /srv/fleet',
+      '{ [ ! -f "$FLEET_ROOT_BASHRC" ] || mount --bind /dev/null "$FLEET_ROOT_BASHRC"; }',
+      'exec "$FLEET_SSHD" -D -e -f "$FLEET_SSHD_CONFIG"',
+    ].join(' && ');
+    const unshareArgv = ['unshare', '--fork', '--kill-child', '--pid', '--mount-proc', '--mount', '--propagation', 'private', '--', 'sh', '-c', inner];
     // setpriv --pdeathsig: if this process dies without running exit handlers (SIGKILL), the
     // kernel kills unshare, whose --kill-child kills the sshd, which takes its namespace along.
+    // nsenter --net joins the fleet's network namespace and execs unshare (no extra process).
+    const unshare = this.netns !== undefined ? ['nsenter', `--net=${this.netns}`, '--', ...unshareArgv] : unshareArgv;
     const argv = this.setprivPath !== undefined ? [this.setprivPath, '--pdeathsig', 'KILL', '--', ...unshare] : unshare;
     const proc = spawn(argv[0]!, argv.slice(1), {
       detached: true, // own process group: stop() signals the group
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: CHILD_PATH, FLEET_HOST_ROOT: s.host.root, FLEET_SSHD: SSHD, FLEET_SSHD_CONFIG: s.configPath },
+      env: {
+        PATH: CHILD_PATH,
+        FLEET_HOST_ROOT: s.host.root,
+        FLEET_ROOT_BASHRC: path.join(rootHome(), '.bashrc'),
+        FLEET_SSHD: SSHD,
+        FLEET_SSHD_CONFIG: s.configPath,
+      },
     });
     s.proc = proc;
     s.stderrTail = '';
@@ -435,7 +474,7 @@ class Fleet implements SshdFleet {
       if (proc.exitCode !== null || proc.signalCode !== null || s.stderrTail.startsWith('spawn failed')) {
         throw new Error(`sshd fleet: sshd for ${label} exited at start (${proc.exitCode ?? proc.signalCode}): ${s.stderrTail.trim()}`);
       }
-      if (await tcpAccepts(s.host.address, s.host.port, 500)) {
+      if (await this.accepts(s.host.address, 500)) {
         if (proc.exitCode === null && proc.signalCode === null) break;
         continue;
       }
@@ -506,6 +545,21 @@ class Fleet implements SshdFleet {
 }
 
 // -------------------------------------------------------------------- helpers
+
+/** The addresses' first three octets, from `subnet` (third octet under 127.0) or `network`. */
+function fleetNetwork(subnet: number | undefined, network: string | undefined): string {
+  if (subnet !== undefined && network !== undefined) throw new Error('startSshdFleet: pass subnet or network, not both');
+  if (network !== undefined) {
+    const octets = /^127\.(\d{1,3})\.(\d{1,3})$/.exec(network);
+    if (octets === null || Number(octets[1]) > 255 || Number(octets[2]) > 255) {
+      throw new Error(`startSshdFleet: network must be 127.A.B (a loopback /24), got "${network}"`);
+    }
+    return network;
+  }
+  const third = subnet ?? 1;
+  if (!Number.isInteger(third) || third < 0 || third > 255) throw new Error(`startSshdFleet: bad subnet ${third}`);
+  return `127.0.${third}`;
+}
 
 function behaviourEnv(b: RestartBehaviour): string {
   const ms = (name: string, value: unknown): number => {
@@ -600,6 +654,27 @@ function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<bool
   });
 }
 
+/** Whether `host:port` accepts a TCP connection from inside the network namespace at `nsPath`. */
+function tcpAcceptsIn(nsPath: string, host: string, port: number, timeoutMs: number): Promise<boolean> {
+  // bash's /dev/tcp connects; host and port go in as $0 and $1, never into the script.
+  const seconds = String(Math.max(timeoutMs, 100) / 1000);
+  const argv = [`--net=${nsPath}`, '--', 'timeout', seconds, 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(port)];
+  return new Promise((resolve) => {
+    const child = spawn('nsenter', argv, { stdio: 'ignore', env: { PATH: CHILD_PATH } });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** /run/netns/<name> of a namespace made with `ip netns add <name>`; throws when there is none. */
+function netnsPath(name: string): string {
+  const file = `/run/netns/${name}`;
+  if (!/^[A-Za-z0-9_.-]{1,60}$/.test(name) || !existsSync(file)) {
+    throw new Error(`startSshdFleet: no network namespace "${name}" (${file}); make it with ip netns add`);
+  }
+  return file;
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -673,6 +748,15 @@ function killLeftovers(dir: string): void {
     const cwd = readLink(`/proc/${pid}/cwd`);
     const cmdline = readText(`/proc/${pid}/cmdline`)?.split('\0').join(' ');
     if (inDir(cwd) || inDir(cmdline)) signal(pid, 'SIGKILL');
+  }
+}
+
+/** root's home folder as sshd sees it (from the password database, not $HOME). */
+function rootHome(): string {
+  try {
+    return os.userInfo().homedir || '/root';
+  } catch {
+    return '/root';
   }
 }
 

@@ -349,6 +349,30 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(after.mtimeMs).toBe(before.mtimeMs);
     });
 
+    it('clears a temporary left by a transfer that died with its connection, on the next write', async () => {
+      // Given a partial temporary of ours beside the file, as a killed sshd leaves it
+      const ssh = transport();
+      const path = join(work, 'stale.conf');
+      const stale = join(work, '.stale.conf.deploy-a1b2c3d4e5f6.tmp');
+      writeFileSync(stale, 'partial');
+      // When the file is written / Then the temporary is gone and the file is whole
+      await ssh.writeFile(HOST, path, Buffer.from('whole\n'), { signal: signal(), mode: 0o644 });
+      expect(existsSync(stale)).toBe(false);
+      expect(readFileSync(path, 'utf8')).toBe('whole\n');
+    });
+
+    it('compares content, not only size and mode: same size and mode with other bytes is written', async () => {
+      // Given a file on the host
+      const ssh = transport();
+      const path = join(work, 'same-size.conf');
+      writeFileSync(path, 'value=1\n', { mode: 0o644 });
+      // When content of the same size and mode but other bytes is written
+      const result = await ssh.writeFile(HOST, path, Buffer.from('value=2\n'), { signal: signal(), mode: 0o644 });
+      // Then it changed
+      expect(result).toEqual({ changed: true });
+      expect(readFileSync(path, 'utf8')).toBe('value=2\n');
+    });
+
     it('replaces the file atomically: a new inode via rename, no temp file left', async () => {
       // Given an existing file held open by a reader
       const ssh = transport();
