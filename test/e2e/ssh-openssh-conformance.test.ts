@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenSshSandbox, createOpenSshSandbox, openSshSandboxAvailable } from '../transport/ssh/openssh-sandbox.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { sshdAvailable } from './fleet/sshd-fleet.js';
 import { BASTION_CASES, CERTIFICATE_CASES, HOST_KEY_TYPE_CASES, KNOWN_HOSTS_CASES } from './openssh-conformance/cases.js';
 import { type Fixtures, setUpFixtures } from './openssh-conformance/fixtures.js';
@@ -16,8 +17,8 @@ import { type ConformanceCase, runCase } from './openssh-conformance/runner.js';
 const available = sshdAvailable() && openSshSandboxAvailable();
 if (!available && process.env.CI) throw new Error('the OpenSSH conformance suite needs root, sshd, ssh and unshare (see .ci/run)');
 
-/** Third octet of this file's fleet (127.0.<subnet>.2-5:2222); other e2e files use 1, 2 and 61. */
-const SUBNET = Number(process.env.DEPLOY_E2E_CONFORMANCE_SUBNET ?? 60);
+/** This file's /24 (127.0.60.2-5:2222 by default; DEPLOY_TEST_SUBNET and DEPLOY_TEST_PORT move it). */
+const NETWORK = testNetwork(TEST_NETWORK_OFFSET.opensshConformance);
 
 describe.skipIf(!available)('deploy reaches hosts exactly as OpenSSH does', () => {
   let fixtures: Fixtures;
@@ -26,7 +27,7 @@ describe.skipIf(!available)('deploy reaches hosts exactly as OpenSSH does', () =
 
   beforeAll(async () => {
     keys = mkdtempSync(join(tmpdir(), 'deploy-conformance-keys-'));
-    fixtures = await setUpFixtures(SUBNET, keys);
+    fixtures = await setUpFixtures(NETWORK, keys);
     sandbox = createOpenSshSandbox('deploy-conformance-');
   }, 300_000);
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { OpenSSHAgent, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { UserError } from '../../errors.js';
 import { type AuthPlan, planAuth } from './auth.js';
 import { SshConfigError } from './config/errors.js';
@@ -51,7 +51,7 @@ function agentKeys(cache: Map<string, Promise<Buffer[] | string>>, socket: strin
   if (entry === undefined) {
     entry = new Promise((resolve) => {
       const timer = setTimeout(() => resolve('no answer'), 5000);
-      new OpenSSHAgent(socket).getIdentities((error, keys) => {
+      new ssh2.OpenSSHAgent(socket).getIdentities((error, keys) => {
         clearTimeout(timer);
         resolve(error !== undefined && error !== null ? error.message : ((keys ?? []) as ParsedKey[]).map((key) => key.getPublicSSH()));
       });

@@ -1,4 +1,7 @@
-import { BaseAgent, OpenSSHAgent, type ParsedKey } from 'ssh2';
+import ssh2, { type OpenSSHAgent, type ParsedKey } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader does not see these as named exports.
+const { BaseAgent, OpenSSHAgent: Agent } = ssh2;
 
 /**
  * The ssh-agent as ssh uses it (sshconnect2.c pubkey_prepare): the agent's keys that are also
@@ -20,7 +23,7 @@ export class OrderedAgent extends BaseAgent<ParsedKey> {
     private readonly identitiesOnly: boolean,
   ) {
     super();
-    this.inner = new OpenSSHAgent(socket);
+    this.inner = new Agent(socket);
   }
 
   getIdentities(cb: (error: Error | undefined, keys?: ParsedKey[]) => void): void {

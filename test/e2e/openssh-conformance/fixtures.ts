@@ -32,8 +32,8 @@ async function reconfigure(fleet: SshdFleet, host: string, lines: string[]): Pro
   await fleet.startHost(host);
 }
 
-export async function setUpFixtures(subnet: number, keysDir: string): Promise<Fixtures> {
-  const fleet = await startSshdFleet({ count: 4, subnet });
+export async function setUpFixtures(network: { network: string; port: number }, keysDir: string): Promise<Fixtures> {
+  const fleet = await startSshdFleet({ count: 4, network: network.network, port: network.port });
   try {
     await mkdir(keysDir, { recursive: true });
     const hostKey = (host: string, type = 'ed25519'): string => join(fleet.dir, 'etc', host, `ssh_host_${type}_key`);
