@@ -14,6 +14,8 @@ export interface AuthSettings {
   identityFiles: readonly string[];
   identitiesOnly: boolean;
   identityAgent?: string;
+  /** What ssh could also use and deploy cannot (user certificates, PKCS#11): named on failure. */
+  cannotUse?: readonly string[];
 }
 
 export interface AuthPlan {
@@ -21,6 +23,7 @@ export interface AuthPlan {
   identities: IdentityFile[];
   agentSocket?: string;
   identitiesOnly: boolean;
+  cannotUse: readonly string[];
 }
 
 /** Identity files read once per run (keys do not change during a run). */
@@ -46,7 +49,13 @@ export function planAuth(settings: AuthSettings, env: NodeJS.ProcessEnv, cache?:
     return identity;
   });
   const agentSocket = agentSocketFor(settings.identityAgent, env);
-  return { user: settings.user, identities, identitiesOnly: settings.identitiesOnly, ...(agentSocket !== undefined ? { agentSocket } : {}) };
+  return {
+    user: settings.user,
+    identities,
+    identitiesOnly: settings.identitiesOnly,
+    cannotUse: settings.cannotUse ?? [],
+    ...(agentSocket !== undefined ? { agentSocket } : {}),
+  };
 }
 
 /** Public blobs of the identities, to find them in the agent. */
@@ -113,5 +122,6 @@ export function describeAuth(plan: AuthPlan, attempt?: Pick<AuthAttempt, 'agent'
   const parts = [`tried: ${tried.length > 0 ? tried.join(', ') : 'no key'}`];
   if (tried.length === 0 && plan.agentSocket === undefined) parts.push('no ssh-agent');
   if (skipped.length > 0) parts.push(`skipped: ${skipped.join(', ')}`);
+  if (plan.cannotUse.length > 0) parts.push(`deploy cannot use ${plan.cannotUse.join(', ')}`);
   return parts.join('; ');
 }

@@ -24,6 +24,7 @@ export function authSettingsFor(hop: RouteHop, options: SshTransportOptions): Au
     user: resolved.user,
     identityFiles: explicitKey ? [options.keyPath!] : resolved.identityFiles,
     identitiesOnly: resolved.identitiesOnly,
+    cannotUse: [...resolved.certificateFiles.map((file) => `CertificateFile ${file}`), ...resolved.unusableAuth],
     ...(resolved.identityAgent !== undefined ? { identityAgent: resolved.identityAgent } : {}),
   };
 }

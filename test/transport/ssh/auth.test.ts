@@ -113,6 +113,9 @@ describe('ssh authentication, in ssh\'s order', () => {
   it('says which files were skipped and why when nothing works', () => {
     const plan = planAuth({ user: 'u', identityFiles: [encryptedKey], identitiesOnly: false }, {});
     expect(describeAuth(plan)).toBe(`tried: no key; no ssh-agent; skipped: ${encryptedKey} (encrypted and not in the agent: deploy has no passphrase)`);
+    // And what ssh could also have used, and deploy cannot, is named
+    const withCertificate = planAuth({ user: 'u', identityFiles: [], identitiesOnly: false, cannotUse: ['CertificateFile /c-cert.pub'] }, {});
+    expect(describeAuth(withCertificate)).toBe('tried: no key; no ssh-agent; deploy cannot use CertificateFile /c-cert.pub');
   });
 
   describe('the start-up check', () => {

@@ -73,6 +73,7 @@ export function resolveBuiltin(request: ResolveRequest, environment: BuiltinEnvi
     ),
     certificateFiles: state.certificateFiles.map((entry) => expand(entry.path)),
     unsupported: state.proxyUseFdpass === true ? ['ProxyUseFdpass yes'] : [],
+    unusableAuth: [],
     resolvedBy: 'deploy',
   };
   if (state.identityAgent !== undefined) resolved.identityAgent = expand(state.identityAgent);
@@ -85,7 +86,7 @@ export function resolveBuiltin(request: ResolveRequest, environment: BuiltinEnvi
     resolved.knownHostsCommand = state.knownHostsCommand;
   }
   if (state.pkcs11Provider !== undefined && state.pkcs11Provider.toLowerCase() !== 'none') {
-    resolved.unsupported.push(`PKCS11Provider ${state.pkcs11Provider}`);
+    resolved.unusableAuth.push(`PKCS11Provider ${state.pkcs11Provider}`);
   }
   return resolved;
 }

@@ -82,6 +82,7 @@ export function parseSshG(output: string, request: ResolveRequest, local: LocalF
     globalKnownHostsFiles: noneIsEmpty(words('globalknownhostsfile')).map((path) => expandTilde(path, local.home)),
     certificateFiles: (values.get('certificatefile') ?? []).map(expand),
     unsupported: one('proxyusefdpass') === 'yes' ? ['ProxyUseFdpass yes'] : [],
+    unusableAuth: [],
     resolvedBy: 'ssh -G',
   };
   const agent = one('identityagent');
@@ -93,7 +94,7 @@ export function parseSshG(output: string, request: ResolveRequest, local: LocalF
   const knownHostsCommand = one('knownhostscommand');
   if (knownHostsCommand !== undefined) resolved.knownHostsCommand = knownHostsCommand;
   const pkcs11 = one('pkcs11provider');
-  if (pkcs11 !== undefined) resolved.unsupported.push(`PKCS11Provider ${pkcs11}`);
+  if (pkcs11 !== undefined) resolved.unusableAuth.push(`PKCS11Provider ${pkcs11}`);
   return resolved;
 }
 

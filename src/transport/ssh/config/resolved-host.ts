@@ -28,6 +28,8 @@ export interface ResolvedHost {
   certificateFiles: string[];
   /** Settings that change how ssh connects and that deploy does not do: the host fails naming them. */
   unsupported: string[];
+  /** Ways ssh could authenticate that deploy cannot (PKCS11Provider): named when authentication fails. */
+  unusableAuth: string[];
   /** KnownHostsCommand, named when a host key is not found. */
   knownHostsCommand?: string;
   /** Who resolved it: deploy's own reader, or OpenSSH's `ssh -G`. */
