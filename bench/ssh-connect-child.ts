@@ -6,6 +6,7 @@
  *
  *   node dist/bench/ssh-connect-child.js '<json: module, options, hosts, concurrency>'
  */
+import { setMaxListeners } from 'node:events';
 import { pathToFileURL } from 'node:url';
 
 interface Job {
@@ -27,6 +28,7 @@ interface TransportModule {
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const ssh = (await import(pathToFileURL(job.module).href)) as TransportModule;
 const signal = new AbortController().signal;
+setMaxListeners(0, signal);
 
 const started = performance.now();
 await ssh.checkSshAuthConfig({ ...job.options, hosts: job.hosts });

@@ -32,7 +32,7 @@ export interface SshdFleet {
   restartLog(host: string): Promise<Array<{ at: number; args: string[] }>>;
   stop(): Promise<void>;
 }
-interface Harness {
+export interface Harness {
   sshdAvailable(): boolean;
   startSshdFleet(options: { count: number; port?: number; subnet?: number }): Promise<SshdFleet>;
 }
