@@ -75,9 +75,17 @@ function fileList(line: ConfigLine, current: string[] | undefined, active: boole
 
 /**
  * Apply one line (not Host, Match or Include) to `state`. Syntax is checked whether or not the
- * line is `active`, as ssh does; values are only taken from active lines.
+ * line is `active`, as ssh does; values are only taken from active lines. A known keyword's
+ * syntax does not depend on the host, so once checked an inactive line is skipped: resolving
+ * many hosts against a long config stays cheap.
  */
 export function applyKeyword(line: ConfigLine, state: Collected, active: boolean, userConf: boolean): void {
+  if (!active && line.checked === true) return;
+  applyLine(line, state, active, userConf);
+  if (KNOWN_KEYWORDS.has(line.keyword)) line.checked = true;
+}
+
+function applyLine(line: ConfigLine, state: Collected, active: boolean, userConf: boolean): void {
   const setOnce = <K extends keyof Collected>(key: K, value: Collected[K]): void => {
     if (active && state[key] === undefined) state[key] = value;
   };

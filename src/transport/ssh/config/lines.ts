@@ -15,6 +15,8 @@ export interface ConfigLine {
   rest: string;
   /** Set when OpenSSH would reject the line (no argument, unbalanced quotes). */
   error?: string;
+  /** Set once its syntax was found good (lines are parsed once per run and shared by every host). */
+  checked?: boolean;
 }
 
 const BLANKS = ' \t\r\n';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,20 @@ describe('the resolver: deploy reads ssh_config, ssh -G decides what it cannot',
     const r = resolver('Host *\n  NoSuchKeyword yes\n');
     // Then the host fails with ssh's reason
     await expect(r.resolve({ host: 'web' })).rejects.toThrow(/^ssh -G web: .*(Bad configuration option|bad configuration options)/i);
+  });
+
+  it('refuses an unreadable ~/.ssh/config rather than ignore it, and reads a missing one as empty', async () => {
+    // Given a home whose ~/.ssh/config cannot be opened (a symlink to itself), and one without it
+    const home = join(dir, 'home-loop');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    symlinkSync(join(home, '.ssh', 'config'), join(home, '.ssh', 'config'));
+    const options = { local: { ...local, home }, env: { HOME: home }, ssh: undefined, timeoutMs: 1000, systemConfigPath: join(dir, 'no-system-config') };
+    // Then resolving says which file and why
+    await expect(new SshResolver(options).resolve({ host: 'web' })).rejects.toThrow(`cannot open ssh config file ${join(home, '.ssh', 'config')} (ELOOP)`);
+    // And without any config file, ssh's defaults apply
+    const empty = join(dir, 'home-empty');
+    mkdirSync(empty);
+    expect(await new SshResolver({ ...options, local: { ...local, home: empty } }).resolve({ host: 'web' })).toMatchObject({ hostName: 'web', port: 22 });
   });
 
   it('throws NeedsOpenSsh from the reader itself for Match final and canonicalization', () => {
