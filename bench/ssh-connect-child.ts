@@ -1,5 +1,5 @@
 /**
- * One measured run of figure 4, in a fresh process: load a build of the SSH transport (this
+ * One measured run of figure 5, in a fresh process: load a build of the SSH transport (this
  * one, or the one from before issue 10), run its start-up check on every host, then connect to
  * every host and run `true` there, `concurrency` hosts at a time. Prints one JSON line:
  * { checkMs, connectMs, wallMs, failed: [...] }.

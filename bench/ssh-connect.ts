@@ -1,5 +1,5 @@
 /**
- * Figure 4 (issue 10): what resolving hosts as OpenSSH does costs. Connecting to N sshd hosts
+ * Figure 5 (issue 10): what resolving hosts as OpenSSH does costs. Connecting to N sshd hosts
  * of the loopback fleet and running `true` on each (start-up check included), with this build
  * of the SSH transport and with the build from before issue 10 (a git ref, compiled here),
  * interleaved; then the same with `ssh -G` resolving every host; then the resolution alone, per
@@ -124,7 +124,7 @@ async function resolutionCost(fleet: Pick<Fleets, 'sshConfigPath'>, names: strin
 }
 
 export async function sshConnectFigure(options: SshConnectOptions, log: (line: string) => void): Promise<Row[]> {
-  const label = `4  connect + \`true\` on ${options.hosts} sshd hosts, c=${options.concurrency}`;
+  const label = `5  connect + \`true\` on ${options.hosts} sshd hosts, c=${options.concurrency}`;
   const harness = await loadHarness();
   if (typeof harness === 'string' || !harness.sshdAvailable()) {
     const why = typeof harness === 'string' ? harness : 'sshd not available (needs root and openssh-server)';
@@ -183,21 +183,21 @@ export async function sshConnectFigure(options: SshConnectOptions, log: (line: s
         verdict: paired('after') <= 1.1 ? 'pass' : 'MISS',
       },
       {
-        figure: '4b   its start-up check alone (resolve every host, check its keys)',
+        figure: '5b   its start-up check alone (resolve every host, check its keys)',
         measured: secs(check('after')),
         reference: `before ${secs(check('before'))} (one global key check)`,
         ratio: ratio(check('after') / Math.max(check('before'), 1)),
         verdict: 'info',
       },
       {
-        figure: '4c   same, every host resolved by `ssh -G` instead',
+        figure: '5c   same, every host resolved by `ssh -G` instead',
         measured: secs(wall('sshG')),
         reference: `before issue 10 ${secs(wall('before'))}`,
         ratio: ratio(paired('sshG')),
         verdict: 'info',
       },
       {
-        figure: '4d   resolution per host: deploy\'s reader vs `ssh -G`',
+        figure: '5d   resolution per host: deploy\'s reader vs `ssh -G`',
         measured: `${(builtinMs * 1000).toFixed(1)} µs`,
         reference: `ssh -G ${sshGSequentialMs.toFixed(1)} ms (8 at a time: ${sshGParallelMs.toFixed(1)} ms/host)`,
         ratio: `${ratio(sshGSequentialMs / builtinMs, 0)}x`,
