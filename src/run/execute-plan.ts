@@ -9,7 +9,7 @@ import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
 import { runCanaryChecks, type CheckResult } from './canary-checks.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
-import { poolCountsLine } from './pools.js';
+import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 
@@ -172,6 +172,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         }
       }
       const task = phase.kind === 'sync' ? syncTask(transport, requireFile(options.file)) : restartTask(transport, phase, report);
+      const onPoolHostEnd =
+        phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
       const outcome = await rollout({
         phase: phase.name,
         hosts: phase.hosts,
@@ -186,6 +188,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         task,
         onEvent: (event) => {
           report(event);
+          if (event.type === 'host-end') onPoolHostEnd?.(event.result);
           if (event.type === 'pool-halted') {
             report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${event.pool} (${event.phase}): ${event.failed} hosts failed, ${event.limit} tolerated; no new host of pool ${event.pool} will start` });
           }
