@@ -130,7 +130,7 @@ function hostLine(host: StatusHost, width: number): string {
     case 'running':
       return `  ${name}  running   for ${formatSeconds(host.forMs ?? 0)}${pool}`;
     case 'retrying':
-      return `  ${name}  retrying  attempt ${host.attempt ?? '?'}: ${why(host.error)}${pool}`;
+      return `  ${name}  retrying  attempt ${host.attempt ?? '?'} (for ${formatSeconds(host.forMs ?? 0)}): ${why(host.error)}${pool}`;
     case 'stalled':
       return `  ${name}  stalled   silent for ${formatSeconds(host.silentMs ?? 0)} (running ${formatSeconds(host.forMs ?? 0)})${pool}`;
     case 'failed':
@@ -160,6 +160,10 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
   const started = new Date(run.startedAt);
   const lines = [`deploy ${what}: ${visible(run.message)}`, `  by ${run.user}@${run.host} pid ${run.pid}, started ${clock(started)}`];
   for (const phase of view.done ?? []) {
+    if (phase.name === 'check-canaries') {
+      lines.push(`  done ${phase.name}: ${counted([['passed', phase.ok], ['failed', phase.failed], ['skipped', phase.skipped]], ['passed', 'failed'])}`);
+      continue;
+    }
     lines.push(`  done ${phase.name}: ${counted([['ok', phase.ok], ['warn', phase.warning], ['failed', phase.failed], ['skipped', phase.skipped], ['not-started', phase.notStarted]], ['ok', 'failed'])}`);
   }
   const phase = view.phase;

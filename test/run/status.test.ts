@@ -67,7 +67,7 @@ describe('deploy status during a run', () => {
     expect(view.phase).toMatchObject({ name: 'restart-hosts', queued: 2, running: 2, retrying: 1, failed: 1, total: 6 });
     expect(shown).toMatch(/^deploy php-fpm-restart: test deploy\n {2}by .+ pid \d+, started \d\d:\d\d:\d\d\n/);
     expect(shown).toMatch(/phase restart-hosts \(6 hosts, [\d.]+s\): queued 2, running 2, retrying 1, ok 0, failed 1/);
-    expect(shown).toMatch(/\n {2}h1 {2}retrying {2}attempt \d+: could not connect to h1: connection reset/);
+    expect(shown).toMatch(/\n {2}h1 {2}retrying {2}attempt \d+ \(for [\d.]+s\): could not connect to h1: connection reset/);
     expect(shown).toMatch(/\n {2}h2 {2}failed {4}in restart-hosts: connection to h2 lost: peer stopped answering/);
     expect(shown).toMatch(/\n {2}h0 {2}running {3}for [\d.]+s/);
     expect(shown).toMatch(/\n {2}h3 {2}running {3}for [\d.]+s/);
