@@ -163,4 +163,20 @@ describe('deploy status --watch', () => {
     expect(out.text).not.toContain('\x1b');
     expect(out.text).toMatch(/\n\nno deploy running\nlast run: Finished php-fpm-restart: test deploy \(duration: 00m \d\ds\)\n\n$/);
   });
+
+  it('redraws in place on a terminal, each line cut to its width', async () => {
+    // Given a run of two hosts, 700 ms each, one at a time, and a terminal 40 columns wide
+    fixture = await stepFixture({ targets: ['h0', 'h1'], restart_concurrency: 1 }, { defaults: { execMs: 700 } });
+    const run = phpFpmRestart(fixture.options());
+    await statusWhen(fixture, (v) => v.run !== undefined);
+    const terminal = Object.assign(new Capture(), { isTTY: true, columns: 40, rows: 20 });
+    // When status --watch draws on it
+    await showStatus(statusOptions(fixture, { stdout: terminal, watch: true, intervalMs: 150, env: {} }));
+    await run;
+    // Then every view starts by clearing the screen, and no line is wider than the terminal
+    const views = terminal.text.split('\x1b[H\x1b[2J').slice(1);
+    expect(views.length).toBeGreaterThan(1);
+    expect(views.at(-1)).toMatch(/^no deploy running\nlast run: Finished php-fpm-restart/);
+    for (const line of terminal.text.replaceAll('\x1b[H\x1b[2J', '').split('\n')) expect(line.length).toBeLessThanOrEqual(40);
+  });
 });
