@@ -18,6 +18,8 @@ import { buildRunReport } from './run-report.js';
 import { failureReason } from './failure-reason.js';
 import { announce } from './announce.js';
 import { finalLine, startLine } from '../report/summary.js';
+import { liveStatePath } from '../state/live-state.js';
+import { createLivePublisher } from './live-publisher.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -44,8 +46,12 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
 
   const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
+  // `deploy status` reads what this run is doing from the live state (src/run/live-publisher.ts).
+  const live = createLivePublisher({ path: liveStatePath(config.lock_file), plan, warn: (text) => warn(text) });
   const report = (event: RunEvent): void => {
-    reporter.report(screenRedactor ? redactEvent(event, screenRedactor) : event);
+    const shown = screenRedactor ? redactEvent(event, screenRedactor) : event;
+    reporter.report(shown);
+    live.report(shown);
     if (event.type === 'host-end') {
       const resumed = resume?.done.get(event.result.phase)?.has(event.result.host);
       journal.host(resumed ? { ...event.result, outcome: 'ok' } : event.result);
@@ -105,6 +111,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     reporter.close();
     interrupts.dispose();
     await transport.close().catch(() => undefined);
+    await live.close();
     lock.release();
   }
 }
