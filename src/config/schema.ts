@@ -91,7 +91,7 @@ export const SCHEMA = {
   canary_check_timeout: key(secondsKind, 120, 'per check'),
   lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),
   restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as `stalled`; a slow host that talks is left alone'),
-  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; kept versions, durations and live state sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
+  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; the restart durations sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
   redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become `[REDACTED]`'),
   redact_output: key(boolKind, false, 'redact on screen and in `--json` too'),
   statsd_host: key(hostPortKind, '', 'send `deploy.<command>` timings and per-outcome counters to statsd (UDP, port 8125 by default)', 'unset'),

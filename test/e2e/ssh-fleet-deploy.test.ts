@@ -130,13 +130,13 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
   });
 
   it('stops a silent host with the stall watchdog and leaves a slow host that talks alone', async () => {
-    // Given mw03 prints nothing for 6 s, and mw04 prints a line every 200 ms for 2.5 s
-    await fleet.setBehaviour('mw03', { kind: 'silent', ms: 6000 });
+    // Given mw03 prints nothing for 8 s, and mw04 prints a line every 200 ms for 2.5 s
+    await fleet.setBehaviour('mw03', { kind: 'silent', ms: 8000 });
     await fleet.setBehaviour('mw04', { kind: 'talk', everyMs: 200, totalMs: 2500 });
-    // When php-fpm is restarted with a 1 s stall limit
-    const { report } = await deploy(['php-fpm-restart'], { restart_stall_timeout: 1 });
+    // When php-fpm is restarted with a 2 s stall limit (ten times the talker's interval: room for a loaded machine)
+    const { report } = await deploy(['php-fpm-restart'], { restart_stall_timeout: 2 });
     // Then mw03 failed as stalled and its process is gone, mw04 finished ok
-    expect(report.hosts.find((h) => h.host === 'mw03')).toMatchObject({ outcome: 'failed', error: 'stalled: no output for 1s' });
+    expect(report.hosts.find((h) => h.host === 'mw03')).toMatchObject({ outcome: 'failed', error: 'stalled: no output for 2s' });
     expect(report.hosts.find((h) => h.host === 'mw04')).toMatchObject({ outcome: 'ok' });
     expect(await fleet.isRestartRunning('mw03')).toBe(false);
   });
