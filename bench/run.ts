@@ -3,6 +3,7 @@
  * reference, printed as ONE table on stdout (progress and raw numbers go to stderr).
  *
  *   node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
+ *   node dist/bench/run.js --only ssh-connect [--connect-hosts 200] [--ssh-before <git ref>]   (npm run bench:ssh-connect)
  *
  * Exit status: 0 when every figure was measured (targets missed included), 1 when a figure
  * could not be measured (its row says why). Not part of `npm test`.
@@ -12,6 +13,7 @@ import { DEFAULT_SEED, describeDistribution } from './distribution.js';
 import { poolsFigure } from './pools.js';
 import { schedulingFigure } from './scheduling.js';
 import { sshFigure } from './ssh.js';
+import { BEFORE_ISSUE_10, sshConnectFigure } from './ssh-connect.js';
 import { startupFigure } from './startup.js';
 import { machineLine, renderTable, type Row } from './table.js';
 
@@ -22,11 +24,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'ssh-scale': { type: 'string', default: '0.5' },
     'ssh-hosts': { type: 'string', default: '40' },
+    'connect-hosts': { type: 'string', default: '200' },
+    'ssh-before': { type: 'string', default: BEFORE_ISSUE_10 },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N]');
+  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,ssh-connect] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF]');
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -61,6 +65,13 @@ await figure('ssh', () =>
   ),
 );
 await figure('startup', () => startupFigure(15, log));
+// Not in the default set (a 200-host fleet, a build of the old transport): --only ssh-connect.
+await figure('ssh-connect', () =>
+  sshConnectFigure(
+    { hosts: Number(values['connect-hosts']), concurrency: 80, rounds: Number(values.rounds), subnet: 43, port: 2243, beforeRef: values['ssh-before'] },
+    log,
+  ),
+);
 
 process.stdout.write(`\n${renderTable(rows)}\n\n${machineLine()}\n`);
 process.stdout.write(

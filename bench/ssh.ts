@@ -20,7 +20,7 @@ interface FleetHost {
   port: number;
   root: string;
 }
-interface SshdFleet {
+export interface SshdFleet {
   hosts: FleetHost[];
   user: string;
   clientKeyPath: string;
@@ -32,7 +32,7 @@ interface SshdFleet {
   restartLog(host: string): Promise<Array<{ at: number; args: string[] }>>;
   stop(): Promise<void>;
 }
-interface Harness {
+export interface Harness {
   sshdAvailable(): boolean;
   startSshdFleet(options: { count: number; port?: number; subnet?: number }): Promise<SshdFleet>;
 }
@@ -40,7 +40,7 @@ interface Harness {
 const HARNESS_SOURCE = join(ROOT, 'test/e2e/fleet/sshd-fleet.ts');
 
 /** Transpiles and imports the sshd harness; a string says why it cannot be used. */
-async function loadHarness(): Promise<Harness | string> {
+export async function loadHarness(): Promise<Harness | string> {
   if (!existsSync(HARNESS_SOURCE)) return `the harness ${HARNESS_SOURCE} is missing`;
   let ts: typeof import('typescript');
   try {

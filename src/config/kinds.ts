@@ -69,6 +69,17 @@ export const hostPortKind = kind(
   (raw) => raw.trim(),
 );
 
+/** One ProxyJump hop: `[ssh://][user@]host[:port]`, the host possibly `[ipv6]`. */
+const JUMP_HOP = /^(ssh:\/\/)?([^@\s,]+@)?(\[[^\]\s]+\]|[^:@\s,[\]/]+)(:\d{1,5})?\/?$/;
+
+/** ssh_proxy_jump: hops `[user@]host[:port]`, comma-separated, first hop first; or `none`. */
+export const proxyJumpKind = kind(
+  '`[user@]host[:port],...` or `none`',
+  '[user@]host[:port], several comma-separated, or none',
+  z.string().refine((value) => value.trim().toLowerCase() === 'none' || value.split(',').every((hop) => JUMP_HOP.test(hop.trim()))),
+  (raw) => raw.trim(),
+);
+
 export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
   const names = values.map((v) => `"${v}"`).join(' or ');
   return kind(names, names, z.enum(values), (raw) => raw);

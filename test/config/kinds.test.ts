@@ -11,6 +11,7 @@ import {
   limitKind,
   listKind,
   localPathKind,
+  proxyJumpKind,
   remotePathKind,
   secondsKind,
   stringKind,
@@ -178,6 +179,18 @@ describe('stringKind and enumKind', () => {
     // Given wrong values / When read / Then named
     expect(userErrorOf(() => json(stringKind, 7, 'php_fpm'))).toContain('php_fpm: expected a string');
     expect(userErrorOf(() => define(enumKind(['ssh', 'local']), 'sftp', 'transport'))).toContain('transport: expected "ssh" or "local", got "sftp"');
+  });
+});
+
+describe('proxyJumpKind', () => {
+  it('takes jump lists and none, and refuses what ssh would not parse', () => {
+    // Given ProxyJump values / When read / Then the valid ones pass, trimmed
+    expect(define(proxyJumpKind, ' ops@bastion1:2201,bastion2 ')).toBe('ops@bastion1:2201,bastion2');
+    expect(define(proxyJumpKind, '[10.0.0.3]:22,ssh://u@b')).toBe('[10.0.0.3]:22,ssh://u@b');
+    expect(define(proxyJumpKind, 'none')).toBe('none');
+    expect(userErrorOf(() => define(proxyJumpKind, 'a,,b', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump: expected [user@]host[:port], several comma-separated, or none');
+    expect(userErrorOf(() => define(proxyJumpKind, 'b1:port', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump:');
+    expect(userErrorOf(() => define(proxyJumpKind, 'two words', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump:');
   });
 });
 

@@ -63,7 +63,8 @@ describe('loadConfig: defaults', () => {
     expect(config.ssh_user).toBe(userInfo().username);
     expect(config.ssh_port).toBe(22);
     expect(config.ssh_key).toBeUndefined();
-    expect(config.ssh_known_hosts).toBe(join(homedir(), '.ssh/known_hosts'));
+    expect(config.ssh_known_hosts).toBeUndefined();
+    expect(config.ssh_proxy_jump).toBeUndefined();
     expect(config.ssh_connect_timeout).toBe(10);
     expect(config.php_fpm_restart_script).toBe('');
     expect(config.php_fpm).toBe('');

@@ -10,6 +10,8 @@ describe('testNetwork (DEPLOY_TEST_SUBNET, DEPLOY_TEST_PORT)', () => {
       ['127.0.2', 2222],
       ['127.0.3', 2222],
       ['127.0.4', 2222],
+      ['127.0.60', 2222],
+      ['127.0.61', 2222],
     ]);
     expect(testNetwork(TEST_NETWORK_OFFSET.fleetHarness, {}).address(4)).toBe('127.0.3.4');
   });

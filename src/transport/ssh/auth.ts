@@ -1,107 +1,127 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
-import { UserError } from '../../errors.js';
-import { type SshTransportOptions, homeOf, sshConfigPathOf } from './options.js';
-import { readSshConfigFile } from './ssh-config.js';
-import { type SshTarget, resolveTarget } from './target.js';
+import type { AuthHandlerMiddleware, AuthenticationType } from 'ssh2';
+import { type IdentityFile, loadIdentityFile } from './identity-file.js';
+import { OrderedAgent } from './ordered-agent.js';
 
 /**
- * How deploy authenticates, in this order: the configured key (ssh_key, or an IdentityFile
- * from ~/.ssh/config unless ssh_key was set explicitly); else the ssh-agent at
- * SSH_AUTH_SOCK; else ~/.ssh/id_ed25519, then ~/.ssh/id_rsa (the first that exists).
- * deploy never prompts, so an encrypted key file is only usable through the agent.
+ * How deploy authenticates to one host, in ssh's order (sshconnect2.c pubkey_prepare): the
+ * agent (IdentityAgent, else SSH_AUTH_SOCK; `none` turns it off) with the keys that are also
+ * IdentityFiles first and, unless IdentitiesOnly, its other keys; then every IdentityFile the
+ * agent does not hold, in order. Missing files are skipped; an encrypted or public-only file is
+ * usable only through the agent (deploy never prompts).
  */
-export type AuthPlan =
-  | { kind: 'key'; path: string; key: Buffer }
-  | { kind: 'agent'; socket: string };
+export interface AuthSettings {
+  user: string;
+  identityFiles: readonly string[];
+  identitiesOnly: boolean;
+  identityAgent?: string;
+  /** What ssh could also use and deploy cannot (user certificates, PKCS#11): named on failure. */
+  cannotUse?: readonly string[];
+}
 
-const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_rsa'] as const;
+export interface AuthPlan {
+  user: string;
+  identities: IdentityFile[];
+  agentSocket?: string;
+  identitiesOnly: boolean;
+  cannotUse: readonly string[];
+}
 
-/** Read and check one private key file; throws UserError naming `setting` when unusable. */
-export function loadPrivateKey(path: string, setting: string): Buffer {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new UserError(`${setting}: ${path} does not exist; point ${setting} at a private key file`);
+/** Identity files read once per run (keys do not change during a run). */
+export type IdentityCache = Map<string, IdentityFile>;
+
+/** The agent socket ssh would use, or undefined for none. */
+export function agentSocketFor(identityAgent: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  let socket: string | undefined;
+  if (identityAgent === undefined || identityAgent === 'SSH_AUTH_SOCK') socket = env.SSH_AUTH_SOCK;
+  else if (identityAgent === 'none') socket = undefined;
+  else if (identityAgent.startsWith('$') && !identityAgent.startsWith('${')) socket = env[identityAgent.slice(1)];
+  else socket = identityAgent;
+  return socket === '' ? undefined : socket;
+}
+
+export function planAuth(settings: AuthSettings, env: NodeJS.ProcessEnv, cache?: IdentityCache): AuthPlan {
+  const identities = settings.identityFiles.map((path) => {
+    let identity = cache?.get(path);
+    if (identity === undefined) {
+      identity = loadIdentityFile(path);
+      cache?.set(path, identity);
     }
-    throw new UserError(`${setting}: cannot read ${path} (${code ?? String(error)}); check its permissions`);
-  }
-  const parsed = ssh2.utils.parseKey(data);
-  if (parsed instanceof Error) {
-    if (/passphrase/i.test(parsed.message)) {
-      throw new UserError(
-        `${setting}: ${path} is encrypted and deploy has no passphrase for it; ` +
-          `load it into ssh-agent (ssh-add ${path}) and leave ${setting} unset`,
-      );
+    return identity;
+  });
+  const agentSocket = agentSocketFor(settings.identityAgent, env);
+  return {
+    user: settings.user,
+    identities,
+    identitiesOnly: settings.identitiesOnly,
+    cannotUse: settings.cannotUse ?? [],
+    ...(agentSocket !== undefined ? { agentSocket } : {}),
+  };
+}
+
+/** Public blobs of the identities, to find them in the agent. */
+export function identityBlobs(plan: AuthPlan): Buffer[] {
+  return plan.identities.flatMap((identity) => ('publicBlob' in identity && identity.publicBlob !== undefined ? [identity.publicBlob] : []));
+}
+
+/** One connection attempt's authentication: the ssh2 handler, and what it tried for messages. */
+export interface AuthAttempt {
+  handler: AuthHandlerMiddleware;
+  agent?: OrderedAgent;
+  tried: string[];
+  describe(): string;
+}
+
+export function startAuth(plan: AuthPlan): AuthAttempt {
+  const agent = plan.agentSocket !== undefined ? new OrderedAgent(plan.agentSocket, identityBlobs(plan), plan.identitiesOnly) : undefined;
+  const tried: string[] = [];
+  let step = agent !== undefined ? -1 : 0;
+  const handler: AuthHandlerMiddleware = (methodsLeft) => {
+    if (methodsLeft !== null && methodsLeft !== undefined && !(methodsLeft as AuthenticationType[]).includes('publickey')) return false;
+    if (step === -1 && agent !== undefined) {
+      step = 0;
+      tried.push('agent');
+      return { type: 'agent', username: plan.user, agent };
     }
-    throw new UserError(`${setting}: ${path} is not a private key deploy can read (${parsed.message})`);
-  }
-  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
-  if (key === undefined || !key.isPrivateKey()) {
-    throw new UserError(`${setting}: ${path} is a public key; point ${setting} at the private key`);
-  }
-  return data;
+    while (step < plan.identities.length) {
+      const identity = plan.identities[step]!;
+      step += 1;
+      if (identity.status !== 'private' || agent?.holds(identity.publicBlob)) continue;
+      tried.push(identity.path);
+      return { type: 'publickey', username: plan.user, key: identity.key };
+    }
+    return false;
+  };
+  const attempt: AuthAttempt = {
+    handler,
+    tried,
+    describe: () => describeAuth(plan, attempt),
+  };
+  if (agent !== undefined) attempt.agent = agent;
+  return attempt;
 }
 
-/** Which setting a target's key came from, for messages. */
-function keySetting(target: SshTarget, options: SshTransportOptions): string {
-  if (options.explicit.keyPath || target.keyPath === options.keyPath) return 'ssh_key';
-  return `IdentityFile (${sshConfigPathOf(options)})`;
-}
-
-/** Decide how to authenticate to `target`; throws UserError when no usable method exists. */
-export function planAuth(target: SshTarget, options: SshTransportOptions): AuthPlan {
-  if (target.keyPath !== undefined) {
-    return { kind: 'key', path: target.keyPath, key: loadPrivateKey(target.keyPath, keySetting(target, options)) };
+/** `tried: ssh-agent /s (2 keys), key /k; skipped: /e (encrypted, not in the agent)`. */
+export function describeAuth(plan: AuthPlan, attempt?: Pick<AuthAttempt, 'agent' | 'tried'>): string {
+  const tried: string[] = [];
+  const agent = attempt?.agent;
+  for (const what of attempt?.tried ?? []) {
+    if (what !== 'agent') tried.push(`key ${what}`);
+    else if (agent?.failure !== undefined) tried.push(`ssh-agent ${agent.socket} (unusable: ${agent.failure})`);
+    else tried.push(`ssh-agent ${agent?.socket} (${agent?.offered ?? 0} key${agent?.offered === 1 ? '' : 's'})`);
   }
-  const socket = (options.env ?? process.env).SSH_AUTH_SOCK;
-  if (socket !== undefined && socket !== '') return { kind: 'agent', socket };
-  const sshDir = join(homeOf(options), '.ssh');
-  for (const name of DEFAULT_KEY_NAMES) {
-    const path = join(sshDir, name);
-    if (existsSync(path)) return { kind: 'key', path, key: loadPrivateKey(path, 'ssh_key (default)') };
+  const skipped: string[] = [];
+  for (const identity of plan.identities) {
+    if (identity.status === 'encrypted' && !(identity.publicBlob !== undefined && agent?.holds(identity.publicBlob))) {
+      skipped.push(`${identity.path} (encrypted and not in the agent: deploy has no passphrase)`);
+    } else if (identity.status === 'public' && !agent?.holds(identity.publicBlob)) {
+      skipped.push(`${identity.path} (a public key, and no agent offered its private key)`);
+    } else if (identity.status === 'unusable') {
+      skipped.push(`${identity.path} (${identity.reason})`);
+    }
   }
-  throw new UserError(
-    `ssh_key: no SSH key to authenticate with (no ssh_key, no ssh-agent in SSH_AUTH_SOCK, ` +
-      `no ${join(sshDir, 'id_ed25519')} or id_rsa); set ssh_key or start ssh-agent`,
-  );
-}
-
-/** `key /path` or `ssh-agent (/socket)`, for "tried: ..." in messages. */
-export function describeAuth(plan: AuthPlan): string {
-  return plan.kind === 'key' ? `key ${plan.path}` : `ssh-agent (${plan.socket})`;
-}
-
-/** ssh2's authHandler list for a plan. */
-export function authHandlerFor(plan: AuthPlan, username: string): AnyAuthMethod[] {
-  return plan.kind === 'key'
-    ? [{ type: 'publickey', username, key: plan.key }]
-    : [{ type: 'agent', username, agent: plan.socket }];
-}
-
-/**
- * Check, before any connection, that deploy can authenticate: the key it would use exists,
- * is readable and is not encrypted. Pass `hosts` to also check per-host IdentityFiles.
- * Throws UserError.
- */
-export async function checkSshAuthConfig(
-  options: SshTransportOptions & { hosts?: readonly string[] },
-): Promise<void> {
-  const lines = readSshConfigFile(sshConfigPathOf(options), homeOf(options));
-  const hosts = options.hosts !== undefined && options.hosts.length > 0 ? options.hosts : [undefined];
-  const checked = new Set<string>();
-  for (const host of hosts) {
-    const target: SshTarget =
-      host === undefined
-        ? { host: '', alias: '', hostName: '', port: options.port, user: options.user, ...(options.keyPath !== undefined ? { keyPath: options.keyPath } : {}) }
-        : resolveTarget(host, options, lines);
-    const key = target.keyPath ?? '';
-    if (checked.has(key)) continue;
-    checked.add(key);
-    planAuth(target, options);
-  }
+  const parts = [`tried: ${tried.length > 0 ? tried.join(', ') : 'no key'}`];
+  if (tried.length === 0 && plan.agentSocket === undefined) parts.push('no ssh-agent');
+  if (skipped.length > 0) parts.push(`skipped: ${skipped.join(', ')}`);
+  if (plan.cannotUse.length > 0) parts.push(`deploy cannot use ${plan.cannotUse.join(', ')}`);
+  return parts.join('; ');
 }

@@ -37,12 +37,9 @@ export function connectFailure(error: Ssh2Error, target: SshTarget, connectTimeo
   return new HostFailure('connect', oneLine(`${where}: ${error.message}${code !== undefined ? ` (${code})` : ''}`));
 }
 
-/** Authentication refused: say who and what was tried. */
-export function authFailure(target: SshTarget, tried: string): HostFailure {
-  return new HostFailure(
-    'auth',
-    `authentication refused for ${target.user}@${endpointLabel(target.hostName, target.port)} (tried: ${tried})`,
-  );
+/** Authentication refused: say who and what was tried (`tried: ...; skipped: ...`). */
+export function authFailure(target: SshTarget, description: string): HostFailure {
+  return new HostFailure('auth', `authentication refused for ${target.user}@${endpointLabel(target.hostName, target.port)} (${description})`);
 }
 
 /** A connection that was ready and then broke. */

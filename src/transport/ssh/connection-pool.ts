@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { HostFailure } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
 import type { RetryListener } from './connect-retry.js';
@@ -23,7 +24,10 @@ export class ConnectionPool {
   /** How many connections were opened (ready) so far: tests check reuse with it. */
   opened = 0;
 
-  constructor(private readonly opener: ConnectionOpener) {}
+  constructor(private readonly opener: ConnectionOpener) {
+    // Every pending connect listens on `closing`: 80 at once is normal, not a leak.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   get closed(): boolean {
     return this.closing.signal.aborted;

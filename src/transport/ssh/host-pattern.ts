@@ -1,20 +1,19 @@
 /**
- * OpenSSH-style host patterns, shared by ssh_config `Host` lines and known_hosts entries:
- * `*` matches any run of characters, `?` exactly one, `!pattern` excludes.
+ * OpenSSH's pattern matching (match.c), shared by ssh_config `Host`/`Match` and known_hosts:
+ * `*` matches any run of characters, `?` exactly one; a list is comma-separated and `!pattern`
+ * excludes.
  */
 
-/** True when `text` matches the wildcard `pattern` (`*`, `?`), ignoring case. */
-export function matchWildcard(text: string, pattern: string): boolean {
-  const t = text.toLowerCase();
-  const p = pattern.toLowerCase();
+/** match_pattern: `text` against one wildcard `pattern`, case-sensitive. */
+export function matchPattern(text: string, pattern: string): boolean {
   // Iterative glob match with backtracking on the last `*`.
   let ti = 0;
   let pi = 0;
   let starPi = -1;
   let starTi = 0;
-  while (ti < t.length) {
-    const pc = p[pi];
-    if (pc === '?' || (pc !== undefined && pc !== '*' && pc === t[ti])) {
+  while (ti < text.length) {
+    const pc = pattern[pi];
+    if (pc === '?' || (pc !== undefined && pc !== '*' && pc === text[ti])) {
       ti += 1;
       pi += 1;
     } else if (pc === '*') {
@@ -29,22 +28,29 @@ export function matchWildcard(text: string, pattern: string): boolean {
       return false;
     }
   }
-  while (p[pi] === '*') pi += 1;
-  return pi === p.length;
+  while (pattern[pi] === '*') pi += 1;
+  return pi === pattern.length;
 }
 
 /**
- * Match `text` against a list of patterns the way OpenSSH does: no match if any negated
- * pattern matches, otherwise a match if any plain pattern matches.
+ * match_pattern_list: 1 when some pattern of the comma-separated `list` matches, -1 when a
+ * negated one does (which wins), 0 otherwise. `lower` lower-cases the patterns (not the text).
  */
-export function matchPatternList(text: string, patterns: readonly string[]): boolean {
-  let matched = false;
-  for (const pattern of patterns) {
-    if (pattern.startsWith('!')) {
-      if (matchWildcard(text, pattern.slice(1))) return false;
-    } else if (matchWildcard(text, pattern)) {
-      matched = true;
+export function matchPatternList(text: string, list: string, lower: boolean): 1 | 0 | -1 {
+  let positive = false;
+  for (const raw of list.split(',')) {
+    const negated = raw.startsWith('!');
+    let pattern = negated ? raw.slice(1) : raw;
+    if (lower) pattern = pattern.toLowerCase();
+    if (matchPattern(text, pattern)) {
+      if (negated) return -1;
+      positive = true;
     }
   }
-  return matched;
+  return positive ? 1 : 0;
+}
+
+/** match_hostname: the host, lower-cased, against a pattern list; true only for a positive match. */
+export function matchHostname(host: string, list: string): boolean {
+  return matchPatternList(host.toLowerCase(), list, true) === 1;
 }

@@ -1,55 +1,30 @@
+import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
-import { HostFailure } from '../types.js';
-import { type AuthPlan, authHandlerFor, describeAuth } from './auth.js';
 import { oneLine } from '../../lib/text.js';
+import { HostFailure } from '../types.js';
+import { type AuthPlan, startAuth } from './auth.js';
 import { type Ssh2Error, authFailure, connectFailure } from './connect-errors.js';
-import {
-  type HostKeyVerdict,
-  type KnownHostEntry,
-  hostKeyAlgorithmsFor,
-  hostKeyRefusalMessage,
-  knownHostsName,
-  knownKeyTypes,
-  verifyHostKey,
-} from './known-hosts.js';
+import { type HostKeyLookup, checkHostKey, hostKeyAlgorithmOrder } from './host-key-check.js';
+import { type RefusalContext, hostKeyRefusalMessage } from './host-key-messages.js';
 import { KEEPALIVE_COUNT_MAX } from './options.js';
 import { SshConnection } from './ssh-connection.js';
 import type { SshTarget } from './target.js';
 
-/** Host key algorithms ssh2 can negotiate (the ones it would reject are never prepended). */
-const SSH2_HOST_KEY_ALGORITHMS = new Set([
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-]);
-
 export interface OpenConnectionParams {
   target: SshTarget;
   auth: AuthPlan;
-  knownHosts: readonly KnownHostEntry[];
-  knownHostsPath: string;
+  hostKeys: HostKeyLookup;
+  refusal: RefusalContext;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   /** Aborting gives up on a connection that is not ready yet. */
   signal?: AbortSignal;
-}
-
-/** The names a host's key may be listed under: the dialled HostName, then the alias. */
-export function knownHostsNamesFor(target: SshTarget): string[] {
-  const names = [knownHostsName(target.hostName, target.port)];
-  if (target.alias !== target.hostName) names.push(knownHostsName(target.alias, target.port));
-  return names;
-}
-
-/** Ask the server first for key types known_hosts holds for it, like OpenSSH does. */
-function hostKeyPreference(knownHosts: readonly KnownHostEntry[], names: readonly string[]): string[] {
-  return knownKeyTypes(knownHosts, names)
-    .flatMap(hostKeyAlgorithmsFor)
-    .filter((algorithm) => SSH2_HOST_KEY_ALGORITHMS.has(algorithm));
+  /** A stream to speak SSH over (a jump host's forwarded channel, a ProxyCommand's stdio). */
+  sock?: Duplex;
+  /** Why `sock` ended early, when it did (a ProxyCommand's exit status and stderr). */
+  sockFailure?: () => Promise<string | undefined>;
+  /** How to wrap the ready client (jump hosts keep theirs to forward through it). */
+  wrap?: (target: SshTarget, client: Client) => SshConnection;
 }
 
 /**
@@ -58,14 +33,15 @@ function hostKeyPreference(knownHosts: readonly KnownHostEntry[], names: readonl
  * refused. Every failure closes the socket and rejects with a one-line HostFailure.
  */
 export function openConnection(params: OpenConnectionParams): Promise<SshConnection> {
-  const { target, auth, knownHosts, knownHostsPath, connectTimeoutMs, keepaliveIntervalMs, signal } = params;
-  const names = knownHostsNamesFor(target);
+  const { target, connectTimeoutMs, signal } = params;
+  const auth = startAuth(params.auth);
   return new Promise<SshConnection>((resolve, reject) => {
     const client = new Client();
     let refusal: HostFailure | undefined;
     let settled = false;
+    let explaining = false;
 
-    const finish = (outcome: SshConnection | HostFailure | Error): void => {
+    const finish = (outcome: SshConnection | Error): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -80,28 +56,41 @@ export function openConnection(params: OpenConnectionParams): Promise<SshConnect
       client.on('error', () => undefined);
       client.end();
       client.destroy();
+      params.sock?.destroy();
       reject(outcome);
     };
 
     const verify = (key: Buffer): boolean => {
-      const verdict: HostKeyVerdict = verifyHostKey(knownHosts, names, key);
+      const verdict = checkHostKey(params.hostKeys, key);
       if (verdict.outcome === 'match') return true;
-      refusal = new HostFailure(
-        'host-key',
-        hostKeyRefusalMessage(verdict.outcome, { hostName: target.hostName, port: target.port, key, knownHostsPath }),
-      );
+      refusal = new HostFailure('host-key', hostKeyRefusalMessage(verdict, key, params.refusal));
       return false;
     };
+    /** A connect failure; over a ProxyCommand, its own words say more than a broken pipe. */
+    const failConnecting = (error: Ssh2Error): void => {
+      if (params.sockFailure === undefined) {
+        finish(connectFailure(error, target, connectTimeoutMs));
+        return;
+      }
+      if (explaining) return;
+      explaining = true;
+      void params.sockFailure().then((why) => {
+        const said = why !== undefined ? Object.assign(new Error(why), { level: error.level }) : error;
+        finish(refusal ?? connectFailure(said, target, connectTimeoutMs));
+      });
+    };
 
-    const onReady = (): void => finish(new SshConnection(target, client));
+    const onReady = (): void => finish(params.wrap !== undefined ? params.wrap(target, client) : new SshConnection(target, client));
     const onError = (error: Ssh2Error): void => {
+      // The agent could not be reached: ssh2 goes on with the next method, and so do we.
+      if (error.level === 'agent') return;
       if (refusal !== undefined) finish(refusal);
-      else if (error.level === 'client-authentication') finish(authFailure(target, describeAuth(auth)));
-      else if (error.level === 'agent') finish(authFailure(target, `${describeAuth(auth)}: ${oneLine(error.message)}`));
-      else finish(connectFailure(error, target, connectTimeoutMs));
+      else if (error.level === 'client-authentication') finish(authFailure(target, auth.describe()));
+      else failConnecting(error);
     };
     const onClose = (): void => {
-      finish(refusal ?? connectFailure(new Error('the host closed the connection before SSH was ready'), target, connectTimeoutMs));
+      if (refusal !== undefined) finish(refusal);
+      else failConnecting(new Error('the host closed the connection before SSH was ready'));
     };
     const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
 
@@ -114,25 +103,29 @@ export function openConnection(params: OpenConnectionParams): Promise<SshConnect
     }
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const preferred = hostKeyPreference(knownHosts, names);
     const config: ConnectConfig = {
       host: target.hostName,
       port: target.port,
-      username: target.user,
+      username: params.auth.user,
       readyTimeout: connectTimeoutMs,
-      keepaliveInterval: keepaliveIntervalMs,
+      keepaliveInterval: params.keepaliveIntervalMs,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       hostVerifier: (key: Buffer) => verify(key),
-      authHandler: authHandlerFor(auth, target.user),
+      authHandler: auth.handler,
       tryKeyboard: false,
+      // The whole ordered list: known key types first (ssh2's `prepend` would not reorder).
+      algorithms: { serverHostKey: hostKeyAlgorithmOrder(params.hostKeys) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
     };
-    if (preferred.length > 0) {
-      config.algorithms = { serverHostKey: { prepend: preferred } as never };
-    }
+    if (params.sock !== undefined) config.sock = params.sock as NonNullable<ConnectConfig['sock']>;
     try {
       client.connect(config);
     } catch (error) {
       finish(connectFailure(error as Ssh2Error, target, connectTimeoutMs));
     }
   });
+}
+
+/** For messages: one line. */
+export function describeFailure(error: unknown): string {
+  return oneLine(error instanceof Error ? error.message : String(error));
 }

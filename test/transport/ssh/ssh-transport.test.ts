@@ -187,6 +187,8 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
     work = join(sshd.dir, 'work');
     mkdirSync(work);
     mkdirSync(join(sshd.dir, 'home'));
+    // ssh_config set in the deploy config must exist (as for `ssh -F`): an empty one.
+    writeFileSync(join(sshd.dir, 'no-ssh-config'), '');
   }, 30_000);
 
   afterEach(async () => {
@@ -507,7 +509,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then it fails as host-key CHANGED with the ssh-keygen -R advice, and nothing ran
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        /^host key for 127\.0\.1\.50:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, known_hosts has another key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with `ssh-keygen -R '\[127\.0\.1\.50\]:2299' -f /,
+        /^host key for 127\.0\.1\.50:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with `ssh-keygen -R '\[127\.0\.1\.50\]:2299' -f /,
       );
       expect(existsSync(marker)).toBe(false);
     });

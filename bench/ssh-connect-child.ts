@@ -1,0 +1,54 @@
+/**
+ * One measured run of figure 4, in a fresh process: load a build of the SSH transport (this
+ * one, or the one from before issue 10), run its start-up check on every host, then connect to
+ * every host and run `true` there, `concurrency` hosts at a time. Prints one JSON line:
+ * { checkMs, connectMs, wallMs, failed: [...] }.
+ *
+ *   node dist/bench/ssh-connect-child.js '<json: module, options, hosts, concurrency>'
+ */
+import { setMaxListeners } from 'node:events';
+import { pathToFileURL } from 'node:url';
+
+interface Job {
+  /** dist/src/transport/ssh/ssh-transport.js of the build to measure. */
+  module: string;
+  options: Record<string, unknown>;
+  hosts: string[];
+  concurrency: number;
+}
+
+interface TransportModule {
+  checkSshAuthConfig(options: Record<string, unknown> & { hosts: string[] }): Promise<void>;
+  createSshTransport(options: Record<string, unknown>): {
+    exec(host: string, argv: string[], options: { signal: AbortSignal }): Promise<{ exitCode: number }>;
+    close(): Promise<void>;
+  };
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const ssh = (await import(pathToFileURL(job.module).href)) as TransportModule;
+const signal = new AbortController().signal;
+setMaxListeners(0, signal);
+
+const started = performance.now();
+await ssh.checkSshAuthConfig({ ...job.options, hosts: job.hosts });
+const checked = performance.now();
+const transport = ssh.createSshTransport(job.options);
+const failed: string[] = [];
+let next = 0;
+const worker = async (): Promise<void> => {
+  while (next < job.hosts.length) {
+    const host = job.hosts[next++]!;
+    try {
+      const result = await transport.exec(host, ['true'], { signal });
+      if (result.exitCode !== 0) failed.push(`${host}: exit ${result.exitCode}`);
+    } catch (error) {
+      failed.push(`${host}: ${(error as Error).message}`);
+    }
+  }
+};
+await Promise.all(Array.from({ length: Math.min(job.concurrency, job.hosts.length) }, worker));
+const done = performance.now();
+await transport.close();
+process.stdout.write(`${JSON.stringify({ checkMs: checked - started, connectMs: done - checked, wallMs: done - started, failed })}\n`);
+process.exit(0);

@@ -1,0 +1,33 @@
+/**
+ * Every keyword OpenSSH 9.2's ssh accepts in ssh_config (readconf.c's table, deprecated and
+ * unsupported ones included, plus the GSSAPI ones Debian's patched ssh adds). A keyword not in
+ * this list makes deploy ask `ssh -G`, which knows whether this machine's ssh accepts it.
+ */
+export const KNOWN_KEYWORDS: ReadonlySet<string> = new Set(
+  `addkeystoagent addressfamily afstokenpassing batchmode bindaddress bindinterface
+canonicaldomains canonicalizefallbacklocal canonicalizehostname canonicalizemaxdots
+canonicalizepermittedcnames casignaturealgorithms certificatefile challengeresponseauthentication
+checkhostip cipher ciphers clearallforwardings compression compressionlevel connectionattempts
+connecttimeout controlmaster controlpath controlpersist dsaauthentication dynamicforward
+enableescapecommandline enablesshkeysign escapechar exitonforwardfailure fallbacktorsh
+fingerprinthash forkafterauthentication forwardagent forwardx11 forwardx11timeout forwardx11trusted
+gatewayports globalknownhostsfile globalknownhostsfile2 gssapiauthentication
+gssapidelegatecredentials hashknownhosts host hostbasedacceptedalgorithms hostbasedauthentication
+hostbasedkeytypes hostkeyalgorithms hostkeyalias hostname identitiesonly identityagent identityfile
+identityfile2 ignoreunknown include ipqos kbdinteractiveauthentication kbdinteractivedevices
+keepalive kerberosauthentication kerberostgtpassing kexalgorithms knownhostscommand localcommand
+localforward loglevel logverbose macs match nohostauthenticationforlocalhost
+numberofpasswordprompts passwordauthentication permitlocalcommand permitremoteopen pkcs11provider
+port preferredauthentications protocol proxycommand proxyjump proxyusefdpass
+pubkeyacceptedalgorithms pubkeyacceptedkeytypes pubkeyauthentication rekeylimit remotecommand
+remoteforward requesttty requiredrsasize revokedhostkeys rhostsauthentication
+rhostsrsaauthentication rsaauthentication securitykeyprovider sendenv serveralivecountmax
+serveraliveinterval sessiontype setenv skeyauthentication smartcarddevice stdinnull
+streamlocalbindmask streamlocalbindunlink stricthostkeychecking syslogfacility tcpkeepalive
+tisauthentication tunnel tunneldevice updatehostkeys useprivilegedport user userknownhostsfile
+userknownhostsfile2 useroaming usersh verifyhostkeydns visualhostkey xauthlocation
+  gssapikeyexchange gssapiclientidentity gssapiserveridentity gssapirenewalforcesrekey
+gssapitrustdns gssapikexalgorithms`
+    .trim()
+    .split(/\s+/),
+);
