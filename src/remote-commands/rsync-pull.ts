@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { temporaryName } from '../lib/temporary-name.js';
 
 /** Exit status of the pull command when the host has no `rsync`. */
@@ -13,8 +12,8 @@ export interface RsyncPullOptions {
   module: string;
   /** The file relative to deploy_dir (and to the module's root). */
   relativePath: string;
-  /** deploy_dir on the target. */
-  deployDir: string;
+  /** Where the file goes on the target: deploy_dir/relativePath. */
+  destination: string;
   /** Seconds rsync may wait for the proxy (connection and I/O). */
   timeoutSeconds: number;
   /** The random part of the temporary name (tests pin it). */
@@ -42,9 +41,8 @@ export function rsyncUrl(options: Pick<RsyncPullOptions, 'proxy' | 'daemonPort' 
 
 /** The argv a target runs to fetch the file from a proxy's rsync daemon, atomically. */
 export function buildRsyncPull(options: RsyncPullOptions): string[] {
-  const destination = posix.join(options.deployDir, options.relativePath);
-  const temporary = temporaryName(destination, options.random);
-  return ['sh', '-c', RSYNC_PULL_SCRIPT, 'deploy-rsync-pull', rsyncUrl(options), temporary, destination, String(Math.max(1, Math.ceil(options.timeoutSeconds)))];
+  const temporary = temporaryName(options.destination, options.random);
+  return ['sh', '-c', RSYNC_PULL_SCRIPT, 'deploy-rsync-pull', rsyncUrl(options), temporary, options.destination, String(Math.max(1, Math.ceil(options.timeoutSeconds)))];
 }
 
 /**

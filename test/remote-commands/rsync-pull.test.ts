@@ -7,7 +7,7 @@ import { renderCommand } from '../../src/transport/quote.js';
 import { makeTempDir } from '../helpers/cli.js';
 import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../services/rsync-daemon.js';
 
-const options = { proxy: 'proxy1', module: 'deploy', relativePath: 'php/index.php', deployDir: '/srv/app', timeoutSeconds: 10, random: '0123456789ab' };
+const options = { proxy: 'proxy1', module: 'deploy', relativePath: 'php/index.php', destination: '/srv/app/php/index.php', timeoutSeconds: 10, random: '0123456789ab' };
 
 describe('buildRsyncPull', () => {
   it('passes the URL, our temporary name, the destination and the timeout as arguments of a fixed script', () => {
@@ -21,7 +21,7 @@ describe('buildRsyncPull', () => {
 
   it('keeps a hostile path one word, never shell text', () => {
     // Given a path with shell syntax in it
-    const argv = buildRsyncPull({ ...options, relativePath: "a b/$(touch x);'q'.php" });
+    const argv = buildRsyncPull({ ...options, relativePath: "a b/$(touch x);'q'.php", destination: "/srv/app/a b/$(touch x);'q'.php" });
     // Then it appears only in the arguments, quoted, and the script is unchanged
     expect(argv[2]).toBe(RSYNC_PULL_SCRIPT);
     expect(renderCommand(argv)).toContain(`'rsync://proxy1/deploy/a b/$(touch x);'"'"'q'"'"'.php'`);
@@ -63,7 +63,7 @@ describe.skipIf(!rsyncAvailable())('the pull command against a real rsync daemon
     await writeFile(join(target, 'php', 'index.php'), 'old content\n');
     daemon = await startRsyncDaemon({ path: served });
     const d = daemon;
-    return { target, pull: (relativePath) => buildRsyncPull({ proxy: d.address, daemonPort: d.port, module: d.module, relativePath, deployDir: target, timeoutSeconds: 10 }) };
+    return { target, pull: (relativePath) => buildRsyncPull({ proxy: d.address, daemonPort: d.port, module: d.module, relativePath, destination: join(target, relativePath), timeoutSeconds: 10 }) };
   }
 
   it('replaces the file with the proxy\'s and leaves no temporary', async () => {
