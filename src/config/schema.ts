@@ -90,6 +90,8 @@ export const SCHEMA = {
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
   lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),
+  sync_proxies: key(hostsKind, [] as string[], 'hosts that receive the file first and serve it to the targets from an rsync daemon (module `sync_proxy_module`, port 873); a target whose proxies fail gets the file from this machine'),
+  sync_proxy_module: key(stringKind, 'deploy', 'the rsync daemon module on each proxy whose root is that proxy\'s `deploy_dir`'),
   lock_backend: key(enumKind(['file', 'etcd']), 'file' as 'file' | 'etcd', 'where the deploy lock lives: `lock_file` on this machine, or a key in etcd (for several deploy servers)'),
   etcd_endpoints: key(listKind('URLs', z.string().url()), ['http://127.0.0.1:2379'], 'etcd v3 endpoints for `lock_backend: "etcd"`'),
   etcd_lock_key: key(stringKind, '/deploy/lock', 'the etcd key that is the lock; its value names the holder'),
