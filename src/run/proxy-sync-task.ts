@@ -1,3 +1,4 @@
+import { hostName } from '../config/hosts.js';
 import { buildRsyncPull, RSYNC_MISSING_STATUS } from '../remote-commands/rsync-pull.js';
 import type { HostTask } from '../restart/types.js';
 import type { Transport } from '../transport/types.js';
@@ -38,7 +39,8 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
         passedOver.push(`${proxy}: its own sync failed`);
         continue;
       }
-      const argv = buildRsyncPull({ proxy, ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}), module: options.module, relativePath: file.relativePath, destination: file.destination, timeoutSeconds: options.timeoutSeconds });
+      // A proxy listed as name:port names its SSH port; its rsync daemon listens on its own.
+      const argv = buildRsyncPull({ proxy: hostName(proxy), ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}), module: options.module, relativePath: file.relativePath, destination: file.destination, timeoutSeconds: options.timeoutSeconds });
       const result = await transport.exec(host, argv, {
         signal: context.signal,
         onStart: () => context.commandStarted(),

@@ -83,4 +83,19 @@ describe('proxySyncTask', () => {
     expect(noRsync.writes).toEqual(['t0']);
     expect(result?.stderr).toBe('rsync is not installed on this host');
   });
+
+  it('asks a proxy listed with its SSH port (name:port) by its name only', async () => {
+    // Given a proxy listed as p0:2222
+    const pulls: string[] = [];
+    const transport = { ...transportWhere(() => 0), exec: async (_host: string, argv: readonly string[]): Promise<ExecResult> => {
+      pulls.push(argv.find((word) => word.startsWith('rsync://')) ?? '');
+      return { exitCode: 0, stdout: '', stderr: '', truncated: false };
+    } };
+    // When a target pulls
+    const { sources, results } = run(transport, ['t0'], ['p0:2222']);
+    await results;
+    // Then the URL names p0 on the daemon's port, and the source is the proxy as listed
+    expect(pulls).toEqual(['rsync://p0/deploy/php/index.php']);
+    expect(sources.get('t0')).toBe('p0:2222');
+  });
 });
