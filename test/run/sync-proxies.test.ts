@@ -66,4 +66,18 @@ describe('sync-file with sync_proxies', () => {
     // Then it is refused, naming the key
     await expect(run).rejects.toThrow(/sync_proxies needs the ssh transport/);
   });
+
+  it('--dry-run shows the proxies phase and, per target, the proxies it will try', async () => {
+    // Given two proxies and two targets
+    fixture = await stepFixture({ targets: ['t0', 't1'], canaries: [], sync_proxies: ['p0', 'p1'], php_fpm_restart_script: '' });
+    // When sync-file --dry-run --json runs
+    expect(await syncFile({ ...fixture.options({ json: true, dryRun: true }), path: 'php/index.php' })).toBe(0);
+    const plan = JSON.parse(fixture.stdout.text) as { phases: Array<{ name: string; hosts: string[]; proxies?: Record<string, string[]> }> };
+    // Then sync-proxies comes first, and each target's proxy order is given; nothing was touched
+    expect(plan.phases.map((phase) => [phase.name, phase.hosts, phase.proxies])).toEqual([
+      ['sync-proxies', ['p0', 'p1'], undefined],
+      ['sync-hosts', ['t0', 't1'], { t0: ['p0', 'p1'], t1: ['p1', 'p0'] }],
+    ]);
+    expect(fixture.fleet.records).toEqual([]);
+  });
 });
