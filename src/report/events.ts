@@ -23,7 +23,8 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   phases: PhaseReport[];
-  hosts: Array<Omit<HostResult, 'note'> & { pool?: string }>;
+  /** `source` (with `sync_proxies`, target sync phases): the proxy the file came from, or `direct`. */
+  hosts: Array<Omit<HostResult, 'note'> & { pool?: string; source?: string }>;
   /** With `pools` configured: each pool, its targets, and whether pool_failure_limit halted it. */
   pools?: Array<{ name: string; hosts: string[]; halted: boolean }>;
 }

@@ -46,7 +46,8 @@ export function dryRunLines(context: DryRunContext): string[] {
     const running = phase.hosts.filter((host) => !phase.skip.has(host));
     const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
     if (phase.kind === 'sync') {
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): write ${file?.destination} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
+      const how = phase.proxies ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here` : `write ${file?.destination}`;
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
     }
@@ -76,6 +77,7 @@ export function dryRunJson(context: DryRunContext): object {
             concurrency: phase.concurrency,
             failureLimit: phase.failureLimit,
             ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
+            ...(phase.kind === 'sync' && phase.proxies ? { proxies: Object.fromEntries(phase.proxies.order), proxyModule: phase.proxies.module } : {}),
             ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
           },
     ),

@@ -12,6 +12,7 @@ import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
 import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
+import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 
 export interface PhaseRun {
   phase: Phase;
@@ -29,7 +30,12 @@ export interface ExecutionResult {
   stoppedBy?: RunStop;
   /** With `pools`: every target's pool, and the pools halted by pool_failure_limit. */
   pools?: { of: Map<string, string>; halted: string[] };
+  /** With `sync_proxies`: where each target's file came from (a proxy, or `direct`). */
+  sources?: Map<string, FileSource>;
 }
+
+/** Seconds a target's rsync may wait on a proxy before it tries the next one. */
+const PROXY_PULL_TIMEOUT_SECONDS = 60;
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -146,6 +152,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
   const halted: string[] = [];
+  const failedProxies = new Set<string>();
+  const sources = new Map<string, FileSource>();
 
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
@@ -171,7 +179,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
           else if (restarted.has(host)) skip.set(host, 'already restarted in this run');
         }
       }
-      const task = phase.kind === 'sync' ? syncTask(transport, requireFile(options.file)) : restartTask(transport, phase, report);
+      const task =
+        phase.kind === 'restart'
+          ? restartTask(transport, phase, report)
+          : phase.proxies
+            ? proxySyncTask(transport, requireFile(options.file), { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources })
+            : syncTask(transport, requireFile(options.file));
       const onPoolHostEnd =
         phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
       const outcome = await rollout({
@@ -198,7 +211,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       halted.push(...(outcome.haltedPools ?? []));
       if (phase.kind === 'restart' && phase.pools) report({ type: 'notice', level: 'info', text: poolCountsLine(phase.name, phase.pools, outcome.results) });
       for (const result of outcome.results) {
-        if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
+        if (phase.name === 'sync-proxies' && result.outcome === 'failed') failedProxies.add(result.host);
+        else if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
         if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) {
           restarted.add(result.host);
         }
@@ -220,6 +234,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     phases: runs,
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
+    ...(sources.size > 0 ? { sources } : {}),
   };
 }
 

@@ -10,7 +10,8 @@ import { dryRunJson, dryRunLines } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
-import { acquireLock, currentHolder, describeHolder } from '../state/lock-file.js';
+import { currentHolder } from '../state/lock-file.js';
+import { lockBackend } from '../state/lock-backend.js';
 import type { CommandName } from './plan.js';
 import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';
@@ -62,7 +63,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const commandLine = ['deploy', command, ...(options.path !== undefined ? [options.path] : []), options.message].filter((part) => part !== '').join(' ');
   let lock;
   try {
-    lock = acquireLock(config.lock_file, currentHolder(commandLine), (previous) => warn(`taking over a stale lock ${config.lock_file}: its holder is gone (${describeHolder(previous)})`));
+    lock = await (await lockBackend(config)).acquire(currentHolder(commandLine), warn);
   } catch (error) {
     await transport.close();
     throw error;
@@ -112,6 +113,6 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     interrupts.dispose();
     await transport.close().catch(() => undefined);
     await live.close();
-    lock.release();
+    await lock.release();
   }
 }

@@ -45,12 +45,14 @@ export function buildRunReport(input: ReportInput): RunReport {
   const phases = input.execution.phases.map(phaseReport);
   const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
   const poolOf = input.execution.pools?.of;
+  const sources = input.execution.sources;
   const hosts = input.execution.phases.flatMap((run) =>
     run.results.map(({ note: _note, ...result }) => ({
       ...result,
       ...(result.startMs !== undefined ? { startMs: Math.round(result.startMs) } : {}),
       ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}),
       ...(poolOf ? { pool: poolOf.get(result.host) ?? 'default' } : {}),
+      ...(run.phase.kind === 'sync' && run.phase.proxies && sources?.has(result.host) ? { source: sources.get(result.host) } : {}),
     })),
   );
   return {
