@@ -7,7 +7,8 @@ import { rollout, type RolloutOptions } from '../restart/rollout.js';
 import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
-import { runCanaryChecks, type CheckResult } from './canary-checks.js';
+import { runCanaryChecks, takeBaselines } from '../checks/run-checks.js';
+import type { Baselines, CheckResult } from '../checks/types.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
 import { poolCountsLine } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
@@ -102,7 +103,7 @@ function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ checks: CheckResult[]; passed: boolean }> {
+async function runChecks(phase: CheckPhase, options: ExecuteOptions, baselines: Baselines): Promise<{ checks: CheckResult[]; passed: boolean }> {
   const { report } = options;
   if (phase.skipChecks) {
     report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
@@ -121,13 +122,16 @@ async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ 
     cwd: options.cwd,
     timeoutMs: phase.timeoutMs,
     signal: options.stop,
+    baselines,
     onResult: (result) =>
       report({
         type: 'check-result',
         command: result.check.command,
+        ...(result.check.host !== undefined ? { host: result.check.host } : {}),
         ok: result.ok,
+        detail: result.detail,
         ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-        output: `${result.stdout}${result.stderr}`.trim(),
+        output: result.output ?? '',
         ...(result.error ? { error: result.error } : {}),
       }),
   });
@@ -146,6 +150,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
   const halted: string[] = [];
+  const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
+  // max_ratio compares with the query's value now, before any host is touched.
+  const baselines = checkPhase && !checkPhase.skipChecks ? await takeBaselines(checkPhase.checks, checkPhase.timeoutMs, options.stop) : new Map();
 
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
@@ -157,7 +164,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     report({ type: 'phase-start', phase: phase.name, hosts: phase.kind === 'check' ? phase.checks.length : phase.hosts.length });
     let run: PhaseRun;
     if (phase.kind === 'check') {
-      const { checks, passed } = await runChecks(phase, options);
+      const { checks, passed } = await runChecks(phase, options, baselines);
       if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
       run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
       report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
