@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { CheckSpec } from '../checks/types.js';
+import { checksKind } from './checks-kind.js';
 import {
   boolKind,
   concurrencyKind,
@@ -88,7 +90,7 @@ export const SCHEMA = {
   pool_concurrency: key(concurrencyKind, { value: 100, percent: true }, 'most hosts of one pool restarting at once (a percentage of the pool\'s hosts in the phase rounds up, at least 1)'),
   max_parallel_pools: key(intKind(0), 0, 'most pools with a restart in flight at once; `0`: no limit'),
   pool_failure_limit: key<Count | undefined>(limitKind, undefined, 'failed hosts tolerated in one pool (a percentage of the pool\'s hosts in the phase rounds down); one more and no new host of that pool starts in this run (the pool is halted; other pools go on; the run ends `aborted`)', 'none'),
-  canary_checks: key(listKind('shell commands'), [] as string[], 'run here, from the config file\'s folder, after the canaries restart; `DEPLOY_CANARIES` is set; `{host}` runs the command once per canary'),
+  canary_checks: key(checksKind, [] as CheckSpec[], 'run after the canaries restart, all must pass: a shell command (run here, from the config file\'s folder, `DEPLOY_CANARIES` set), `{"http": url, "status"?, "contains"?}` or `{"prometheus": base url, "query", "max"?, "max_ratio"?}`; `{host}` runs a command or URL once per canary; `{canaries}` in a query is a regex of the canaries\' names'),
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
   lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),

@@ -1,3 +1,4 @@
+import { describeExpectation } from '../checks/expand-checks.js';
 import { formatSeconds } from '../lib/duration.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
@@ -39,7 +40,7 @@ export function dryRunLines(context: DryRunContext): string[] {
       } else {
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
-        for (const check of phase.checks) lines.push(`     ${check.command}`);
+        for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
       }
       return;
     }

@@ -3,16 +3,17 @@ import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
 import { formatSeconds } from '../lib/duration.js';
-import { rollout, type RolloutOptions } from '../restart/rollout.js';
+import { rollout } from '../restart/rollout.js';
 import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
-import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
-import { runCanaryChecks, type CheckResult } from './canary-checks.js';
+import { runCanaryChecks, takeBaselines } from '../checks/run-checks.js';
+import type { Baselines, CheckResult } from '../checks/types.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
 import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
+import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
 
 export interface PhaseRun {
   phase: Phase;
@@ -52,40 +53,6 @@ export interface ExecuteOptions {
   runStartedAt?: number;
 }
 
-function syncTask(transport: Transport, file: StagedFile): HostTask {
-  return async (host, context) => {
-    const written = await transport.writeFile(host, file.destination, file.content, {
-      signal: context.signal,
-      mode: file.mode,
-      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
-    });
-    return written.changed ? { outcome: 'ok' } : { outcome: 'ok', note: 'unchanged' };
-  };
-}
-
-function restartTask(transport: Transport, phase: RestartPhase, report: Reporter): HostTask {
-  const command = renderCommand(phase.argv);
-  return async (host, context) => {
-    const result = await transport.exec(host, phase.argv, {
-      signal: context.signal,
-      onStart: () => context.commandStarted(),
-      onOutput: () => context.activity(),
-      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
-    });
-    if (result.exitCode === 0) return { outcome: 'ok', exitCode: 0, stdout: result.stdout, stderr: result.stderr };
-    report({ type: 'restart-warning', host, command, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr });
-    return { outcome: 'warning', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-  };
-}
-
-/** A restart phase's per-host limits, with the line a host stopped by each fails with. */
-function restartLimits(phase: RestartPhase): Pick<RolloutOptions, 'timeout' | 'stall'> {
-  return {
-    timeout: { ms: phase.timeoutMs, message: `timed out after ${formatSeconds(phase.timeoutMs)}` },
-    stall: { ms: phase.stallTimeoutMs, message: `stalled: no output for ${formatSeconds(phase.stallTimeoutMs)}` },
-  };
-}
-
 /** A check phase's figures: each check command counts as one "host". */
 export function checkCounts(phase: CheckPhase, checks: readonly CheckResult[], reached: boolean): PhaseCounts {
   const total = phase.checks.length;
@@ -108,7 +75,7 @@ function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ checks: CheckResult[]; passed: boolean }> {
+async function runChecks(phase: CheckPhase, options: ExecuteOptions, baselines: Baselines): Promise<{ checks: CheckResult[]; passed: boolean }> {
   const { report } = options;
   if (phase.skipChecks) {
     report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
@@ -127,13 +94,16 @@ async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ 
     cwd: options.cwd,
     timeoutMs: phase.timeoutMs,
     signal: options.stop,
+    baselines,
     onResult: (result) =>
       report({
         type: 'check-result',
         command: result.check.command,
+        ...(result.check.host !== undefined ? { host: result.check.host } : {}),
         ok: result.ok,
+        detail: result.detail,
         ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-        output: `${result.stdout}${result.stderr}`.trim(),
+        output: result.output ?? '',
         ...(result.error ? { error: result.error } : {}),
       }),
   });
@@ -154,6 +124,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const halted: string[] = [];
   const failedProxies = new Set<string>();
   const sources = new Map<string, FileSource>();
+  const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
+  // max_ratio compares with the query's value now, before any host is touched.
+  const baselines = checkPhase && !checkPhase.skipChecks ? await takeBaselines(checkPhase.checks, checkPhase.timeoutMs, options.stop) : new Map();
 
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
@@ -165,7 +138,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     report({ type: 'phase-start', phase: phase.name, hosts: phase.kind === 'check' ? phase.checks.length : phase.hosts.length });
     let run: PhaseRun;
     if (phase.kind === 'check') {
-      const { checks, passed } = await runChecks(phase, options);
+      const { checks, passed } = await runChecks(phase, options, baselines);
       if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
       run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
       report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
@@ -237,9 +210,3 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     ...(sources.size > 0 ? { sources } : {}),
   };
 }
-
-function requireFile(file: StagedFile | undefined): StagedFile {
-  if (!file) throw new BugError('a sync phase needs a staged file');
-  return file;
-}
-

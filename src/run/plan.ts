@@ -1,5 +1,7 @@
 import { hostName } from '../config/hosts.js';
 import type { Config } from '../config/schema.js';
+import { expandChecks } from '../checks/expand-checks.js';
+import type { CanaryCheck } from '../checks/types.js';
 import { slowestFirst } from '../state/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
@@ -34,11 +36,6 @@ export interface RestartPhase extends HostPhase {
   pools?: PhasePools;
 }
 
-export interface CanaryCheck {
-  command: string;
-  /** Set when the command had `{host}`: it runs once per canary. */
-  host?: string;
-}
 
 export interface CheckPhase {
   name: 'check-canaries';
@@ -50,6 +47,9 @@ export interface CheckPhase {
   /** --force: no wait, no check. */
   skipChecks: boolean;
 }
+
+export type { CanaryCheck };
+export { expandChecks };
 
 export type Phase = SyncPhase | RestartPhase | CheckPhase;
 
@@ -69,14 +69,6 @@ export interface PlanOptions {
   durations?: ReadonlyMap<string, number>;
 }
 
-/** Expand `{host}` commands once per canary; others run once. */
-export function expandChecks(commands: readonly string[], canaries: readonly string[]): CanaryCheck[] {
-  return commands.flatMap((command) =>
-    command.includes('{host}')
-      ? canaries.map((host) => ({ command: command.replaceAll('{host}', hostName(host)), host }))
-      : [{ command }],
-  );
-}
 
 function hostPhase(name: PhaseName, hosts: string[], skip: Map<string, string>, concurrency: Config['sync_concurrency'], config: Config): HostPhase {
   const running = hosts.filter((host) => !skip.has(host)).length;

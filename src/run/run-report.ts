@@ -46,6 +46,9 @@ export function buildRunReport(input: ReportInput): RunReport {
   const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
   const poolOf = input.execution.pools?.of;
   const sources = input.execution.sources;
+  const checks = input.execution.phases.flatMap((run) =>
+    run.checks.map(({ check, ok, detail }) => ({ check: check.command, ...(check.host !== undefined ? { host: check.host } : {}), ok, detail })),
+  );
   const hosts = input.execution.phases.flatMap((run) =>
     run.results.map(({ note: _note, ...result }) => ({
       ...result,
@@ -66,5 +69,6 @@ export function buildRunReport(input: ReportInput): RunReport {
     phases,
     hosts,
     ...(input.execution.pools ? { pools: poolList(input.execution.pools) } : {}),
+    ...(checks.length > 0 ? { checks } : {}),
   };
 }
