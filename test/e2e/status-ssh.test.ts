@@ -5,11 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
 import { runCli } from '../helpers/cli.js';
-import { testNetwork } from '../helpers/test-network.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
 const available = sshdAvailable();
 // The /24 after the ones TEST_NETWORK_OFFSET names (0-2): this file's own, moved with DEPLOY_TEST_SUBNET.
-const net = testNetwork(3);
+const net = testNetwork(TEST_NETWORK_OFFSET.statusSsh);
 
 interface View {
   running: boolean;
