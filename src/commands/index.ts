@@ -3,6 +3,7 @@ import Help from './help.js';
 import History from './history.js';
 import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
+import Status from './status.js';
 import SyncFile from './sync-file.js';
 import Unlock from './unlock.js';
 
@@ -13,6 +14,7 @@ export const COMMANDS = {
   lock: Lock,
   unlock: Unlock,
   history: History,
+  status: Status,
   config: Config,
   help: Help,
 };

@@ -10,6 +10,6 @@ export default class Lock extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Lock);
     const { showLock } = await import('../services/lock.js');
-    process.exitCode = showLock({ ...configOptions(flags), json: flags.json });
+    process.exitCode = await showLock({ ...configOptions(flags), json: flags.json });
   }
 }

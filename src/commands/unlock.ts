@@ -10,6 +10,6 @@ export default class Unlock extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Unlock);
     const { removeLock } = await import('../services/lock.js');
-    process.exitCode = removeLock({ ...configOptions(flags), force: flags.force });
+    process.exitCode = await removeLock({ ...configOptions(flags), force: flags.force });
   }
 }

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { CheckSpec } from '../checks/types.js';
+import { checksKind } from './checks-kind.js';
 import {
   boolKind,
   concurrencyKind,
@@ -88,12 +90,18 @@ export const SCHEMA = {
   pool_concurrency: key(concurrencyKind, { value: 100, percent: true }, 'most hosts of one pool restarting at once (a percentage of the pool\'s hosts in the phase rounds up, at least 1)'),
   max_parallel_pools: key(intKind(0), 0, 'most pools with a restart in flight at once; `0`: no limit'),
   pool_failure_limit: key<Count | undefined>(limitKind, undefined, 'failed hosts tolerated in one pool (a percentage of the pool\'s hosts in the phase rounds down); one more and no new host of that pool starts in this run (the pool is halted; other pools go on; the run ends `aborted`)', 'none'),
-  canary_checks: key(listKind('shell commands'), [] as string[], 'run here, from the config file\'s folder, after the canaries restart; `DEPLOY_CANARIES` is set; `{host}` runs the command once per canary'),
+  canary_checks: key(checksKind, [] as CheckSpec[], 'run after the canaries restart, all must pass: a shell command (run here, from the config file\'s folder, `DEPLOY_CANARIES` set), `{"http": url, "status"?, "contains"?}` or `{"prometheus": base url, "query", "max"?, "max_ratio"?}`; `{host}` runs a command or URL once per canary; `{canaries}` in a query is a regex of the canaries\' names'),
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
   lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),
+  sync_proxies: key(hostsKind, [] as string[], 'hosts that receive the file first and serve it to the targets from an rsync daemon (module `sync_proxy_module`, port 873); a target whose proxies fail gets the file from this machine'),
+  sync_proxy_module: key(stringKind, 'deploy', 'the rsync daemon module on each proxy whose root is that proxy\'s `deploy_dir`'),
+  lock_backend: key(enumKind(['file', 'etcd']), 'file' as 'file' | 'etcd', 'where the deploy lock lives: `lock_file` on this machine, or a key in etcd (for several deploy servers)'),
+  etcd_endpoints: key(listKind('URLs', z.string().url()), ['http://127.0.0.1:2379'], 'etcd v3 endpoints for `lock_backend: "etcd"`'),
+  etcd_lock_key: key(stringKind, '/deploy/lock', 'the etcd key that is the lock; its value names the holder'),
+  etcd_lock_ttl: key(secondsKind, 30, 'the etcd lock\'s lease in seconds, kept alive while a run lasts; a holder that dies loses the lock this long after its last keep-alive'),
   restart_stall_timeout: key(secondsKind, 0, 'a host whose restart prints nothing and does not finish for this long is stopped and fails as `stalled`; a slow host that talks is left alone'),
-  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; kept versions, durations and live state sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
+  history_file: key(localPathKind, () => defaultHistoryFile(), 'every run appends its report here, one JSON line; the restart durations sit beside it', '`$XDG_STATE_HOME/deploy/history.jsonl` (or `~/.local/state/...`)'),
   redact_patterns: key(listKind('regular expressions', regexSource), [] as string[], 'matches in recorded output become `[REDACTED]`'),
   redact_output: key(boolKind, false, 'redact on screen and in `--json` too'),
   statsd_host: key(hostPortKind, '', 'send `deploy.<command>` timings and per-outcome counters to statsd (UDP, port 8125 by default)', 'unset'),

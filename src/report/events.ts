@@ -23,9 +23,12 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   phases: PhaseReport[];
-  hosts: Array<Omit<HostResult, 'note'> & { pool?: string }>;
+  /** `source` (with `sync_proxies`, target sync phases): the proxy the file came from, or `direct`. */
+  hosts: Array<Omit<HostResult, 'note'> & { pool?: string; source?: string }>;
   /** With `pools` configured: each pool, its targets, and whether pool_failure_limit halted it. */
   pools?: Array<{ name: string; hosts: string[]; halted: boolean }>;
+  /** Every canary check run, with its one-line reason. */
+  checks?: Array<{ check: string; host?: string; ok: boolean; detail: string }>;
 }
 
 /** Everything a reporter hears about a run. The engine's events come through unchanged. */
@@ -36,7 +39,7 @@ export type RunEvent =
   | { type: 'phase-end'; phase: string; durationMs: number; counts: PhaseCounts; notes: string[] }
   | { type: 'notice'; level: 'info' | 'warn'; text: string }
   | { type: 'restart-warning'; host: string; command: string; exitCode: number; stdout: string; stderr: string }
-  | { type: 'check-result'; command: string; ok: boolean; exitCode?: number; output: string; error?: string }
+  | { type: 'check-result'; command: string; host?: string; ok: boolean; detail: string; exitCode?: number; output: string; error?: string }
   | { type: 'run-end'; report: RunReport; reason?: string };
 
 export type Reporter = (event: RunEvent) => void;

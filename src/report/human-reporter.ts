@@ -61,9 +61,10 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
     case 'restart-warning':
       return [['warn', `${event.command} on ${event.host} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.stdout), visible(event.stderr)))}`]];
     case 'check-result': {
-      if (event.ok) return [['plain', `Canary check passed: ${event.command}`]];
-      const how = event.error ?? `returned [${event.exitCode}]`;
-      return [['fail', `Canary check failed: ${event.command} ${how}:${spaced(outputBlock(visible(event.output), ''))}`]];
+      const what = `${visible(event.command)}${event.host !== undefined ? ` (${event.host})` : ''}`;
+      if (event.ok) return [['plain', `Canary check passed: ${what}: ${visible(event.detail)}`]];
+      if (event.exitCode === undefined) return [['fail', `Canary check failed: ${what}: ${visible(event.detail)}`]];
+      return [['fail', `Canary check failed: ${what} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.output), ''))}`]];
     }
     case 'host-end':
       return event.result.outcome === 'failed' ? [['fail', `${event.result.host} failed in ${event.result.phase}: ${visible(oneLine(event.result.error ?? 'unknown error'))}`]] : [];

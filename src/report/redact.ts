@@ -22,6 +22,7 @@ export function redactReport(report: RunReport, redact: Redactor): RunReport {
       ...(host.stderr !== undefined ? { stderr: redact(host.stderr) } : {}),
       ...(host.error !== undefined ? { error: redact(host.error) } : {}),
     })),
+    ...(report.checks ? { checks: report.checks.map((check) => ({ ...check, detail: redact(check.detail) })) } : {}),
   };
 }
 
@@ -31,7 +32,7 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
     case 'restart-warning':
       return { ...event, stdout: redact(event.stdout), stderr: redact(event.stderr) };
     case 'check-result':
-      return { ...event, output: redact(event.output) };
+      return { ...event, output: redact(event.output), detail: redact(event.detail) };
     case 'host-end':
       return { ...event, result: { ...event.result, ...(event.result.error !== undefined ? { error: redact(event.result.error) } : {}) } };
     case 'run-end':

@@ -99,6 +99,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
       commandStarted: () => {
         commandRunning = true;
         armStall();
+        emit({ type: 'host-command', phase, host, at: now() });
       },
       activity: () => {
         commandRunning = true;

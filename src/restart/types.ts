@@ -55,6 +55,8 @@ export interface PhaseCounts {
 export type RolloutEvent =
   | { type: 'host-start'; phase: string; host: string; at: number }
   | { type: 'host-output'; phase: string; host: string; at: number }
+  /** The host's command is running (connected, retries over). */
+  | { type: 'host-command'; phase: string; host: string; at: number }
   | { type: 'host-retry'; phase: string; host: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-end'; phase: string; result: HostResult }
   | { type: 'progress'; phase: string; counts: PhaseCounts }

@@ -42,6 +42,6 @@ export async function createSshTransportFromConfig(loaded: LoadedConfig): Promis
     explicit: { user: explicit.has('ssh_user'), port: explicit.has('ssh_port'), keyPath: explicit.has('ssh_key') },
   };
   const context = createSshContext(options);
-  await checkSshAuth(context, config.targets);
+  await checkSshAuth(context, [...config.targets, ...config.sync_proxies]);
   return createSshTransport(options, context);
 }

@@ -1,3 +1,4 @@
+import { describeExpectation } from '../checks/expand-checks.js';
 import { formatSeconds } from '../lib/duration.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
@@ -39,14 +40,15 @@ export function dryRunLines(context: DryRunContext): string[] {
       } else {
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
-        for (const check of phase.checks) lines.push(`     ${check.command}`);
+        for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
       }
       return;
     }
     const running = phase.hosts.filter((host) => !phase.skip.has(host));
     const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
     if (phase.kind === 'sync') {
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): write ${file?.destination} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
+      const how = phase.proxies ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here` : `write ${file?.destination}`;
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
     }
@@ -76,6 +78,7 @@ export function dryRunJson(context: DryRunContext): object {
             concurrency: phase.concurrency,
             failureLimit: phase.failureLimit,
             ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
+            ...(phase.kind === 'sync' && phase.proxies ? { proxies: Object.fromEntries(phase.proxies.order), proxyModule: phase.proxies.module } : {}),
             ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
           },
     ),

@@ -3,15 +3,17 @@ import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
 import { formatSeconds } from '../lib/duration.js';
-import { rollout, type RolloutOptions } from '../restart/rollout.js';
+import { rollout } from '../restart/rollout.js';
 import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
-import { renderCommand } from '../transport/quote.js';
 import type { Transport } from '../transport/types.js';
-import { runCanaryChecks, type CheckResult } from './canary-checks.js';
+import { runCanaryChecks, takeBaselines } from '../checks/run-checks.js';
+import type { Baselines, CheckResult } from '../checks/types.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
-import { poolCountsLine } from './pools.js';
+import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
+import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
+import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
 
 export interface PhaseRun {
   phase: Phase;
@@ -29,7 +31,12 @@ export interface ExecutionResult {
   stoppedBy?: RunStop;
   /** With `pools`: every target's pool, and the pools halted by pool_failure_limit. */
   pools?: { of: Map<string, string>; halted: string[] };
+  /** With `sync_proxies`: where each target's file came from (a proxy, or `direct`). */
+  sources?: Map<string, FileSource>;
 }
+
+/** Seconds a target's rsync may wait on a proxy before it tries the next one. */
+const PROXY_PULL_TIMEOUT_SECONDS = 60;
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -44,40 +51,6 @@ export interface ExecuteOptions {
   resume?: ResumePoint;
   /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
   runStartedAt?: number;
-}
-
-function syncTask(transport: Transport, file: StagedFile): HostTask {
-  return async (host, context) => {
-    const written = await transport.writeFile(host, file.destination, file.content, {
-      signal: context.signal,
-      mode: file.mode,
-      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
-    });
-    return written.changed ? { outcome: 'ok' } : { outcome: 'ok', note: 'unchanged' };
-  };
-}
-
-function restartTask(transport: Transport, phase: RestartPhase, report: Reporter): HostTask {
-  const command = renderCommand(phase.argv);
-  return async (host, context) => {
-    const result = await transport.exec(host, phase.argv, {
-      signal: context.signal,
-      onStart: () => context.commandStarted(),
-      onOutput: () => context.activity(),
-      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
-    });
-    if (result.exitCode === 0) return { outcome: 'ok', exitCode: 0, stdout: result.stdout, stderr: result.stderr };
-    report({ type: 'restart-warning', host, command, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr });
-    return { outcome: 'warning', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-  };
-}
-
-/** A restart phase's per-host limits, with the line a host stopped by each fails with. */
-function restartLimits(phase: RestartPhase): Pick<RolloutOptions, 'timeout' | 'stall'> {
-  return {
-    timeout: { ms: phase.timeoutMs, message: `timed out after ${formatSeconds(phase.timeoutMs)}` },
-    stall: { ms: phase.stallTimeoutMs, message: `stalled: no output for ${formatSeconds(phase.stallTimeoutMs)}` },
-  };
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -102,7 +75,7 @@ function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ checks: CheckResult[]; passed: boolean }> {
+async function runChecks(phase: CheckPhase, options: ExecuteOptions, baselines: Baselines): Promise<{ checks: CheckResult[]; passed: boolean }> {
   const { report } = options;
   if (phase.skipChecks) {
     report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
@@ -121,13 +94,16 @@ async function runChecks(phase: CheckPhase, options: ExecuteOptions): Promise<{ 
     cwd: options.cwd,
     timeoutMs: phase.timeoutMs,
     signal: options.stop,
+    baselines,
     onResult: (result) =>
       report({
         type: 'check-result',
         command: result.check.command,
+        ...(result.check.host !== undefined ? { host: result.check.host } : {}),
         ok: result.ok,
+        detail: result.detail,
         ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-        output: `${result.stdout}${result.stderr}`.trim(),
+        output: result.output ?? '',
         ...(result.error ? { error: result.error } : {}),
       }),
   });
@@ -146,6 +122,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
   const halted: string[] = [];
+  const failedProxies = new Set<string>();
+  const sources = new Map<string, FileSource>();
+  const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
+  // max_ratio compares with the query's value now, before any host is touched.
+  const baselines = checkPhase && !checkPhase.skipChecks ? await takeBaselines(checkPhase.checks, checkPhase.timeoutMs, options.stop) : new Map();
 
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
@@ -157,7 +138,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     report({ type: 'phase-start', phase: phase.name, hosts: phase.kind === 'check' ? phase.checks.length : phase.hosts.length });
     let run: PhaseRun;
     if (phase.kind === 'check') {
-      const { checks, passed } = await runChecks(phase, options);
+      const { checks, passed } = await runChecks(phase, options, baselines);
       if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
       run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
       report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
@@ -171,7 +152,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
           else if (restarted.has(host)) skip.set(host, 'already restarted in this run');
         }
       }
-      const task = phase.kind === 'sync' ? syncTask(transport, requireFile(options.file)) : restartTask(transport, phase, report);
+      const task =
+        phase.kind === 'restart'
+          ? restartTask(transport, phase, report)
+          : phase.proxies
+            ? proxySyncTask(transport, requireFile(options.file), { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources })
+            : syncTask(transport, requireFile(options.file));
+      const onPoolHostEnd =
+        phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
       const outcome = await rollout({
         phase: phase.name,
         hosts: phase.hosts,
@@ -186,6 +174,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         task,
         onEvent: (event) => {
           report(event);
+          if (event.type === 'host-end') onPoolHostEnd?.(event.result);
           if (event.type === 'pool-halted') {
             report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${event.pool} (${event.phase}): ${event.failed} hosts failed, ${event.limit} tolerated; no new host of pool ${event.pool} will start` });
           }
@@ -195,7 +184,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       halted.push(...(outcome.haltedPools ?? []));
       if (phase.kind === 'restart' && phase.pools) report({ type: 'notice', level: 'info', text: poolCountsLine(phase.name, phase.pools, outcome.results) });
       for (const result of outcome.results) {
-        if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
+        if (phase.name === 'sync-proxies' && result.outcome === 'failed') failedProxies.add(result.host);
+        else if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
         if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) {
           restarted.add(result.host);
         }
@@ -217,11 +207,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     phases: runs,
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
+    ...(sources.size > 0 ? { sources } : {}),
   };
 }
-
-function requireFile(file: StagedFile | undefined): StagedFile {
-  if (!file) throw new BugError('a sync phase needs a staged file');
-  return file;
-}
-

@@ -1,12 +1,15 @@
 import { hostName } from '../config/hosts.js';
 import type { Config } from '../config/schema.js';
+import { expandChecks } from '../checks/expand-checks.js';
+import type { CanaryCheck } from '../checks/types.js';
 import { slowestFirst } from '../state/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
+import { proxyOrder } from '../remote-commands/rsync-pull.js';
 import { phasePools, poolMembership, type PhasePools } from './pools.js';
 
 export type CommandName = 'sync-file' | 'php-fpm-restart';
-export type PhaseName = 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';
+export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';
 
 interface HostPhase {
   name: PhaseName;
@@ -20,6 +23,8 @@ interface HostPhase {
 
 export interface SyncPhase extends HostPhase {
   kind: 'sync';
+  /** With `sync_proxies` (target phases): each target pulls from its proxies in this order. */
+  proxies?: { order: Map<string, string[]>; module: string };
 }
 
 export interface RestartPhase extends HostPhase {
@@ -31,11 +36,6 @@ export interface RestartPhase extends HostPhase {
   pools?: PhasePools;
 }
 
-export interface CanaryCheck {
-  command: string;
-  /** Set when the command had `{host}`: it runs once per canary. */
-  host?: string;
-}
 
 export interface CheckPhase {
   name: 'check-canaries';
@@ -47,6 +47,9 @@ export interface CheckPhase {
   /** --force: no wait, no check. */
   skipChecks: boolean;
 }
+
+export type { CanaryCheck };
+export { expandChecks };
 
 export type Phase = SyncPhase | RestartPhase | CheckPhase;
 
@@ -66,14 +69,6 @@ export interface PlanOptions {
   durations?: ReadonlyMap<string, number>;
 }
 
-/** Expand `{host}` commands once per canary; others run once. */
-export function expandChecks(commands: readonly string[], canaries: readonly string[]): CanaryCheck[] {
-  return commands.flatMap((command) =>
-    command.includes('{host}')
-      ? canaries.map((host) => ({ command: command.replaceAll('{host}', hostName(host)), host }))
-      : [{ command }],
-  );
-}
 
 function hostPhase(name: PhaseName, hosts: string[], skip: Map<string, string>, concurrency: Config['sync_concurrency'], config: Config): HostPhase {
   const running = hosts.filter((host) => !skip.has(host)).length;
@@ -123,13 +118,17 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
       ...(pools ? { pools } : {}),
     };
   };
+  const sync = options.command === 'sync-file';
+  const viaProxies = sync && config.sync_proxies.length > 0 ? { order: proxyOrder([...canaries, ...others], config.sync_proxies), module: config.sync_proxy_module } : undefined;
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
     ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),
     kind: 'sync',
+    ...(viaProxies && name !== 'sync-proxies' ? { proxies: viaProxies } : {}),
   });
-  const sync = options.command === 'sync-file';
   const phases: Phase[] = [];
   const notes: string[] = [];
+  // A proxy that fails is passed over (its targets try the next, then this machine): it never aborts the run.
+  if (viaProxies) phases.push({ ...syncPhase('sync-proxies', config.sync_proxies), failureLimit: config.sync_proxies.length });
   if (canaries.length > 0) {
     if (sync) phases.push(syncPhase('sync-canaries', canaries));
     if (restarts) phases.push(restartPhase('restart-canaries', canaries));

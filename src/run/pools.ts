@@ -60,3 +60,18 @@ export function poolCountsLine(phase: string, pools: PhasePools, results: readon
   });
   return `${phase} pools: ${parts.join('; ')}`;
 }
+
+/**
+ * Per-pool progress during a restart phase: the counts line again, at most every `everyMs`,
+ * as hosts finish (the line at the phase's end is the pool summary).
+ */
+export function poolProgress(phase: string, pools: PhasePools, say: (line: string) => void, everyMs = 5000, now: () => number = Date.now): (result: HostResult) => void {
+  const results: HostResult[] = [];
+  let last = now();
+  return (result) => {
+    results.push(result);
+    if (now() - last < everyMs) return;
+    last = now();
+    say(poolCountsLine(phase, pools, results));
+  };
+}

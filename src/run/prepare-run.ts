@@ -47,6 +47,10 @@ export async function prepareRun(command: CommandName, options: DeployOptions & 
   const loaded = loadConfig(options);
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
+  // The local demo maps deploy_dir into per-host folders; a target's rsync pull would write the real path.
+  if (command === 'sync-file' && config.sync_proxies.length > 0 && config.transport === 'local' && options.transport === undefined) {
+    throw new UserError('sync_proxies needs the ssh transport: the local demo cannot run rsync pulls in its host folders', 'unset sync_proxies, or use transport "ssh"');
+  }
   const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
   if (file && options.messageFirstWord !== undefined) await refuseSecondPath(config.stage_dir, options.messageFirstWord);
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;

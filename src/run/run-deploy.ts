@@ -10,7 +10,8 @@ import { dryRunJson, dryRunLines } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
-import { acquireLock, currentHolder, describeHolder } from '../state/lock-file.js';
+import { currentHolder } from '../state/lock-file.js';
+import { lockBackend } from '../state/lock-backend.js';
 import type { CommandName } from './plan.js';
 import { prepareRun } from './prepare-run.js';
 import { recordRun } from './record-run.js';
@@ -18,6 +19,8 @@ import { buildRunReport } from './run-report.js';
 import { failureReason } from './failure-reason.js';
 import { announce } from './announce.js';
 import { finalLine, startLine } from '../report/summary.js';
+import { liveStatePath } from '../state/live-state.js';
+import { createLivePublisher } from './live-publisher.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -44,8 +47,12 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
 
   const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
+  // `deploy status` reads what this run is doing from the live state (src/run/live-publisher.ts).
+  const live = createLivePublisher({ path: liveStatePath(config.lock_file), plan, warn: (text) => warn(text) });
   const report = (event: RunEvent): void => {
-    reporter.report(screenRedactor ? redactEvent(event, screenRedactor) : event);
+    const shown = screenRedactor ? redactEvent(event, screenRedactor) : event;
+    reporter.report(shown);
+    live.report(shown);
     if (event.type === 'host-end') {
       const resumed = resume?.done.get(event.result.phase)?.has(event.result.host);
       journal.host(resumed ? { ...event.result, outcome: 'ok' } : event.result);
@@ -56,7 +63,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const commandLine = ['deploy', command, ...(options.path !== undefined ? [options.path] : []), options.message].filter((part) => part !== '').join(' ');
   let lock;
   try {
-    lock = acquireLock(config.lock_file, currentHolder(commandLine), (previous) => warn(`taking over a stale lock ${config.lock_file}: its holder is gone (${describeHolder(previous)})`));
+    lock = await (await lockBackend(config)).acquire(currentHolder(commandLine), warn);
   } catch (error) {
     await transport.close();
     throw error;
@@ -105,6 +112,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     reporter.close();
     interrupts.dispose();
     await transport.close().catch(() => undefined);
-    lock.release();
+    await live.close();
+    await lock.release();
   }
 }

@@ -45,12 +45,17 @@ export function buildRunReport(input: ReportInput): RunReport {
   const phases = input.execution.phases.map(phaseReport);
   const status = input.interrupted ? 'interrupted' : runStatus(input.execution, phases);
   const poolOf = input.execution.pools?.of;
+  const sources = input.execution.sources;
+  const checks = input.execution.phases.flatMap((run) =>
+    run.checks.map(({ check, ok, detail }) => ({ check: check.command, ...(check.host !== undefined ? { host: check.host } : {}), ok, detail })),
+  );
   const hosts = input.execution.phases.flatMap((run) =>
     run.results.map(({ note: _note, ...result }) => ({
       ...result,
       ...(result.startMs !== undefined ? { startMs: Math.round(result.startMs) } : {}),
       ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}),
       ...(poolOf ? { pool: poolOf.get(result.host) ?? 'default' } : {}),
+      ...(run.phase.kind === 'sync' && run.phase.proxies && sources?.has(result.host) ? { source: sources.get(result.host) } : {}),
     })),
   );
   return {
@@ -64,5 +69,6 @@ export function buildRunReport(input: ReportInput): RunReport {
     phases,
     hosts,
     ...(input.execution.pools ? { pools: poolList(input.execution.pools) } : {}),
+    ...(checks.length > 0 ? { checks } : {}),
   };
 }

@@ -4,9 +4,11 @@ import { loadAdminConfig, type AdminOptions } from './admin-options.js';
 import { currentHolder, describeHolder, isStale, readLockHolder } from '../state/lock-file.js';
 import { takeOverStaleLock } from '../state/lock-takeover.js';
 
-/** `deploy lock`: who holds the lock, and whether that holder is still alive. */
-export function showLock(options: AdminOptions): number {
-  const { lock_file: path } = loadAdminConfig(options);
+/** `deploy lock`: who holds the lock, and whether that holder is still alive (a promise with etcd). */
+export function showLock(options: AdminOptions): number | Promise<number> {
+  const config = loadAdminConfig(options);
+  if (config.lock_backend === 'etcd') return import('./etcd-lock-admin.js').then(({ showEtcdLock }) => showEtcdLock(config, options));
+  const { lock_file: path } = config;
   const out = options.stdout ?? process.stdout;
   const holder = readLockHolder(path);
   if (options.json) {
@@ -18,9 +20,11 @@ export function showLock(options: AdminOptions): number {
   return 0;
 }
 
-/** `deploy unlock`: remove the lock; refuse while its holder is alive unless forced. */
-export function removeLock(options: AdminOptions & { force: boolean }): number {
-  const { lock_file: path } = loadAdminConfig(options);
+/** `deploy unlock`: remove the lock; refuse while its holder is alive unless forced (a promise with etcd). */
+export function removeLock(options: AdminOptions & { force: boolean }): number | Promise<number> {
+  const config = loadAdminConfig(options);
+  if (config.lock_backend === 'etcd') return import('./etcd-lock-admin.js').then(({ removeEtcdLock }) => removeEtcdLock(config, options));
+  const { lock_file: path } = config;
   const out = options.stdout ?? process.stdout;
   let holder;
   try {

@@ -37,3 +37,21 @@ describe('help for a new user', () => {
     expect(unlock.stdout).toContain('deploy unlock --force');
   });
 });
+
+describe('shell completion', () => {
+  it('gives bash a completion script that knows the commands and their flags', async () => {
+    // Given a cache folder of its own / When the bash script and its cache are made
+    const env = { XDG_CACHE_HOME: cwd, HOME: cwd };
+    const script = await runCli(['autocomplete', 'script', 'bash'], { cwd, env, timeoutMs: 60_000 });
+    const setup = await runCli(['autocomplete', 'bash'], { cwd, env, timeoutMs: 60_000 });
+    // Then both exit 0, and the cache lists sync-file with its --dry-run flag
+    expect([script.exitCode, setup.exitCode], script.stderr + setup.stderr).toEqual([0, 0]);
+    expect(script.stdout).toContain('DEPLOY_AC_BASH_SETUP_PATH');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const folder = join(cwd, 'deploy', 'autocomplete', 'functions', 'bash');
+    const text = readdirSync(folder).map((name) => readFileSync(join(folder, name), 'utf8')).join('\n');
+    expect(text).toContain('sync-file');
+    expect(text).toContain('--dry-run');
+  });
+});

@@ -119,11 +119,12 @@ describe('files kept on this machine', () => {
     const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
     // Then the lock was 0600 while held
     expect((await readFile(join(dir, 'fleet', 'a', 'lock-mode'), 'utf8')).trim()).toBe('600');
-    // And the journal, the history and the durations are owner-only, with the folders we created
+    // And the journal, the live state, the history and the durations are owner-only, with the folders we created
     const journals = `${lockFile}.journal`;
     expect(mode(journals)).toBe('700');
-    expect(await readdir(journals)).toEqual(['php-fpm-restart.jsonl']);
+    expect((await readdir(journals)).sort()).toEqual(['live.json', 'php-fpm-restart.jsonl']);
     expect(mode(join(journals, 'php-fpm-restart.jsonl'))).toBe('600');
+    expect(mode(join(journals, 'live.json'))).toBe('600');
     expect(mode(join(dir, 'state'))).toBe('700');
     expect(mode(join(dir, 'state', 'deep'))).toBe('700');
     expect(mode(join(dir, 'state', 'deep', 'history.jsonl'))).toBe('600');

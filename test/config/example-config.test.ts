@@ -68,6 +68,7 @@ describe('scap.config.example.json', () => {
     expect(config.canary_checks.length).toBeGreaterThan(0);
     for (const check of config.canary_checks) {
       // When a check runs a script through sh / Then that script exists
+      if (typeof check !== 'string') continue;
       const words = split(check);
       const script = words[0] === 'sh' ? words[1] : words[0];
       if (script?.includes('/')) expect(existsSync(resolve(dirname(examplePath), script)), script).toBe(true);

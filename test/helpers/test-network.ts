@@ -17,6 +17,10 @@ export const TEST_NETWORK_OFFSET = {
   fleetHarness: 1,
   /** test/e2e/lossy-link.test.ts (inside its own network namespace) */
   lossyLink: 2,
+  /** test/e2e/status-ssh.test.ts */
+  statusSsh: 3,
+  /** test/transport/ssh/ssh-transport.test.ts (one sshd on .50) */
+  sshTransport: 4,
   /** test/e2e/ssh-openssh-conformance.test.ts (far from the others: 127.0.60 by default) */
   opensshConformance: 58,
   /** test/e2e/ssh-bastion-deploy.test.ts (127.0.61 by default) */

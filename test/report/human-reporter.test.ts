@@ -92,7 +92,7 @@ describe('output from hosts', () => {
     const { report, close } = createHumanReporter({ stream, interactive: false, color: false });
     report({ type: 'restart-warning', host: 'mw01', command: 'restart', exitCode: 1, stdout: 'a\x1b[2Jb\x1b]0;title\x07', stderr: 'c\x1b]52;c;ZXZpbA==\x07\rhidden' });
     report({ type: 'host-end', phase: 'p', result: { host: 'mw02', phase: 'p', outcome: 'failed', error: 'lost\x1b[31m' } });
-    report({ type: 'check-result', command: 'check', ok: false, exitCode: 2, output: 'bad\x1b[0m' });
+    report({ type: 'check-result', command: 'check', ok: false, detail: 'exit status 2: bad\x1b[0m', exitCode: 2, output: 'bad\x1b[0m' });
     close();
     // When printed / Then only newlines remain as control characters, and the escapes are shown as \xNN
     expect(stream.text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);

@@ -8,6 +8,7 @@ import { sshdAvailable, startSshdFleet, type SshdFleet } from './sshd-fleet.js';
 
 interface Run {
   code: number | null;
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   ms: number;
@@ -40,9 +41,9 @@ function runSsh(args: string[], timeoutMs = 15_000): Promise<Run> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
   });
 }
@@ -313,7 +314,8 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     expect(fleet.processes()).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     for (const h of fleet.hosts) expect(await tcpError(h.address, h.port)).toBe('ECONNREFUSED');
-    expect((await client).code).toBe(255);
+    const dropped = await client;
+    expect(dropped.code, `the client should see the connection drop: ${JSON.stringify(dropped)}`).toBe(255);
     // And this process was left in its own mount namespace
     expect(readlinkSync('/proc/self/ns/mnt')).toBe(ownMountNs);
   });

@@ -9,13 +9,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostFailure, type Transport } from '../../../src/transport/types.js';
 import { hashKnownHostsName } from '../../../src/transport/ssh/known-hosts.js';
 import { type SshTransport, type SshTransportOptions, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../../helpers/test-network.js';
 
 const SSHD = '/usr/sbin/sshd';
-const ADDRESS = '127.0.1.50';
+const ADDRESS = testNetwork(TEST_NETWORK_OFFSET.sshTransport).address(50);
 const PORT = 2299;
+const ESCAPED = ADDRESS.replace(/\./g, '\\.');
 const HOST = `${ADDRESS}:${PORT}`;
 
-/** A throwaway sshd on 127.0.1.50:2299 that accepts root with one client key. */
+/** A throwaway sshd on <test network>.50:2299 that accepts root with one client key. */
 interface TestSshd {
   dir: string;
   process: ChildProcess;
@@ -509,7 +511,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then it fails as host-key CHANGED with the ssh-keygen -R advice, and nothing ran
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        /^host key for 127\.0\.1\.50:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with `ssh-keygen -R '\[127\.0\.1\.50\]:2299' -f /,
+        new RegExp(String.raw`^host key for ` + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
       );
       expect(existsSync(marker)).toBe(false);
     });
@@ -545,7 +547,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       const failure = await ssh.exec(`${ADDRESS}:2298`, ['true'], { signal: signal() }).catch((error: unknown) => error);
       // Then it is a one-line connect failure naming the endpoint
       expect((failure as HostFailure).kind).toBe('connect');
-      expect((failure as HostFailure).message).toMatch(/^could not connect to 127\.0\.1\.50:2298: connection refused/);
+      expect((failure as HostFailure).message).toMatch(new RegExp(`^could not connect to ${ADDRESS.replace(/\./g, '\\.')}:2298: connection refused`));
     });
 
     it('times out on a host that accepts TCP but never speaks SSH', async () => {
@@ -558,7 +560,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
         const failure = await ssh.exec(`${ADDRESS}:2297`, ['true'], { signal: signal() }).catch((error: unknown) => error);
         // Then it is a connect failure that says it timed out
         expect((failure as HostFailure).kind).toBe('connect');
-        expect((failure as HostFailure).message).toBe('could not connect to 127.0.1.50:2297: timed out connecting after 0.3s');
+        expect((failure as HostFailure).message).toBe(`could not connect to ${ADDRESS}:2297: timed out connecting after 0.3s`);
       } finally {
         silent.close();
       }
@@ -655,12 +657,12 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect((failure as HostFailure).kind).toBe('connection-lost');
       expect((failure as HostFailure).message).toMatch(/^connection lost: /);
       // And the remote command does not outlive the connection (the wrapper's watchdog)
-      expect(await eventually(() => liveInSession(pid).length === 0, 4000)).toBe(true);
+      expect(await eventually(() => liveInSession(pid).length === 0, 10_000)).toBe(true);
       // And the next call reconnects
       const again = await ssh.exec(HOST, ['echo', 'back'], { signal: signal() });
       expect(again.stdout).toBe('back\n');
       expect(ssh.connectionsOpened).toBe(2);
-    }, 15_000);
+    }, 45_000);
 
     it('notices a frozen peer through keepalives', async () => {
       // Given a transport with fast keepalives and a long command

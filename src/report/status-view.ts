@@ -1,0 +1,190 @@
+import { formatSeconds } from '../lib/duration.js';
+import { oneLine, plural, visible } from '../lib/text.js';
+import type { LiveHost, LivePhase, LivePool, LiveState } from '../state/live-state.js';
+import type { LockHolder } from '../state/lock-holder.js';
+import { clock } from './format.js';
+
+export type HostState = 'running' | 'retrying' | 'stalled' | 'failed';
+
+/** One host that is not queued, as `deploy status` shows it. */
+export interface StatusHost {
+  host: string;
+  phase: string;
+  state: HostState;
+  pool?: string;
+  /** running, retrying, stalled: how long since it started in its phase. */
+  forMs?: number;
+  /** stalled: how long it has been silent. */
+  silentMs?: number;
+  attempt?: number;
+  error?: string;
+}
+
+export interface StatusPhase {
+  name: string;
+  elapsedMs: number;
+  queued: number;
+  running: number;
+  retrying: number;
+  stalled: number;
+  ok: number;
+  warning: number;
+  failed: number;
+  skipped: number;
+  notStarted: number;
+  total: number;
+}
+
+/** What `deploy status --json` prints (the text is drawn from the same object). */
+export interface StatusView {
+  running: boolean;
+  /** No deploy runs, and the last one was cut off (its process died without ending it). */
+  cutOff: boolean;
+  holder?: LockHolder;
+  run?: { command: string; path?: string; message: string; pid: number; user: string; host: string; startedAt: string; updatedAt: string };
+  phase?: StatusPhase;
+  done?: Array<{ name: string; durationMs: number; ok: number; warning: number; failed: number; skipped: number; notStarted: number }>;
+  hosts?: StatusHost[];
+  moreFailed?: number;
+  pools?: Array<LivePool & { queued: number }>;
+  /** The last run's final line, when no deploy runs. */
+  lastRun?: { line: string; status: string; startedAt: string };
+}
+
+export interface StatusInput {
+  /** The live state of the run that holds the lock, or the last one (finished or cut off). */
+  live?: LiveState;
+  liveWriterAlive: boolean;
+  holder?: LockHolder;
+  holderAlive: boolean;
+  lastRun?: StatusView['lastRun'];
+  now: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function viewHost(host: LiveHost, stallAfterMs: number | undefined, now: number): StatusHost {
+  const base = { host: host.host, phase: host.phase, ...(host.pool !== undefined ? { pool: host.pool } : {}) };
+  if (host.state === 'failed') return { ...base, state: 'failed', error: host.error ?? 'unknown error' };
+  const forMs = Math.max(0, now - host.startedAt);
+  if (host.state === 'retrying') return { ...base, state: 'retrying', forMs, ...(host.attempt !== undefined ? { attempt: host.attempt } : {}), error: host.error ?? '' };
+  const silentMs = Math.max(0, now - host.lastActivityAt);
+  if (stallAfterMs !== undefined && silentMs > stallAfterMs) return { ...base, state: 'stalled', forMs, silentMs };
+  return { ...base, state: 'running', forMs };
+}
+
+function viewPhase(phase: LivePhase, hosts: readonly StatusHost[], now: number): StatusPhase {
+  const { counts } = phase;
+  const mine = hosts.filter((host) => host.phase === phase.name);
+  const count = (state: HostState) => mine.filter((host) => host.state === state).length;
+  const inFlight = count('running') + count('retrying') + count('stalled');
+  return {
+    name: phase.name,
+    elapsedMs: Math.max(0, now - phase.startedAt),
+    queued: Math.max(0, counts.left - inFlight),
+    running: count('running'),
+    retrying: count('retrying'),
+    stalled: count('stalled'),
+    ok: counts.ok,
+    warning: counts.warning,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    notStarted: counts.notStarted,
+    total: counts.total,
+  };
+}
+
+/** The live state as status shows it: a running view, or "no deploy running" with the last run. */
+export function buildStatusView(input: StatusInput): StatusView {
+  const { live, now } = input;
+  const liveRunning = live !== undefined && live.finished === undefined && input.liveWriterAlive;
+  const holder = input.holder && input.holderAlive ? { holder: input.holder } : {};
+  if (!liveRunning) {
+    const cutOff = (live !== undefined && live.finished === undefined) || (input.holder !== undefined && !input.holderAlive);
+    return { running: input.holderAlive && input.holder !== undefined, cutOff: cutOff && !input.holderAlive, ...holder, ...(input.lastRun ? { lastRun: input.lastRun } : {}) };
+  }
+  const hosts = live.hosts.map((host) => viewHost(host, live.phase?.stallAfterMs, now));
+  const order: HostState[] = ['stalled', 'retrying', 'failed', 'running'];
+  hosts.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state) || (b.forMs ?? 0) - (a.forMs ?? 0));
+  return {
+    running: true,
+    cutOff: false,
+    ...holder,
+    run: { command: live.command, ...(live.path !== undefined ? { path: live.path } : {}), message: live.message, pid: live.pid, user: live.user, host: live.host, startedAt: iso(live.startedAt), updatedAt: iso(live.updatedAt) },
+    ...(live.phase ? { phase: viewPhase(live.phase, hosts, now) } : {}),
+    done: live.done.map((phase) => ({ name: phase.name, durationMs: Math.round(phase.durationMs ?? 0), ok: phase.counts.ok, warning: phase.counts.warning, failed: phase.counts.failed, skipped: phase.counts.skipped, notStarted: phase.counts.notStarted })),
+    hosts,
+    moreFailed: live.moreFailed,
+    ...(live.pools ? { pools: live.pools.map((pool) => ({ ...pool, queued: pool.halted ? 0 : Math.max(0, pool.total - pool.running - pool.ok - pool.warning - pool.failed) })) } : {}),
+  };
+}
+
+const counted = (parts: Array<[string, number]>, always: string[]): string =>
+  parts.filter(([word, count]) => count > 0 || always.includes(word)).map(([word, count]) => `${word} ${count}`).join(', ');
+
+function hostLine(host: StatusHost, width: number): string {
+  const name = host.host.padEnd(width);
+  const pool = host.pool !== undefined ? ` [${host.pool}]` : '';
+  const why = (text: string | undefined) => visible(oneLine(text ?? ''));
+  switch (host.state) {
+    case 'running':
+      return `  ${name}  running   for ${formatSeconds(host.forMs ?? 0)}${pool}`;
+    case 'retrying':
+      return `  ${name}  retrying  attempt ${host.attempt ?? '?'} (for ${formatSeconds(host.forMs ?? 0)}): ${why(host.error)}${pool}`;
+    case 'stalled':
+      return `  ${name}  stalled   silent for ${formatSeconds(host.silentMs ?? 0)} (running ${formatSeconds(host.forMs ?? 0)})${pool}`;
+    case 'failed':
+      return `  ${name}  failed    in ${host.phase}: ${why(host.error)}${pool}`;
+  }
+}
+
+export interface StatusLinesOptions {
+  /** Most host lines to draw (a terminal's height); the rest are counted. */
+  maxHosts?: number;
+}
+
+/** The text of `deploy status`: plain lines, no colour. */
+export function statusLines(view: StatusView, options: StatusLinesOptions = {}): string[] {
+  if (!view.run) {
+    const lines: string[] = [];
+    if (view.running && view.holder) {
+      lines.push(`A deploy holds the lock but has published nothing yet: ${view.holder.user}@${view.holder.host} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${view.holder.startedAt}`);
+    } else {
+      lines.push(view.cutOff ? 'no deploy running (the last run was cut off)' : 'no deploy running');
+    }
+    if (view.lastRun && !view.running) lines.push(`last run: ${visible(view.lastRun.line)}`);
+    return lines;
+  }
+  const { run } = view;
+  const what = run.path !== undefined ? `${run.command} ${run.path}` : run.command;
+  const started = new Date(run.startedAt);
+  const lines = [`deploy ${what}: ${visible(run.message)}`, `  by ${run.user}@${run.host} pid ${run.pid}, started ${clock(started)}`];
+  for (const phase of view.done ?? []) {
+    if (phase.name === 'check-canaries') {
+      lines.push(`  done ${phase.name}: ${counted([['passed', phase.ok], ['failed', phase.failed], ['skipped', phase.skipped]], ['passed', 'failed'])}`);
+      continue;
+    }
+    lines.push(`  done ${phase.name}: ${counted([['ok', phase.ok], ['warn', phase.warning], ['failed', phase.failed], ['skipped', phase.skipped], ['not-started', phase.notStarted]], ['ok', 'failed'])}`);
+  }
+  const phase = view.phase;
+  if (phase) {
+    const figures = phase.name === 'check-canaries' ? counted([['passed', phase.ok], ['failed', phase.failed], ['left', phase.queued]], ['passed', 'failed', 'left']) : counted(
+      [['queued', phase.queued], ['running', phase.running], ['retrying', phase.retrying], ['stalled', phase.stalled], ['ok', phase.ok], ['warn', phase.warning], ['failed', phase.failed], ['skipped', phase.skipped], ['not-started', phase.notStarted]],
+      ['queued', 'running', 'ok', 'failed'],
+    );
+    lines.push(`  phase ${phase.name} (${plural(phase.total, phase.name === 'check-canaries' ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`);
+  } else {
+    lines.push('  between phases');
+  }
+  for (const pool of view.pools ?? []) {
+    lines.push(`  pool ${pool.name}: ${counted([['queued', pool.queued], ['running', pool.running], ['ok', pool.ok], ['warn', pool.warning], ['failed', pool.failed]], ['queued', 'running', 'ok', 'failed'])}${pool.halted ? ' (halted)' : ''}`);
+  }
+  const hosts = view.hosts ?? [];
+  const shown = options.maxHosts !== undefined ? hosts.slice(0, Math.max(0, options.maxHosts)) : hosts;
+  const width = Math.max(0, ...shown.map((host) => host.host.length));
+  for (const host of shown) lines.push(hostLine(host, width));
+  const hidden = hosts.length - shown.length + (view.moreFailed ?? 0);
+  if (hidden > 0) lines.push(`  ... and ${plural(hidden, 'more host')}`);
+  lines.push(`  (as of ${clock(new Date(run.updatedAt))})`);
+  return lines;
+}

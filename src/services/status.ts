@@ -1,0 +1,101 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildStatusView, statusLines, type StatusView } from '../report/status-view.js';
+import { finalLine } from '../report/summary.js';
+import { readHistory } from '../state/history-file.js';
+import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/live-state.js';
+import { isStale, readLockHolder } from '../state/lock-file.js';
+import { loadAdminConfig, type AdminOptions } from './admin-options.js';
+
+export interface StatusOptions extends AdminOptions {
+  /** Redraw until the run ends. */
+  watch?: boolean;
+  /** Time between two views with --watch (default: 1 s on a terminal, 2 s otherwise). */
+  intervalMs?: number;
+  /** Where warnings go (a damaged file skipped); process.stderr by default. */
+  stderr?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+  /** The clock the view is drawn at (tests). */
+  now?: () => number;
+  /** Stop watching (tests); a watch also ends when the run does. */
+  signal?: AbortSignal;
+}
+
+type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+
+/** The last run's final line: the newer of the history's last entry and the finished live state. */
+function lastRun(historyFile: string, live: LiveState | undefined, warn: (text: string) => void): StatusView['lastRun'] {
+  let entry;
+  try {
+    entry = readHistory(historyFile, warn).at(-1);
+  } catch (error) {
+    warn((error as Error).message);
+  }
+  const fromHistory = entry ? { line: finalLine(entry, entry.reason), status: entry.status, startedAt: entry.startedAt } : undefined;
+  const finished = live?.finished;
+  // The live state is finished before the history line is written, and is there for a user whose own history is elsewhere.
+  if (finished && (!fromHistory || finished.reportStartedAt > fromHistory.startedAt)) return { line: finished.line, status: finished.status, startedAt: finished.reportStartedAt };
+  return fromHistory;
+}
+
+/** One look at the lock and the live state. Never takes the lock. */
+export function readStatus(options: StatusOptions, warn: (text: string) => void): StatusView {
+  const config = loadAdminConfig(options);
+  const holder = readLockHolder(config.lock_file);
+  const live = readLiveState(liveStatePath(config.lock_file), warn);
+  const liveWriterAlive = live !== undefined && isWriterAlive(live);
+  const running = (live !== undefined && live.finished === undefined && liveWriterAlive) || (holder !== undefined && !isStale(holder));
+  return buildStatusView({
+    ...(live ? { live } : {}),
+    liveWriterAlive,
+    ...(holder ? { holder } : {}),
+    holderAlive: holder !== undefined && !isStale(holder),
+    ...(running ? {} : { lastRun: lastRun(config.history_file, live, warn) }),
+    now: (options.now ?? Date.now)(),
+  });
+}
+
+/** On a terminal with room: clear it and draw from the top; a 0-column terminal gets plain blocks. */
+function canRedraw(out: Out, env: NodeJS.ProcessEnv): boolean {
+  return out.isTTY === true && (out.columns ?? 0) > 0 && !env.CI;
+}
+
+/**
+ * `deploy status [--json] [--watch]`: what the running deploy is doing, or `no deploy running`
+ * with the last run's final line. `--watch` draws again every interval until no deploy runs:
+ * redrawn in place on a terminal, otherwise one block (or JSON line) after another.
+ */
+export async function showStatus(options: StatusOptions): Promise<number> {
+  const out: Out = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const env = options.env ?? process.env;
+  const warned = new Set<string>();
+  const warn = (text: string): void => {
+    if (warned.has(text)) return;
+    warned.add(text);
+    stderr.write(`Warning: ${text}\n`);
+  };
+  const redraw = options.watch === true && !options.json && canRedraw(out, env);
+  const draw = (view: StatusView): void => {
+    if (options.json) {
+      out.write(options.watch ? `${JSON.stringify(view)}\n` : `${JSON.stringify(view, null, 2)}\n`);
+      return;
+    }
+    if (!redraw) {
+      out.write(`${statusLines(view).join('\n')}\n${options.watch ? '\n' : ''}`);
+      return;
+    }
+    const columns = out.columns ?? 80;
+    const lines = statusLines(view, { maxHosts: Math.max(1, (out.rows ?? 24) - 12) }).map((line) => (line.length > columns ? `${line.slice(0, columns - 1)}…` : line));
+    out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
+  };
+  let view = readStatus(options, warn);
+  draw(view);
+  const intervalMs = options.intervalMs ?? (redraw ? 1000 : 2000);
+  while (options.watch && view.running && !options.signal?.aborted) {
+    await sleep(intervalMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    if (options.signal?.aborted) break;
+    view = readStatus(options, warn);
+    draw(view);
+  }
+  return 0;
+}
