@@ -14,6 +14,7 @@ import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
+import type { VersionKeeper } from './version-keeper.js';
 
 export interface PhaseRun {
   phase: Phase;
@@ -51,6 +52,8 @@ export interface ExecuteOptions {
   resume?: ResumePoint;
   /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
   runStartedAt?: number;
+  /** Keeps what each host had before a sync phase replaced its file (sync-file). */
+  keeper?: VersionKeeper;
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -156,8 +159,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         phase.kind === 'restart'
           ? restartTask(transport, phase, report)
           : phase.proxies
-            ? proxySyncTask(transport, requireFile(options.file), { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources })
-            : syncTask(transport, requireFile(options.file));
+            ? proxySyncTask(transport, requireFile(options.file), { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources, ...(options.keeper ? { keeper: options.keeper } : {}) })
+            : syncTask(transport, requireFile(options.file), options.keeper);
       const onPoolHostEnd =
         phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
       const outcome = await rollout({

@@ -4,19 +4,26 @@ import type { Reporter } from '../report/events.js';
 import type { RolloutOptions } from '../restart/rollout.js';
 import type { HostTask } from '../restart/types.js';
 import { renderCommand } from '../transport/quote.js';
-import type { Transport } from '../transport/types.js';
+import type { PreviousFile, Transport } from '../transport/types.js';
+import type { VersionKeeper } from './version-keeper.js';
 import type { RestartPhase } from './plan.js';
 import type { StagedFile } from './stage-file.js';
 
-/** What one host does in a phase: write the staged file, or run the restart command. */
-export function syncTask(transport: Transport, file: StagedFile): HostTask {
+/**
+ * What one host does in a phase: write the staged file (keeping what the host had, when a
+ * keeper is given), or run the restart command.
+ */
+export function syncTask(transport: Transport, file: StagedFile, keeper?: VersionKeeper): HostTask {
   return async (host, context) => {
     const written = await transport.writeFile(host, file.destination, file.content, {
       signal: context.signal,
       mode: file.mode,
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+      ...(keeper ? { keep: (previous: PreviousFile | null) => keeper.keep(host, previous) } : {}),
     });
-    return written.changed ? { outcome: 'ok' } : { outcome: 'ok', note: 'unchanged' };
+    if (!written.changed) return { outcome: 'ok', note: 'unchanged' };
+    keeper?.replaced(host, file.destination, file);
+    return { outcome: 'ok' };
   };
 }
 

@@ -1,7 +1,8 @@
 import { hostName } from '../config/hosts.js';
 import { buildRsyncPull, RSYNC_MISSING_STATUS } from '../remote-commands/rsync-pull.js';
-import type { HostTask } from '../restart/types.js';
+import type { HostContext, HostTask } from '../restart/types.js';
 import type { Transport } from '../transport/types.js';
+import type { VersionKeeper } from './version-keeper.js';
 import type { StagedFile } from './stage-file.js';
 
 /** Where a target's file came from: a proxy's name, or `direct` (this machine). */
@@ -20,6 +21,20 @@ export interface ProxySyncOptions {
   failedProxies: ReadonlySet<string>;
   /** Filled in per target as it finishes, for the report's `source`. */
   sources: Map<string, FileSource>;
+  /** Keeps what each target had before the pull replaced it. */
+  keeper?: VersionKeeper;
+}
+
+/**
+ * With a keeper, read what the target has now and keep it before a pull replaces it (a pull
+ * cannot hand the old file back as a direct write does). Returns whether the target already
+ * has the file, so nothing is kept or recorded for it.
+ */
+async function keepBeforePull(transport: Transport, host: string, file: StagedFile, keeper: VersionKeeper, context: HostContext): Promise<boolean> {
+  const current = await transport.readFile(host, file.destination, { signal: context.signal, onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs) });
+  if (current !== null && current.mode === (file.mode & 0o7777) && current.content.equals(file.content)) return true;
+  await keeper.keep(host, current);
+  return false;
 }
 
 function firstLine(text: string): string {
@@ -34,6 +49,11 @@ function firstLine(text: string): string {
 export function proxySyncTask(transport: Transport, file: StagedFile, options: ProxySyncOptions): HostTask {
   return async (host, context) => {
     const passedOver: string[] = [];
+    const { keeper } = options;
+    const already = keeper ? await keepBeforePull(transport, host, file, keeper, context) : false;
+    const pulled = (): void => {
+      if (!already) keeper?.replaced(host, file.destination, file);
+    };
     for (const proxy of options.order.get(host) ?? []) {
       if (options.failedProxies.has(proxy)) {
         passedOver.push(`${proxy}: its own sync failed`);
@@ -48,6 +68,7 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       });
       if (result.exitCode === 0) {
+        pulled();
         options.sources.set(host, proxy);
         return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
       }
@@ -62,6 +83,7 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
       mode: file.mode,
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
     });
+    if (written.changed) pulled();
     options.sources.set(host, DIRECT_SOURCE);
     return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}), ...(written.changed ? {} : { note: 'unchanged' }) };
   };

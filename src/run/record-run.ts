@@ -7,9 +7,11 @@ import { prometheusText } from '../metrics/prometheus-text.js';
 import { sendStatsd, statsdLines } from '../metrics/statsd.js';
 import { createRedactor, redactReport } from '../report/redact.js';
 import { writeFileAtomically } from '../state/atomic-file.js';
+import { pruneVersions, versionsFolder } from '../state/kept-versions.js';
 
 /**
- * After a run: append it to the history (output redacted), send statsd metrics, write the
+ * After a run: append it to the history (output redacted), forget kept versions older than the
+ * last KEPT_RUNS runs, send statsd metrics, write the
  * Prometheus file. None of these may change the run's outcome: a failure is one warning.
  */
 export async function recordRun(run: { id: string; reason?: string }, report: RunReport, config: Config, warn: (text: string) => void): Promise<void> {
@@ -19,6 +21,8 @@ export async function recordRun(run: { id: string; reason?: string }, report: Ru
   } catch (error) {
     warn(`could not append to history_file ${config.history_file}: ${(error as Error).message}`);
   }
+  const versions = versionsFolder(config.history_file);
+  await pruneVersions(versions).catch((error: Error) => warn(`could not prune the kept versions in ${versions}: ${error.message}`));
   const durations = durationsPath(config.history_file);
   await rememberDurations(durations, report).catch((error: Error) => warn(`could not record the restart durations in ${durations}: ${error.message}`));
   if (config.statsd_host !== '') {

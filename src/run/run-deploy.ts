@@ -21,6 +21,8 @@ import { announce } from './announce.js';
 import { finalLine, startLine } from '../report/summary.js';
 import { liveStatePath } from '../state/live-state.js';
 import { createLivePublisher } from './live-publisher.js';
+import { versionsFolder } from '../state/kept-versions.js';
+import { createVersionKeeper } from './version-keeper.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -91,7 +93,9 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}) });
+    // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
+    const keeper = file ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HostFailure, type ExecOptions, type ExecResult, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
+import { decideReplace, type Wanted } from './replace-plan.js';
+import { HostFailure, type ExecOptions, type ExecResult, type PreviousFile, type ReadFileOptions, type ReplaceOptions, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
 
 /** How one synthetic host behaves. Everything defaults to "fine and instant". */
 export interface FakeHostBehaviour {
@@ -37,7 +38,7 @@ export interface FakeFleetOptions {
 export interface FakeFleetRecord {
   at: number;
   host: string;
-  action: 'connect' | 'exec-start' | 'exec-end' | 'write';
+  action: 'connect' | 'exec-start' | 'exec-end' | 'write' | 'remove' | 'read';
   argv?: readonly string[];
   path?: string;
 }
@@ -140,16 +141,33 @@ export class FakeFleet implements Transport {
   }
 
   async writeFile(host: string, path: string, content: Buffer, options: WriteFileOptions): Promise<WriteResult> {
+    return this.replace(host, path, { content, mode: options.mode }, options);
+  }
+
+  async readFile(host: string, path: string, options: ReadFileOptions): Promise<PreviousFile | null> {
+    await this.connect(host, options.signal, options.onRetry);
+    this.record(host, 'read', { path });
+    return this.files.get(host)?.get(path) ?? null;
+  }
+
+  async removeFile(host: string, path: string, options: ReplaceOptions): Promise<WriteResult> {
+    return this.replace(host, path, null, options);
+  }
+
+  private async replace(host: string, path: string, wanted: Wanted, options: ReplaceOptions): Promise<WriteResult> {
     await this.connect(host, options.signal, options.onRetry);
     const behaviour = this.behaviour(host);
     if (behaviour.writeMs) await Promise.race([sleep(behaviour.writeMs), rejectOnAbort(options.signal)]);
     if (behaviour.failWrite) throw new HostFailure('transfer', `transfer failed: ${host}: no space left on device`);
     const files = this.files.get(host) ?? new Map<string, { content: Buffer; mode: number }>();
     this.files.set(host, files);
-    const existing = files.get(path);
-    this.record(host, 'write', { path });
-    if (existing && existing.mode === options.mode && existing.content.equals(content)) return { changed: false };
-    files.set(path, { content, mode: options.mode });
+    const current = files.get(path) ?? null;
+    this.record(host, wanted === null ? 'remove' : 'write', { path });
+    const decision = decideReplace(current, wanted, options.expect);
+    if (decision !== 'replace') return decision;
+    if (options.keep) await options.keep(current);
+    if (wanted === null) files.delete(path);
+    else files.set(path, wanted);
     return { changed: true };
   }
 

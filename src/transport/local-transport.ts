@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../state/atomic-file.js';
+import { readLocalFile, replaceLocalFile } from './local-replace.js';
+import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
-import { HostFailure, type ExecOptions, type ExecResult, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
+import { HostFailure, type ExecOptions, type ExecResult, type PreviousFile, type ReadFileOptions, type ReplaceOptions, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
 
 export interface LocalTransportOptions {
   /** local_fleet_dir: host h is the folder <fleetDir>/h. */
@@ -14,6 +15,15 @@ export interface LocalTransportOptions {
  * `<fleetDir>/h`, remote paths live inside it, and commands run on this machine with
  * `DEPLOY_HOST=h` and the host folder as working directory.
  */
+async function replaceOrFail(path: string, wanted: Wanted, options: ReplaceOptions): Promise<WriteResult> {
+  try {
+    return await replaceLocalFile(path, wanted, options);
+  } catch (error) {
+    if (options.signal.aborted) throw options.signal.reason;
+    throw new HostFailure('transfer', `transfer failed: ${(error as Error).message}`);
+  }
+}
+
 export function createLocalTransport(options: LocalTransportOptions): Transport {
   const hostDir = (host: string): string => join(options.fleetDir, host);
   return {
@@ -32,12 +42,18 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       });
     },
     async writeFile(host: string, path: string, content: Buffer, writeOptions: WriteFileOptions): Promise<WriteResult> {
-      writeOptions.signal.throwIfAborted();
+      return replaceOrFail(join(hostDir(host), path), { content, mode: writeOptions.mode }, writeOptions);
+    },
+    async readFile(host: string, path: string, readOptions: ReadFileOptions): Promise<PreviousFile | null> {
       try {
-        return await writeFileAtomically(join(hostDir(host), path), content, writeOptions.mode);
+        return await readLocalFile(join(hostDir(host), path), readOptions.signal);
       } catch (error) {
-        throw new HostFailure('transfer', `transfer failed: ${(error as Error).message}`);
+        if (readOptions.signal.aborted) throw readOptions.signal.reason;
+        throw new HostFailure('transfer', `cannot read ${path}: ${(error as Error).message}`);
       }
+    },
+    async removeFile(host: string, path: string, removeOptions: ReplaceOptions): Promise<WriteResult> {
+      return replaceOrFail(join(hostDir(host), path), null, removeOptions);
     },
     async close(): Promise<void> {},
   };

@@ -11,7 +11,12 @@
  *   group, closes the channel) and rejects with `signal.reason`.
  * - `writeFile` replaces a file atomically: the host has the old content or the new one,
  *   never a partial file. Missing parent folders are created. When the host already has
- *   identical content and mode, nothing is written and `changed` is false.
+ *   identical content and mode, nothing is written and `changed` is false. Before replacing,
+ *   it hands what the host had (or null: no file) to `keep`, reading it once; with `expect`,
+ *   it replaces only a current file with that sha256 (null: only where there is none) and
+ *   otherwise writes nothing and says why in `conflict`.
+ * - `removeFile` removes a file the same way, `keep` and `expect` included; a file that is not
+ *   there is not an error (`changed` false). `readFile` reads one (null: none).
  * - `close` releases every connection; it is safe to call more than once.
  */
 
@@ -55,16 +60,38 @@ export interface ExecResult {
   truncated: boolean;
 }
 
-export interface WriteFileOptions {
-  signal: AbortSignal;
-  /** Permission bits for the file (e.g. 0o644). */
+/** What a host had at a path before it was replaced. */
+export interface PreviousFile {
+  content: Buffer;
+  /** Permission bits. */
   mode: number;
+}
+
+export interface ReadFileOptions {
+  signal: AbortSignal;
   onRetry?: (attempt: number, error: HostFailure, delayMs: number) => void;
 }
 
+export interface ReplaceOptions extends ReadFileOptions {
+  /**
+   * Called with the host's current file (null: none) before it is replaced or removed, never
+   * when nothing changes. The replacement waits for it; it must not throw.
+   */
+  keep?: (previous: PreviousFile | null) => Promise<void>;
+  /** Replace only when the current file's sha256 (hex) is this; null: only when there is no file. */
+  expect?: string | null;
+}
+
+export interface WriteFileOptions extends ReplaceOptions {
+  /** Permission bits for the file (e.g. 0o644). */
+  mode: number;
+}
+
 export interface WriteResult {
-  /** False when the host already had identical content and mode: nothing was written. */
+  /** False when the host already had identical content and mode, or `expect` did not hold: nothing was written. */
   changed: boolean;
+  /** Set when `expect` did not hold: what the host has instead, in one line. */
+  conflict?: string;
 }
 
 export interface Transport {
@@ -73,6 +100,10 @@ export interface Transport {
   exec(host: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** Write `content` to the absolute remote path `path` on `host`, atomically. */
   writeFile(host: string, path: string, content: Buffer, options: WriteFileOptions): Promise<WriteResult>;
+  /** The file at the absolute remote path `path` on `host`, or null when there is none. */
+  readFile(host: string, path: string, options: ReadFileOptions): Promise<PreviousFile | null>;
+  /** Remove the absolute remote path `path` on `host` (a missing file is not an error). */
+  removeFile(host: string, path: string, options: ReplaceOptions): Promise<WriteResult>;
   close(): Promise<void>;
 }
 

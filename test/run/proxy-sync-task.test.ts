@@ -26,6 +26,12 @@ function transportWhere(pullStatus: (proxy: string) => number): Transport & { pu
       writes.push(host);
       return { changed: true };
     },
+    async readFile() {
+      return null;
+    },
+    async removeFile() {
+      return { changed: false };
+    },
     async close() {},
   };
 }

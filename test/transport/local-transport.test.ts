@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/state/lock-file.js';
 import { createLocalTransport } from '../../src/transport/local-transport.js';
 import { HostFailure, type Transport } from '../../src/transport/types.js';
+import { replaceContract } from './replace-contract.js';
 
 let dir: string;
 let transport: Transport;
@@ -100,4 +101,17 @@ describe('local transport: writeFile', () => {
     await expect(transport.writeFile('blocker', '/f', Buffer.from('y'), { signal: never, mode: 0o644 })).rejects.toMatchObject({ kind: 'transfer' });
     expect(await readFile(join(dir, 'blocker'), 'utf8')).toBe('x');
   });
+});
+
+describe('local transport: readFile, keep, expect, removeFile', () => {
+  replaceContract(() => ({
+    transport,
+    host: 'mw01',
+    path: (name) => `/srv/app/${name}`,
+    look: async (path) => {
+      const file = join(dir, 'mw01', path);
+      if (!existsSync(file)) return undefined;
+      return { content: await readFile(file, 'utf8'), mode: (await stat(file)).mode & 0o7777 };
+    },
+  }));
 });

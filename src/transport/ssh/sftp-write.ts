@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { renderCommand } from '../quote.js';
-import { HostFailure, type WriteFileOptions, type WriteResult } from '../types.js';
+import { decideReplace, needsCurrentContent, type Wanted } from '../replace-plan.js';
+import { HostFailure, type PreviousFile, type ReplaceOptions, type WriteResult } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
 import { isTemporaryFor, temporaryName } from '../../lib/temporary-name.js';
 import { oneLine } from '../../lib/text.js';
@@ -43,20 +43,32 @@ async function statOrUndefined(sftp: SFTPWrapper, path: string): Promise<Stats |
   }
 }
 
-/** sha256 of a remote file, read back over the SFTP session. */
-async function remoteSha256(sftp: SFTPWrapper, path: string, signal: AbortSignal): Promise<string> {
+/** The whole remote file, read over the SFTP session. */
+async function remoteContent(sftp: SFTPWrapper, path: string, signal: AbortSignal): Promise<Buffer> {
   const stream = sftp.createReadStream(path);
-  const hash = createHash('sha256');
-  const done = new Promise<string>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => hash.update(chunk));
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('error', reject);
-    stream.on('end', () => resolve(hash.digest('hex')));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
   });
   try {
     return await raceAbort(done, signal);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * What the host has at `path`: null when there is no file, undefined when it was not read
+ * because it cannot matter (see needsCurrentContent).
+ */
+async function currentFile(sftp: SFTPWrapper, path: string, signal: AbortSignal, mustRead: (size: number, mode: number) => boolean): Promise<PreviousFile | null | undefined> {
+  const stats = await raceAbort(statOrUndefined(sftp, path), signal);
+  if (stats === undefined) return null;
+  if (!stats.isFile()) throw new Error(`${path} exists and is not a regular file`);
+  if (!mustRead(stats.size, stats.mode)) return undefined;
+  return { content: await remoteContent(sftp, path, signal), mode: stats.mode & 0o7777 };
 }
 
 /** mkdir -p over SFTP: create each missing level, tolerating a concurrent creator. */
@@ -122,13 +134,6 @@ async function replaceFile(connection: SshConnection, sftp: SFTPWrapper, from: s
 }
 
 /**
- * Replace `path` on the connection's host with `content` and `mode`, atomically: write
- * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, flush it to disk, rename it
- * over `path`.
- * Identical content (same size, same mode, same sha256 — read back over SFTP, which costs
- * at most what writing would) writes nothing and resolves {changed: false}.
- */
-/**
  * Remove our own temporaries for `path` left by an earlier transfer that died with its
  * connection (the lock guarantees no other deploy is writing them now). A folder that is not
  * there or cannot be listed holds none we could remove: nothing to do.
@@ -141,14 +146,33 @@ async function removeStaleTemporaries(sftp: SFTPWrapper, path: string): Promise<
   }
 }
 
-export async function writeRemoteFile(
+/** The file at `path` on the connection's host (null: none), read whole over SFTP. */
+export async function readRemoteFile(connection: SshConnection, path: string, signal: AbortSignal): Promise<PreviousFile | null> {
+  try {
+    const sftp = await raceAbort(connection.sftp(), signal);
+    return (await currentFile(sftp, path, signal, () => true)) ?? null;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (connection.failure !== undefined) throw connection.failure;
+    if (error instanceof HostFailure) throw error;
+    throw new HostFailure('transfer', oneLine(`cannot read ${path} on ${targetLabel(connection.target)}: ${(error as Error).message}`));
+  }
+}
+
+/**
+ * Make `path` on the connection's host hold `wanted` (null: no file), atomically: write
+ * `.<name>.deploy-<random>.tmp` in the same folder, set its mode, flush it to disk, rename it
+ * over `path` (or unlink `path`). The current file is read at most once (see
+ * needsCurrentContent); identical content and mode writes nothing and resolves {changed: false};
+ * `keep` gets the current file before it is replaced; `expect` guards the replacement.
+ */
+export async function replaceRemoteFile(
   connection: SshConnection,
   path: string,
-  content: Buffer,
-  options: WriteFileOptions,
+  wanted: Wanted,
+  options: ReplaceOptions,
 ): Promise<WriteResult> {
   const { signal } = options;
-  const mode = options.mode & 0o7777;
   if (signal.aborted) throw signal.reason;
   const step = <T>(promise: Promise<T>): Promise<T> => raceAbort(promise, signal);
   const sftp = await step(connection.sftp());
@@ -156,15 +180,16 @@ export async function writeRemoteFile(
   let handle: Buffer | undefined;
   try {
     await step(removeStaleTemporaries(sftp, path));
-    const current = await step(statOrUndefined(sftp, path));
-    if (
-      current?.isFile() === true &&
-      current.size === content.length &&
-      (current.mode & 0o7777) === mode &&
-      (await remoteSha256(sftp, path, signal)) === createHash('sha256').update(content).digest('hex')
-    ) {
-      return { changed: false };
+    const current = await currentFile(sftp, path, signal, (size, mode) => needsCurrentContent(options, wanted, size, mode));
+    const decision = decideReplace(current, wanted, options.expect);
+    if (decision !== 'replace') return decision;
+    if (options.keep && current !== undefined) await step(options.keep(current));
+    if (wanted === null) {
+      await step(call<void>((cb) => sftp.unlink(path, (error) => cb(error, undefined))));
+      return { changed: true };
     }
+    const { content } = wanted;
+    const mode = wanted.mode & 0o7777;
     await step(ensureFolder(sftp, posix.dirname(path)));
     temp = temporaryName(path);
     const tempPath = temp;

@@ -4,7 +4,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { HopConnector } from './hop-connector.js';
 import type { SshTransportOptions } from './options.js';
 import { runRemoteCommand } from './remote-exec.js';
-import { writeRemoteFile } from './sftp-write.js';
+import { readRemoteFile, replaceRemoteFile } from './sftp-write.js';
 import { type SshContext, createSshContext } from './ssh-context.js';
 
 export { checkSshAuthConfig } from './auth-check.js';
@@ -47,7 +47,15 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
     },
     async writeFile(host, path, content, writeOptions) {
       const connection = await pool.acquire(host, writeOptions.signal, writeOptions.onRetry);
-      return writeRemoteFile(connection, path, content, writeOptions);
+      return replaceRemoteFile(connection, path, { content, mode: writeOptions.mode }, writeOptions);
+    },
+    async readFile(host, path, readOptions) {
+      const connection = await pool.acquire(host, readOptions.signal, readOptions.onRetry);
+      return readRemoteFile(connection, path, readOptions.signal);
+    },
+    async removeFile(host, path, removeOptions) {
+      const connection = await pool.acquire(host, removeOptions.signal, removeOptions.onRetry);
+      return replaceRemoteFile(connection, path, null, removeOptions);
     },
     async close() {
       await pool.closeAll();

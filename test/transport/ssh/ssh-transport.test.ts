@@ -10,6 +10,7 @@ import { HostFailure, type Transport } from '../../../src/transport/types.js';
 import { hashKnownHostsName } from '../../../src/transport/ssh/known-hosts.js';
 import { type SshTransport, type SshTransportOptions, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../../helpers/test-network.js';
+import { replaceContract } from '../replace-contract.js';
 
 const SSHD = '/usr/sbin/sshd';
 const ADDRESS = testNetwork(TEST_NETWORK_OFFSET.sshTransport).address(50);
@@ -321,6 +322,16 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then nothing ran
       expect(existsSync(marker)).toBe(false);
     });
+  });
+
+  describe('readFile, keep, expect, removeFile', () => {
+    let count = 0;
+    replaceContract(() => ({
+      transport: transport(),
+      host: HOST,
+      path: (name) => join(work, `contract-${(count += 1)}`, name),
+      look: async (path) => (existsSync(path) ? { content: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o7777 } : undefined),
+    }));
   });
 
   describe('writeFile', () => {
