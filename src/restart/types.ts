@@ -18,9 +18,13 @@ export interface HostResult {
   note?: string;
 }
 
-/** What a task reports for a host it finished (anything thrown is a failure). */
+/**
+ * What a task reports for a host it finished (anything thrown is a failure). A task may find
+ * only when it runs that the host must be left alone: `skipped`, with why in `error`.
+ */
 export interface TaskResult {
-  outcome: 'ok' | 'warning';
+  outcome: 'ok' | 'warning' | 'skipped';
+  error?: string;
   exitCode?: number;
   stdout?: string;
   stderr?: string;

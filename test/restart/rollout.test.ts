@@ -62,6 +62,17 @@ describe('rollout: the sliding window', () => {
 });
 
 describe('rollout: failure_limit', () => {
+  it('takes a host the task found it must leave alone as skipped, with the reason, never toward the limit', async () => {
+    // Given a task that skips h002 when it runs, and a failure limit of 0
+    const hosts = hostsNamed(3);
+    const task: HostTask = async (host) => (host === 'h002' ? { outcome: 'skipped', error: 'changed since run r1' } : { outcome: 'ok' });
+    // When the hosts are rolled out
+    const { results, stoppedBy } = await rollout({ phase: 'sync-hosts', hosts, concurrency: 1, failureLimit: 0, task });
+    // Then h002 is skipped with its reason and the others ran: nothing stopped the phase
+    expect(results.map((result) => [result.host, result.outcome, result.error])).toEqual([['h001', 'ok', undefined], ['h002', 'skipped', 'changed since run r1'], ['h003', 'ok', undefined]]);
+    expect(stoppedBy).toBeUndefined();
+  });
+
   it('starts no new host once failures pass the limit', async () => {
     // Given 20 hosts of which the first three refuse connections, window 1, one failure tolerated
     const hosts = hostsNamed(20);
