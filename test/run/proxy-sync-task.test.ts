@@ -105,3 +105,26 @@ describe('proxySyncTask', () => {
     expect(sources.get('t0')).toBe('p0:2222');
   });
 });
+
+describe('proxySyncTask keeps what the target had', () => {
+  it('reads the target file before the pull, keeps it, and records the target once the pull replaced it', async () => {
+    // Given a target whose current file is "old", a working proxy, and a keeper that logs
+    const transport = transportWhere(() => 0);
+    const log: string[] = [];
+    transport.readFile = async () => {
+      log.push('read');
+      return { content: Buffer.from('old'), mode: 0o644 };
+    };
+    const realExec = transport.exec.bind(transport);
+    transport.exec = async (host, argv, options) => {
+      log.push('pull');
+      return realExec(host, argv, options);
+    };
+    const keeper = { keep: async (_host: string, previous: { content: Buffer } | null) => void log.push(`keep ${previous?.content.toString()}`), replaced: (host: string) => void log.push(`replaced ${host}`), before: () => undefined };
+    const task = proxySyncTask(transport, file, { order: proxyOrder(['t0'], ['p0']), module: 'deploy', timeoutSeconds: 10, failedProxies: new Set(), sources: new Map(), keeper });
+    // When the target syncs
+    await task('t0', context);
+    // Then the old file was kept before the pull, and the replacement recorded after it
+    expect(log).toEqual(['read', 'keep old', 'pull', 'replaced t0']);
+  });
+});
