@@ -102,7 +102,7 @@ interface HostState {
   hostKeyPath: string;
   proc: ChildProcess | undefined;
   exited: Promise<void> | undefined;
-  /** Pid namespaces this host ever ran in ('pid:[4026532...]'). */
+  /** Pid namespaces this host runs in now ('pid:[4026532...]'); forgotten once emptied. */
   pidNamespaces: Set<string>;
   stderrTail: string;
 }
@@ -454,7 +454,8 @@ class Fleet implements SshdFleet {
     s.proc = proc;
     s.stderrTail = '';
     s.exited = new Promise((resolve) => {
-      proc.once('exit', () => resolve());
+      // A host that dies by itself takes its namespace along: sweep and forget it then too.
+      proc.once('exit', () => void this.sweepNamespaces(s).then(resolve));
       proc.once('error', (error) => {
         s.stderrTail += `spawn failed: ${error.message}\n`;
         resolve();
@@ -503,8 +504,23 @@ class Fleet implements SshdFleet {
         if (!(await within(s.exited!, 3_000))) throw new Error(`sshd fleet: sshd for ${s.host.name} (pid ${proc.pid}) would not die`);
       }
     }
-    // Belt and braces: nothing may outlive its host.
-    for (const pid of processesIn(s.pidNamespaces)) signal(pid, 'SIGKILL');
+    await this.sweepNamespaces(s);
+  }
+
+  /**
+   * Belt and braces once a host's launcher is gone: nothing may outlive its host. Then forget
+   * its namespaces: an emptied namespace's id can be given to another suite's new one, and we
+   * must never kill processes we did not start.
+   */
+  private async sweepNamespaces(s: HostState): Promise<void> {
+    const namespaces = new Set(s.pidNamespaces);
+    for (let tries = 0; tries < 20; tries += 1) {
+      const left = processesIn(namespaces);
+      if (left.length === 0) break;
+      for (const pid of left) signal(pid, 'SIGKILL');
+      await delay(50);
+    }
+    for (const ns of namespaces) s.pidNamespaces.delete(ns);
   }
 
   private restartProcesses(s: HostState): number[] {
