@@ -1,9 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 import { runCli } from '../helpers/cli.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
 const available = sshdAvailable();
 if (!available && process.env.CI) throw new Error('the end-to-end suite needs root, /usr/sbin/sshd and unshare (see .ci/run)');
@@ -37,8 +39,8 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
   let project: string;
 
   beforeAll(async () => {
-    // 127.0.70.x: apart from the other e2e suites (2), hand-started fleets (1) and the benchmark (42).
-    fleet = await startSshdFleet({ count: 10, subnet: 70 });
+    const net = testNetwork(TEST_NETWORK_OFFSET.pools);
+    fleet = await startSshdFleet({ count: 10, network: net.network, port: net.port });
     project = await mkdtemp(join(tmpdir(), 'deploy-e2e-pools-'));
   });
   afterAll(async () => {
@@ -47,26 +49,7 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
   });
 
   async function restart(config: Record<string, unknown>): Promise<{ exitCode: number; report: Report; stderr: string; since: number }> {
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: fleet.hosts.map((host) => host.name),
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_timeout: 20,
-        ssh_connect_retries: 0,
-        php_fpm_restart_script: fleet.restartScript,
-        php_fpm: 'php7.4-fpm',
-        restart_sudo_user: '',
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-        pools: { big: BIG, mid: MID, small: SMALL },
-        ...config,
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, { pools: { big: BIG, mid: MID, small: SMALL }, ...config });
     const since = Date.now();
     const result = await runCli(['php-fpm-restart', 'e2e pools', '--json'], { cwd: project, timeoutMs: 100_000 });
     expect(result.stdout, result.stderr).not.toBe('');

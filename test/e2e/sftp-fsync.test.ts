@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 
 /**
  * A file written over SFTP is flushed to the host's disk (fsync@openssh.com) before it is
@@ -45,26 +46,7 @@ describe.skipIf(!available)('sync-file over SFTP to a real OpenSSH host', () => 
     // Given a project deploying to mw01
     const [host] = fleet.hosts;
     if (host === undefined) throw new Error('no host');
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: [host.name],
-        canaries: [host.name],
-        stage_dir: 'stage',
-        deploy_dir: fleet.deployDir,
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_retries: 0,
-        php_fpm_restart_script: fleet.restartScript,
-        restart_sudo_user: '',
-        canary_wait_time: 0,
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, { targets: [host.name], canaries: [host.name] });
     // When sync-file runs
     const result = await runCli(['sync-file', PATH, 'flush it'], { cwd: project });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { BIN, makeTempDir } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { type ClientNetns, startClientNetns } from './bastion/client-netns.js';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 
 // Deploying through bastions (issue 10): the deploy process runs in a network namespace of its
 // own, where only the first bastion (b1 = mw01) is reachable, relayed at its usual address.
@@ -61,27 +62,16 @@ describe.skipIf(!available)('deploy through a two-hop ProxyJump to hosts it cann
 
   /** Run deploy inside the namespace with the base config plus overrides; the JSON report. */
   async function deploy(args: string[], config: Record<string, unknown> = {}): Promise<{ exitCode: number; report: Report; stderr: string }> {
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: TARGETS,
-        canaries: ['mw03'],
-        stage_dir: 'stage',
-        deploy_dir: fleet.deployDir,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: join(project, 'known_hosts'),
-        ssh_config: join(project, 'ssh_config'),
-        ssh_connect_timeout: 20,
-        ssh_connect_retries: 0,
-        php_fpm_restart_script: fleet.restartScript,
-        restart_sudo_user: '',
-        canary_wait_time: 0,
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-        ...config,
-      }),
-    );
+    // The user comes from the project's ssh_config here (undefined drops a key from the JSON).
+    await writeFleetDeployConfig(project, fleet, {
+      targets: TARGETS,
+      canaries: ['mw03'],
+      ssh_user: undefined,
+      php_fpm: undefined,
+      ssh_known_hosts: join(project, 'known_hosts'),
+      ssh_config: join(project, 'ssh_config'),
+      ...config,
+    });
     const [file, ...rest] = netns.wrap([process.execPath, BIN, ...args, '--json']);
     const result = await execa(file!, rest, {
       cwd: project,

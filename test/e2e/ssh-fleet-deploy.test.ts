@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 import { execa } from 'execa';
 import { BIN, runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
@@ -52,31 +53,7 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
 
   /** Run a command against the fleet with the base config plus overrides, as JSON. */
   async function writeConfig(config: Record<string, unknown>): Promise<void> {
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: names(),
-        canaries: ['mw01', 'mw02'],
-        stage_dir: 'stage',
-        deploy_dir: fleet.deployDir,
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_timeout: 5,
-        ssh_connect_retries: 0,
-        php_fpm_restart_script: fleet.restartScript,
-        php_fpm: 'php7.4-fpm',
-        restart_sudo_user: '',
-        restart_concurrency: 4,
-        failure_limit: 3,
-        canary_wait_time: 0,
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-        ...config,
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, { targets: names(), canaries: ['mw01', 'mw02'], ssh_connect_timeout: 5, restart_concurrency: 4, failure_limit: 3, ...config });
   }
 
   async function deploy(args: string[], config: Record<string, unknown> = {}): Promise<{ exitCode: number; report: Report; stderr: string }> {

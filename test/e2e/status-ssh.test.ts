@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 import { runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
@@ -32,25 +33,7 @@ describe.skipIf(!available)('deploy status over SSH to a real OpenSSH fleet', ()
 
   it('shows a host that is down as retrying and a slow one as running, from a second process', async () => {
     // Given mw01 restarting slowly (talking for 8 s), mw02 down (connections refused, retried), mw03 fine
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: fleet.hosts.map((host) => host.name),
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_timeout: 20,
-        ssh_connect_retries: 6,
-        php_fpm_restart_script: fleet.restartScript,
-        restart_sudo_user: '',
-        restart_concurrency: 3,
-        failure_limit: 3,
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, { ssh_connect_retries: 6, restart_concurrency: 3, failure_limit: 3 });
     await fleet.setBehaviour('mw01', { kind: 'talk', everyMs: 200, totalMs: 8000 });
     await fleet.stopHost('mw02');
     const run = runCli(['php-fpm-restart', 'e2e status'], { cwd: project, timeoutMs: 120_000 });
