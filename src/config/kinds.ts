@@ -23,6 +23,8 @@ export interface Kind<T> {
   type: string;
   fromJson(value: unknown, source: ValueSource): T;
   fromDefine(raw: string, source: ValueSource): T;
+  /** Every value a `-D key:value` may take, when the set is fixed: shell completion offers them. */
+  values?: readonly string[];
 }
 
 /** A count that may be a percentage of the hosts in a phase ("10%"). */
@@ -82,7 +84,7 @@ export const proxyJumpKind = kind(
 
 export function enumKind<const V extends string>(values: readonly [V, ...V[]]): Kind<V> {
   const names = values.map((v) => `"${v}"`).join(' or ');
-  return kind(names, names, z.enum(values), (raw) => raw);
+  return { ...kind(names, names, z.enum(values), (raw) => raw), values };
 }
 
 export function intKind(min = 0): Kind<number> {
@@ -98,12 +100,15 @@ export const secondsKind = kind('seconds', `a number of seconds from 0 to ${MAX_
 
 const TRUE = ['1', 'yes', 'true', 'on'];
 const FALSE = ['0', 'no', 'false', 'off'];
-export const boolKind = kind('boolean', 'a boolean (true/false, yes/no, on/off, 1/0)', z.boolean(), (raw) => {
-  const word = raw.trim().toLowerCase();
-  if (TRUE.includes(word)) return true;
-  if (FALSE.includes(word)) return false;
-  return raw;
-});
+export const boolKind: Kind<boolean> = {
+  ...kind('boolean', 'a boolean (true/false, yes/no, on/off, 1/0)', z.boolean(), (raw) => {
+    const word = raw.trim().toLowerCase();
+    if (TRUE.includes(word)) return true;
+    if (FALSE.includes(word)) return false;
+    return raw;
+  }),
+  values: ['true', 'false'],
+};
 
 /** A path on this machine: `~` expanded, relative paths taken from the source's folder. */
 export const localPathKind: Kind<string> = {
