@@ -3,9 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // End-to-end files each start their own sshd fleet on fixed loopback addresses: keep
-    // files sequential so two fleets never race for the same address; tests are fast anyway.
-    fileParallelism: false,
+    // Every file that starts servers owns its own loopback /24 (test/helpers/test-network.ts)
+    // and its own temp folders, so two files run side by side: one per core of a 2-core CI
+    // machine. Many files mostly wait (handshakes, timeouts), which this overlaps.
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
 import { writeFleetDeployConfig } from './fleet/deploy-config.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
 /**
  * A file written over SFTP is flushed to the host's disk (fsync@openssh.com) before it is
  * renamed into place. Seen on the host: its sshd runs OpenSSH's sftp-server at log level
- * VERBOSE, which logs every open, fsync, close and rename. Own fleet, on
- * 127.0.<DEPLOY_E2E_SFTP_SUBNET, default 9>.x:<DEPLOY_E2E_SFTP_PORT, default 2222>.
+ * VERBOSE, which logs every open, fsync, close and rename. Own fleet, on this file's test
+ * network (test/helpers/test-network.ts).
  */
 const available = sshdAvailable();
 const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
@@ -21,7 +22,8 @@ describe.skipIf(!available)('sync-file over SFTP to a real OpenSSH host', () => 
   let project: string;
 
   beforeAll(async () => {
-    fleet = await startSshdFleet({ count: 1, subnet: Number(process.env.DEPLOY_E2E_SFTP_SUBNET ?? 9), port: Number(process.env.DEPLOY_E2E_SFTP_PORT ?? 2222) });
+    const net = testNetwork(TEST_NETWORK_OFFSET.sftpFsync);
+    fleet = await startSshdFleet({ count: 1, network: net.network, port: net.port });
     // mw01 serves SFTP with OpenSSH's sftp-server, logging to /srv/fleet/sftp.log on the host
     const [host] = fleet.hosts;
     if (host === undefined) throw new Error('no host');

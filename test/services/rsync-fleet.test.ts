@@ -6,29 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from '../e2e/fleet/sshd-fleet.js';
 import { fleetHostPid } from './fleet-host.js';
 import { pidAlive, processesMentioning } from './leftovers.js';
-import { reservePorts, type PortReservation } from './ports.js';
+import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { rsyncAvailable, startRsyncDaemon } from './rsync-daemon.js';
 import { runCommand } from './service-process.js';
 
 const available = sshdAvailable() && rsyncAvailable({ nsenter: true });
 if (!available && process.env.CI) throw new Error('the rsync-in-fleet test needs root, sshd, unshare, nsenter and rsync (see test/services/ci-install.sh)');
-// Third octet of this file's fleet addresses (127.0.<subnet>.2, ...); other e2e files use 1 and 2.
-const SUBNET = Number(process.env.DEPLOY_TEST_SERVICES_FLEET_SUBNET ?? 40);
+const net = testNetwork(TEST_NETWORK_OFFSET.rsyncFleet);
 
 describe.skipIf(!available)('rsync daemon inside a fleet host', () => {
   let fleet: SshdFleet;
-  let sshPort: PortReservation;
   let work: string;
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'rsync-fleet-test-'));
-    // The fleet's port is reserved like a service's, so two suites running this file at once
-    // use different ports on the same addresses.
-    sshPort = await reservePorts(1, { address: `127.0.${SUBNET}.2` });
-    fleet = await startSshdFleet({ count: 2, subnet: SUBNET, port: sshPort.ports[0]! });
+    fleet = await startSshdFleet({ count: 2, network: net.network, port: net.port });
   });
   afterAll(async () => {
     await fleet?.stop();
-    sshPort?.release();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
