@@ -95,7 +95,8 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
     // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
     const keeper = file ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}) });
+    const canaryFailure = keeper ? { versions: { folder: versionsFolder(config.history_file), runId: id } } : undefined;
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),
