@@ -86,6 +86,22 @@ describe('failed canary checks on a terminal: the deployer is asked', () => {
     expect(fixture.fleet.files.get('mw03')?.get(DEST)?.content.toString()).toBe('<?php echo 1;\n');
   });
 
+  it('Ctrl-C during the question interrupts the run as usual: exit 130, no rollback', async () => {
+    await onTerminal();
+    // Given a deployer who presses Ctrl-C while asked (SIGINT reaches the run)
+    const ask: CanaryFailureAsker = (_default, signal) => {
+      setTimeout(() => fixture.signals.emit('SIGINT', 'SIGINT'), 10);
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    };
+    // When the checks fail
+    const code = await run(ask);
+    // Then the run is interrupted: exit 130, the canary keeps the new file, no other host was touched
+    expect(code).toBe(130);
+    expect(fixture.fleet.files.get('mw01')?.get(DEST)?.content.toString()).toBe('<?php echo 1;\n');
+    expect(fixture.fleet.touched()).toEqual(['mw01']);
+    expect(fixture.stdout.text).toMatch(/Interrupted sync-file php\/index.php/);
+  });
+
   it('is never asked in CI, with --json, or without a terminal', async () => {
     await onTerminal();
     const ask = answering();
