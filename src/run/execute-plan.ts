@@ -106,7 +106,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
     if (stoppedBy !== undefined) {
-      runs.push(notReached(phase, stoppedBy === 'interrupt' ? 'run interrupted' : 'run aborted'));
+      runs.push(notReached(phase, stoppedBy === 'interrupt' ? 'run interrupted' : canaryFailure === 'rollback' ? 'canaries rolled back' : 'run aborted'));
       continue;
     }
     const started = performance.now();

@@ -56,7 +56,7 @@ describe('sync-file: failed canary checks roll the canaries back (canary_failure
         ['mw02', 'ok'],
       ]);
     }
-    expect(report.hosts.filter((host: { phase: string }) => host.phase === 'sync-hosts').every((host: { outcome: string }) => host.outcome === 'not-started')).toBe(true);
+    expect(report.hosts.filter((host: { phase: string }) => host.phase === 'sync-hosts').map((host: { outcome: string; error: string }) => `${host.outcome}: ${host.error}`)).toEqual(['not-started: canaries rolled back', 'not-started: canaries rolled back']);
   });
 
   it('ends with the last line the contract gives', async () => {
