@@ -125,7 +125,7 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
   }, 150_000);
 
   /**
-   * Run the CLI on a pseudo-terminal (util-linux `script`), not in CI, and type `answer` once
+   * Run the CLI on a pseudo-terminal (util-linux `script`), not in CI, and type `answer` (keys) once
    * the question shows. Returns the exit status and what the terminal showed.
    */
   async function onTerminal(answer: string): Promise<{ exitCode: number; screen: string }> {
@@ -143,7 +143,7 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
       screen += chunk.toString();
       if (!answered && screen.includes('e[x]it without rollback')) {
         answered = true;
-        child.stdin?.write(`${answer}\n`);
+        child.stdin?.write(answer);
       }
     });
     const result = await child;
@@ -154,7 +154,7 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
   it.skipIf(!scriptAvailable)('on a terminal, asks; "b" rolls back', async () => {
     await writeConfig({ canary_failure_action: 'abort' });
     // When the checks fail on a terminal and the deployer answers b (the configured action is abort)
-    const { exitCode, screen } = await onTerminal('b');
+    const { exitCode, screen } = await onTerminal('b\n');
     // Then the question was asked with abort as the default, and the canaries were rolled back
     expect(screen).toContain('Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback (default: x)');
     expect(exitCode, screen).toBe(1);
@@ -166,11 +166,23 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
   it.skipIf(!scriptAvailable)('on a terminal, asks; "x" exits without rollback', async () => {
     await writeConfig({});
     // When the checks fail on a terminal and the deployer answers x (the configured action is rollback)
-    const { exitCode, screen } = await onTerminal('x');
+    const { exitCode, screen } = await onTerminal('x\n');
     // Then the question offered rollback as the default, and the canaries keep the new file
     expect(screen).toContain('e[x]it without rollback (default: b)');
     expect(exitCode, screen).toBe(1);
     expect(screen).toMatch(/Aborted sync-file php\/payload.bin: canary checks failed; mw01, mw02 keep the new/);
+    for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
+    expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
+  }, 150_000);
+
+  it.skipIf(!scriptAvailable)('on a terminal, Ctrl-C during the question interrupts the run: exit 130, no rollback', async () => {
+    await writeConfig({});
+    // When the checks fail on a terminal and the deployer presses Ctrl-C at the question
+    const { exitCode, screen } = await onTerminal('\x03');
+    // Then the run is interrupted as usual, and the canaries keep the new file
+    expect(exitCode, screen).toBe(130);
+    expect(screen).toMatch(/SIGINT received/);
+    expect(screen).toMatch(/Interrupted sync-file php\/payload.bin/);
     for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
     expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
   }, 150_000);
