@@ -122,7 +122,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       if (decision === 'rollback' && plan.canaryFailure && options.canaryFailure) {
         const synced = runs.find((done) => done.phase.name === 'sync-canaries')?.results ?? [];
         const { kill, stop, keeper, runStartedAt } = options;
-        rolledBack = await rollBackCanaries({ plan: plan.canaryFailure, transport, report, stop, kill, file: requireFile(options.file), versions: options.canaryFailure.versions, synced, ...(keeper ? { keeper } : {}), ...(runStartedAt !== undefined ? { runStartedAt } : {}) });
+        rolledBack = await rollBackCanaries({ plan: plan.canaryFailure, transport, report, stop, kill, file: requireFile(options.file), versions: options.canaryFailure.versions, synced, ...(keeper ? { keeper } : {}), ...(runStartedAt !== undefined ? { runStartedAt } : {}), ...(options.resume ? { resumedFrom: options.resume.id } : {}) });
       }
     } else {
       const skip = new Map(phase.skip);

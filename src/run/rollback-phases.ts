@@ -5,7 +5,7 @@ import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
 import { rollout } from '../restart/rollout.js';
 import type { HostResult, HostTask } from '../restart/types.js';
-import type { HostVersion } from '../state/kept-versions.js';
+import { readRunVersions, type HostVersion } from '../state/kept-versions.js';
 import { sha256 } from '../transport/replace-plan.js';
 import type { Transport } from '../transport/types.js';
 import type { PhaseRun } from './execute-plan.js';
@@ -73,6 +73,8 @@ export interface RollbackInput {
   versions: { folder: string; runId: string };
   /** The results of `sync-canaries`: who received the new file. */
   synced: readonly HostResult[];
+  /** --resume: the run resumed, whose record names the canaries it gave the new file. */
+  resumedFrom?: string;
 }
 
 /** Why a canary is left out of the rollback, or undefined when it received the new file. */
@@ -114,9 +116,13 @@ export async function rollBackCanaries(input: RollbackInput): Promise<PhaseRun[]
   const syncSkip = new Map<string, string>();
   const versions = new Map<string, HostVersion>();
   const notKept = new Set<string>();
+  // A canary done in the resumed run got the new file there: that run's record says what it had.
+  const earlier = input.resumedFrom !== undefined ? (readRunVersions(input.versions.folder, input.resumedFrom, () => undefined) ?? []) : [];
   for (const host of plan.sync.hosts) {
+    const resumed = earlier.find((version) => version.host === host && version.path === file.destination && version.after?.sha256 === after.sha256);
     const why = notReceived(input.synced.find((result) => result.host === host));
-    if (why !== undefined) syncSkip.set(host, why);
+    if (resumed !== undefined && input.synced.find((result) => result.host === host)?.outcome === 'skipped') versions.set(host, resumed);
+    else if (why !== undefined) syncSkip.set(host, why);
     else {
       const before = input.keeper?.before(host);
       if (before === undefined) notKept.add(host);

@@ -123,6 +123,25 @@ describe('sync-file: failed canary checks roll the canaries back (canary_failure
   });
 });
 
+describe('sync-file --resume of a run aborted at its canary checks', () => {
+  it('rolls back the canaries the resumed run gave the new file, from that run\'s record', async () => {
+    // Given a run aborted at its canary checks (the canaries keep the new file)
+    await fleetWithFailingCheck({ canary_failure_action: 'abort' });
+    expect(await syncFile({ ...fixture.options(), path: 'php/index.php' })).toBe(1);
+    expect(fileOn('mw01')?.content.toString()).toBe(NEW);
+    // When it is resumed with canary_failure_action rollback and the checks fail again
+    fixture.stdout.text = '';
+    const code = await syncFile({ ...fixture.options({ resume: true, json: true, defines: ['canary_failure_action:rollback'] }), path: 'php/index.php' });
+    // Then the canaries, done in the resumed run, are rolled back all the same
+    expect(code).toBe(1);
+    const report = JSON.parse(fixture.stdout.text);
+    expect(report.status).toBe('rolled-back');
+    expect(fileOn('mw01')?.content.equals(OLD)).toBe(true);
+    expect(fileOn('mw02')).toBeUndefined();
+    expect(restartsOf('mw01').at(-1)?.at(-1)).toBe(ALWAYS);
+  });
+});
+
 describe('sync-file: failed canary checks with canary_failure_action abort', () => {
   it('stops as before and names the canaries that keep the new file', async () => {
     // Given canary_failure_action abort
