@@ -4,6 +4,7 @@
  *
  *   node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
  *   node dist/bench/run.js --only ssh-connect [--connect-hosts 200] [--ssh-before <git ref>]   (npm run bench:ssh-connect)
+ *   node dist/bench/run.js --only keep-versions [--rounds N]   (keeping old versions: 1 MiB to 12 sshd hosts, with and without)
  *
  * Exit status: 0 when every figure was measured (targets missed included), 1 when a figure
  * could not be measured (its row says why). Not part of `npm test`.
@@ -15,6 +16,7 @@ import { schedulingFigure } from './scheduling.js';
 import { sshFigure } from './ssh.js';
 import { BEFORE_ISSUE_10, sshConnectFigure } from './ssh-connect.js';
 import { startupFigure } from './startup.js';
+import { keepVersionsFigure } from './keep-versions.js';
 import { machineLine, renderTable, type Row } from './table.js';
 
 const { values } = parseArgs({
@@ -30,7 +32,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,ssh-connect] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF]');
+  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,ssh-connect,keep-versions] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF]');
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -72,6 +74,8 @@ await figure('ssh-connect', () =>
     log,
   ),
 );
+// Not in the default set either: --only keep-versions (port 2244, away from the tests' and the other figures').
+await figure('keep-versions', () => keepVersionsFigure({ hosts: 12, rounds: Number(values.rounds), fileMiB: 1, subnet: 44, port: 2244 }, log));
 
 process.stdout.write(`\n${renderTable(rows)}\n\n${machineLine()}\n`);
 process.stdout.write(

@@ -93,6 +93,7 @@ export const SCHEMA = {
   canary_checks: key(checksKind, [] as CheckSpec[], 'run after the canaries restart, all must pass: a shell command (run here, from the config file\'s folder, `DEPLOY_CANARIES` set), `{"http": url, "status"?, "contains"?}` or `{"prometheus": base url, "query", "max"?, "max_ratio"?}`; `{host}` runs a command or URL once per canary; `{canaries}` in a query is a regex of the canaries\' names'),
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
+  canary_failure_action: key(enumKind(['rollback', 'abort']), 'rollback' as 'rollback' | 'abort', 'what a `sync-file` run does when canary checks fail: `rollback` puts the old file back on the canaries and restarts them again; `abort` stops and leaves them with the new file. On a terminal the deployer is asked, with this as the default answer'),
   lock_file: key(localPathKind, '/var/lock/deploy.lock', 'held for the whole run (its folder must exist); the resume journals live beside it (`<lock_file>.journal/`)'),
   sync_proxies: key(hostsKind, [] as string[], 'hosts that receive the file first and serve it to the targets from an rsync daemon (module `sync_proxy_module`, port 873); a target whose proxies fail gets the file from this machine'),
   sync_proxy_module: key(stringKind, 'deploy', 'the rsync daemon module on each proxy whose root is that proxy\'s `deploy_dir`'),

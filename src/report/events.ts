@@ -1,6 +1,6 @@
 import type { HostResult, PhaseCounts, RolloutEvent } from '../restart/types.js';
 
-export type RunStatus = 'success' | 'warnings' | 'failed' | 'aborted' | 'interrupted';
+export type RunStatus = 'success' | 'warnings' | 'failed' | 'aborted' | 'rolled-back' | 'interrupted';
 
 /** One phase in the JSON report (`check-canaries` counts check commands). */
 export interface PhaseReport {

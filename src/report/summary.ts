@@ -67,7 +67,14 @@ export function finalLine(report: RunReport, reason: string | undefined): string
       return `Failed ${what}${why} ${duration}`;
     case 'aborted':
       return `Aborted ${what}${why} ${duration}`;
+    case 'rolled-back':
+      return `Rolled back ${report.path} on ${plural(rolledBackHosts(report), 'host')}${why} ${duration}`;
     case 'interrupted':
       return `Interrupted ${what}${why} ${duration}`;
   }
+}
+
+/** Hosts whose old file a rollback put back. */
+function rolledBackHosts(report: RunReport): number {
+  return report.hosts.filter((host) => host.phase === 'rollback-sync' && host.outcome === 'ok').length;
 }

@@ -1,4 +1,5 @@
 import type { Transport } from '../transport/types.js';
+import type { CanaryFailureAsker } from './canary-failure.js';
 
 /** What a command hands to its step: plain data, no flags. */
 export interface DeployOptions {
@@ -16,6 +17,10 @@ export interface DeployOptions {
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where the answer to the failed-canary question is read (a terminal only). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Asks what to do about failed canary checks, in place of the terminal prompt (tests); only asked on a terminal. */
+  askOnCanaryFailure?: CanaryFailureAsker;
   /** The system config layer; tests point it elsewhere. */
   systemConfigPath?: string;
   /** Use this transport instead of the configured one (tests: the fake fleet). */

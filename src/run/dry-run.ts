@@ -4,6 +4,7 @@ import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
 import type { PhasePools } from './pools.js';
 import type { StagedFile } from './stage-file.js';
+import { canaryFailureJson, describeCanaryFailure } from './rollback-phases.js';
 
 export interface DryRunContext {
   plan: Plan;
@@ -41,6 +42,7 @@ export function dryRunLines(context: DryRunContext): string[] {
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
         for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
+        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));
       }
       return;
     }
@@ -70,7 +72,7 @@ export function dryRunJson(context: DryRunContext): object {
     lockFile: context.lockFile,
     phases: context.plan.phases.map((phase) =>
       phase.kind === 'check'
-        ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs }
+        ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs, ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }) }
         : {
             name: phase.name,
             hosts: phase.hosts.filter((host) => !phase.skip.has(host)),

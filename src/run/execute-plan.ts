@@ -1,13 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
-import { formatSeconds } from '../lib/duration.js';
 import { rollout } from '../restart/rollout.js';
 import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
 import type { Transport } from '../transport/types.js';
-import { runCanaryChecks, takeBaselines } from '../checks/run-checks.js';
-import type { Baselines, CheckResult } from '../checks/types.js';
+import { takeBaselines } from '../checks/run-checks.js';
+import type { CheckResult } from '../checks/types.js';
 import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
 import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
@@ -15,6 +13,9 @@ import type { StagedFile } from './stage-file.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
 import type { VersionKeeper } from './version-keeper.js';
+import { checkCanaries } from './check-phase.js';
+import type { CanaryFailureAsker } from './canary-failure.js';
+import { rollBackCanaries } from './rollback-phases.js';
 
 export interface PhaseRun {
   phase: Phase;
@@ -34,6 +35,8 @@ export interface ExecutionResult {
   pools?: { of: Map<string, string>; halted: string[] };
   /** With `sync_proxies`: where each target's file came from (a proxy, or `direct`). */
   sources?: Map<string, FileSource>;
+  /** The canary checks failed and the run went on (ignored), rolled back or aborted. */
+  canaryFailure?: 'ignored' | 'rollback' | 'abort';
 }
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
@@ -54,6 +57,8 @@ export interface ExecuteOptions {
   runStartedAt?: number;
   /** Keeps what each host had before a sync phase replaced its file (sync-file). */
   keeper?: VersionKeeper;
+  /** sync-file: this run's kept versions, for a rollback of failed canaries; `ask` only on a terminal. */
+  canaryFailure?: { versions: { folder: string; runId: string }; ask?: CanaryFailureAsker };
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -78,41 +83,6 @@ function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-async function runChecks(phase: CheckPhase, options: ExecuteOptions, baselines: Baselines): Promise<{ checks: CheckResult[]; passed: boolean }> {
-  const { report } = options;
-  if (phase.skipChecks) {
-    report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
-    return { checks: [], passed: true };
-  }
-  if (phase.checks.length === 0) {
-    report({ type: 'notice', level: 'info', text: 'no canary_checks configured: nothing to check' });
-    return { checks: [], passed: true };
-  }
-  if (phase.waitMs > 0) {
-    report({ type: 'notice', level: 'info', text: `Waiting ${formatSeconds(phase.waitMs)} for the canaries before checking them` });
-    await sleep(phase.waitMs, undefined, { signal: options.stop }).catch(() => undefined);
-  }
-  const checks = await runCanaryChecks(phase.checks, {
-    canaries: phase.canaries,
-    cwd: options.cwd,
-    timeoutMs: phase.timeoutMs,
-    signal: options.stop,
-    baselines,
-    onResult: (result) =>
-      report({
-        type: 'check-result',
-        command: result.check.command,
-        ...(result.check.host !== undefined ? { host: result.check.host } : {}),
-        ok: result.ok,
-        detail: result.detail,
-        ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-        output: result.output ?? '',
-        ...(result.error ? { error: result.error } : {}),
-      }),
-  });
-  return { checks, passed: checks.length === phase.checks.length && checks.every((check) => check.ok) };
-}
-
 /**
  * Run a plan's phases in order. A host is restarted at most once; a host whose sync failed
  * is skipped in the restart phase; failed canary checks, the failure limit or an interrupt
@@ -125,6 +95,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
   const halted: string[] = [];
+  let canaryFailure: ExecutionResult['canaryFailure'];
+  let rolledBack: PhaseRun[] = [];
   const failedProxies = new Set<string>();
   const sources = new Map<string, FileSource>();
   const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
@@ -134,17 +106,24 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   for (const phase of plan.phases) {
     if (stoppedBy === undefined && options.stop.aborted) stoppedBy = 'interrupt';
     if (stoppedBy !== undefined) {
-      runs.push(notReached(phase, stoppedBy === 'interrupt' ? 'run interrupted' : 'run aborted'));
+      runs.push(notReached(phase, stoppedBy === 'interrupt' ? 'run interrupted' : canaryFailure === 'rollback' ? 'canaries rolled back' : 'run aborted'));
       continue;
     }
     const started = performance.now();
     report({ type: 'phase-start', phase: phase.name, hosts: phase.kind === 'check' ? phase.checks.length : phase.hosts.length });
     let run: PhaseRun;
     if (phase.kind === 'check') {
-      const { checks, passed } = await runChecks(phase, options, baselines);
-      if (!passed) stoppedBy = options.stop.aborted ? 'interrupt' : 'canary-checks';
+      const onFailure = plan.canaryFailure && options.canaryFailure ? { action: plan.canaryFailure.action, ...(options.canaryFailure.ask ? { ask: options.canaryFailure.ask } : {}) } : undefined;
+      const { checks, decision } = await checkCanaries(phase, options, baselines, onFailure);
+      if (decision !== 'passed') stoppedBy = decision === 'interrupt' ? 'interrupt' : decision === 'ignored' ? undefined : 'canary-checks';
+      if (decision === 'ignored' || decision === 'rollback' || decision === 'abort') canaryFailure = decision;
       run = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
       report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
+      if (decision === 'rollback' && plan.canaryFailure && options.canaryFailure) {
+        const synced = runs.find((done) => done.phase.name === 'sync-canaries')?.results ?? [];
+        const { kill, stop, keeper, runStartedAt } = options;
+        rolledBack = await rollBackCanaries({ plan: plan.canaryFailure, transport, report, stop, kill, file: requireFile(options.file), versions: options.canaryFailure.versions, synced, ...(keeper ? { keeper } : {}), ...(runStartedAt !== undefined ? { runStartedAt } : {}), ...(options.resume ? { resumedFrom: options.resume.id } : {}) });
+      }
     } else {
       const skip = new Map(phase.skip);
       for (const host of options.resume?.done.get(phase.name) ?? []) skip.set(host, `done in run ${options.resume?.id}`);
@@ -204,12 +183,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         notes: unchanged > 0 ? [`${unchanged} already up to date`] : [],
       });
     }
-    runs.push(run);
+    runs.push(run, ...rolledBack.splice(0));
   }
   return {
     phases: runs,
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
     ...(sources.size > 0 ? { sources } : {}),
+    ...(canaryFailure ? { canaryFailure } : {}),
   };
 }

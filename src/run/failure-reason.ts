@@ -1,6 +1,7 @@
 import { plural } from '../lib/text.js';
 import type { RunReport } from '../report/events.js';
 import type { ExecutionResult } from './execute-plan.js';
+import { canaryFailureReason } from './canary-failure-reason.js';
 
 /** Hosts (each counted once, whatever the phases) with that outcome somewhere in the run. */
 function hostsWith(report: RunReport, outcome: string): Set<string> {
@@ -14,7 +15,7 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
   const notStarted = [...hostsWith(report, 'not-started')].filter((host) => !failed.has(host)).length;
   switch (execution.stoppedBy) {
     case 'canary-checks':
-      return 'canary checks failed; no other host was touched';
+      return canaryFailureReason(execution, report);
     case 'failure-limit': {
       const phase = [...execution.phases].reverse().find((run) => run.reached);
       return `failure_limit reached in ${phase?.phase.name}: ${plural(failed.size, 'host')} failed, ${notStarted} not started`;

@@ -7,9 +7,10 @@ import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
 import { proxyOrder } from '../remote-commands/rsync-pull.js';
 import { phasePools, poolMembership, type PhasePools } from './pools.js';
+import { canaryFailurePlan, type CanaryFailurePlan } from './rollback-phases.js';
 
 export type CommandName = 'sync-file' | 'php-fpm-restart';
-export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts';
+export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';
 
 interface HostPhase {
   name: PhaseName;
@@ -60,6 +61,8 @@ export interface Plan {
   notes: string[];
   /** Every target's pool, when `pools` is configured. */
   pools?: Map<string, string>;
+  /** sync-file with canaries: what failed canary checks lead to (src/run/rollback-phases.ts). */
+  canaryFailure?: CanaryFailurePlan;
 }
 
 export interface PlanOptions {
@@ -146,5 +149,6 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
   if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
   const pools = poolMembership(config);
-  return { command: options.command, phases, notes, ...(pools ? { pools } : {}) };
+  const canaryFailure = sync && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
+  return { command: options.command, phases, notes, ...(pools ? { pools } : {}), ...(canaryFailure ? { canaryFailure } : {}) };
 }

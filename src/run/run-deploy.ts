@@ -23,6 +23,7 @@ import { liveStatePath } from '../state/live-state.js';
 import { createLivePublisher } from './live-publisher.js';
 import { versionsFolder } from '../state/kept-versions.js';
 import { createVersionKeeper } from './version-keeper.js';
+import { canaryAsker } from './canary-asker.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -95,7 +96,9 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
     // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
     const keeper = file ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}) });
+    const ask = canaryAsker(options, stdout, env, human);
+    const canaryFailure = keeper ? { versions: { folder: versionsFolder(config.history_file), runId: id }, ...(ask ? { ask } : {}) } : undefined;
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
     const runReport = buildRunReport({
       command,
       ...(file ? { path: file.relativePath } : {}),

@@ -12,9 +12,13 @@ function phaseReport(run: PhaseRun): PhaseReport {
 
 export function runStatus(execution: ExecutionResult, phases: PhaseReport[]): RunStatus {
   if (execution.stoppedBy === 'interrupt') return 'interrupted';
+  if (execution.stoppedBy === 'canary-checks' && execution.canaryFailure === 'rollback') return 'rolled-back';
   if (execution.stoppedBy !== undefined) return 'aborted';
-  if (phases.some((phase) => phase.failed > 0)) return 'failed';
-  if (phases.some((phase) => phase.warning > 0)) return 'warnings';
+  // Failed checks the deployer chose to ignore are a warning, not a failure.
+  const ignored = execution.canaryFailure === 'ignored';
+  const counted = ignored ? phases.filter((phase) => phase.name !== 'check-canaries') : phases;
+  if (counted.some((phase) => phase.failed > 0)) return 'failed';
+  if (ignored || counted.some((phase) => phase.warning > 0)) return 'warnings';
   return 'success';
 }
 

@@ -30,10 +30,24 @@ export function createVersionKeeper(folder: string, runId: string, warn: (text: 
     hashes.set(content, hash);
     return hash;
   };
+  // Hosts that had the same old content keep it at the same moment: one write per content, the
+  // others wait for it (two writers of one object would remove each other's temporary file).
+  const writing = new Map<string, Promise<KeptContent | null>>();
+  const keepOnce = (previous: PreviousFile): Promise<KeptContent | null> => {
+    const hash = sha256(previous.content);
+    let pending = writing.get(hash);
+    if (pending === undefined) {
+      pending = keepContent(folder, previous);
+      writing.set(hash, pending);
+      pending.catch(() => writing.delete(hash));
+    }
+    return pending;
+  };
   return {
     async keep(host, previous) {
       try {
-        kept.set(host, await keepContent(folder, previous));
+        const content = previous === null ? null : await keepOnce(previous);
+        kept.set(host, content === null || previous === null ? null : { sha256: content.sha256, mode: previous.mode & 0o7777 });
       } catch (error) {
         failed(host, error);
       }

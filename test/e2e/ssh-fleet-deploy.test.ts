@@ -132,10 +132,10 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
   });
 
   it('leaves every other host untouched when a canary check fails', async () => {
-    // Given a canary check that fails
+    // Given a canary check that fails, and canary_failure_action abort
     const restartsBefore = await Promise.all(names().map((host) => fleet.restartLog(host)));
     // When a file is synced
-    const { exitCode, report } = await deploy(['sync-file', PATH], { canary_checks: ['echo "5xx rate too high" >&2; exit 1'] });
+    const { exitCode, report } = await deploy(['sync-file', PATH], { canary_checks: ['echo "5xx rate too high" >&2; exit 1'], canary_failure_action: 'abort' });
     // Then the run aborted with exit 1, and no non-canary host got the file or a restart
     expect(exitCode).toBe(1);
     expect(report.status).toBe('aborted');

@@ -39,8 +39,8 @@ describe('sync-file: canaries first', () => {
   });
 
   it('stops after a failed canary check, touching no other host, exit 1', async () => {
-    // Given a canary check that fails
-    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['echo "error rate 12%" >&2; exit 1'] });
+    // Given a canary check that fails, and canary_failure_action abort
+    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['echo "error rate 12%" >&2; exit 1'], canary_failure_action: 'abort' });
     // When the file is synced with --json
     const code = await syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
     // Then only the canary was touched, and the run is aborted with exit 1
@@ -58,7 +58,7 @@ describe('sync-file: canaries first', () => {
 
   it('needs every canary check to pass: one passing check of several is not enough', async () => {
     // Given two checks, the first passing and the second failing
-    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['exit 0', 'echo "latency p99 2.1s" >&2; exit 3'] });
+    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['exit 0', 'echo "latency p99 2.1s" >&2; exit 3'], canary_failure_action: 'abort' });
     // When the file is synced with --json
     const code = await syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
     // Then the run is aborted: both checks ran, one passed, one failed, and no other host was touched

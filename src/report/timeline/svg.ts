@@ -20,6 +20,7 @@ const STATUS_COLOURS: Record<TimelineModel['status'], string> = {
   warnings: '#b07a07',
   failed: '#b3261e',
   aborted: '#b3261e',
+  'rolled-back': '#b3261e',
   interrupted: '#6b4fa0',
 };
 
