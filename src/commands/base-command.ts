@@ -27,6 +27,9 @@ function parseFailure(error: Errors.CLIError & { args?: Array<{ name?: string }>
  */
 export abstract class BaseCommand extends Command {
   protected override async catch(error: Error): Promise<void> {
+    // Every command parses first: a parse error is not oclif's "did not parse" case, whose
+    // warning (shown when NODE_ENV is development or test) would add a second line.
+    this.parsed = true;
     const debug = Boolean(process.env.DEBUG);
     let failure: Failure;
     if (error instanceof UserError) failure = { message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode };

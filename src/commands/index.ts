@@ -3,6 +3,7 @@ import Help from './help.js';
 import History from './history.js';
 import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
+import Rollback from './rollback.js';
 import Status from './status.js';
 import SyncFile from './sync-file.js';
 import Unlock from './unlock.js';
@@ -11,6 +12,7 @@ import Unlock from './unlock.js';
 export const COMMANDS = {
   'sync-file': SyncFile,
   'php-fpm-restart': PhpFpmRestart,
+  rollback: Rollback,
   lock: Lock,
   unlock: Unlock,
   history: History,

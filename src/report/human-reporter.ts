@@ -66,8 +66,13 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
       if (event.exitCode === undefined) return [['fail', `Canary check failed: ${what}: ${visible(event.detail)}`]];
       return [['fail', `Canary check failed: ${what} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.output), ''))}`]];
     }
-    case 'host-end':
-      return event.result.outcome === 'failed' ? [['fail', `${event.result.host} failed in ${event.result.phase}: ${visible(oneLine(event.result.error ?? 'unknown error'))}`]] : [];
+    case 'host-end': {
+      const { host, phase, outcome, error } = event.result;
+      if (outcome === 'failed') return [['fail', `${host} failed in ${phase}: ${visible(oneLine(error ?? 'unknown error'))}`]];
+      // A host the task itself left alone (a rollback finding the file changed since) says why.
+      if (outcome === 'skipped' && error !== undefined) return [['warn', `${host} skipped in ${phase}: ${visible(oneLine(error))}`]];
+      return [];
+    }
     case 'host-retry':
       return [['warn', `${event.host}: ${visible(oneLine(event.error))}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
     case 'limit-reached':

@@ -60,9 +60,9 @@ export function finalLine(report: RunReport, reason: string | undefined): string
   switch (report.status) {
     case 'success':
     case 'warnings':
-      return report.command === 'sync-file'
-        ? `Synchronized ${report.path}: ${report.message} ${duration}`
-        : `Finished ${report.command}: ${report.message} ${duration}`;
+      if (report.command === 'sync-file') return `Synchronized ${report.path}: ${report.message} ${duration}`;
+      if (report.command === 'rollback') return `Rolled back ${report.path}: ${report.message} ${duration}`;
+      return `Finished ${report.command}: ${report.message} ${duration}`;
     case 'failed':
       return `Failed ${what}${why} ${duration}`;
     case 'aborted':

@@ -29,6 +29,11 @@ export interface DeployOptions {
   signals?: NodeJS.EventEmitter;
 }
 
+export interface RollbackOptions extends DeployOptions {
+  /** The sync-file run to undo (an id from history, or its start); default: the last successful one. */
+  runId?: string;
+}
+
 export interface SyncFileOptions extends DeployOptions {
   /** Relative to stage_dir (or absolute inside it). */
   path: string;

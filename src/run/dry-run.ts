@@ -5,10 +5,14 @@ import type { Plan } from './plan.js';
 import type { PhasePools } from './pools.js';
 import type { StagedFile } from './stage-file.js';
 import { canaryFailureJson, describeCanaryFailure } from './rollback-phases.js';
+import { restoreJson, restoreLines } from './dry-run-restore.js';
+import type { RollbackSource } from './rollback-source.js';
 
 export interface DryRunContext {
   plan: Plan;
   file?: StagedFile;
+  /** rollback: the run it undoes. */
+  restore?: RollbackSource;
   transport: string;
   lockFile: string;
 }
@@ -31,8 +35,9 @@ function poolCapsJson(pools: PhasePools): object[] {
 
 /** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
 export function dryRunLines(context: DryRunContext): string[] {
-  const { plan, file } = context;
-  const lines = [`Plan for ${plan.command}${file ? ` ${file.relativePath}` : ''} (transport ${context.transport}, lock ${context.lockFile}):`];
+  const { plan, file, restore } = context;
+  const path = file?.relativePath ?? restore?.path;
+  const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, lock ${context.lockFile}):`];
   plan.phases.forEach((phase, index) => {
     const number = `${index + 1}.`;
     if (phase.kind === 'check') {
@@ -48,7 +53,9 @@ export function dryRunLines(context: DryRunContext): string[] {
     }
     const running = phase.hosts.filter((host) => !phase.skip.has(host));
     const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
-    if (phase.kind === 'sync') {
+    if (phase.kind === 'sync' && restore) {
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): put back what run ${restore.runId} replaced`);
+    } else if (phase.kind === 'sync') {
       const how = phase.proxies ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here` : `write ${file?.destination}`;
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
@@ -58,6 +65,7 @@ export function dryRunLines(context: DryRunContext): string[] {
     if (phase.kind === 'restart' && phase.pools) lines.push(`     ${poolCaps(phase.pools)}`);
     if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);
   });
+  if (restore) lines.push(...restoreLines(restore));
   lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
   return lines;
 }
@@ -68,6 +76,7 @@ export function dryRunJson(context: DryRunContext): object {
     command: context.plan.command,
     dryRun: true,
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
+    ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
     transport: context.transport,
     lockFile: context.lockFile,
     phases: context.plan.phases.map((phase) =>

@@ -13,6 +13,7 @@ import type { StagedFile } from './stage-file.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
 import type { VersionKeeper } from './version-keeper.js';
+import { restoreTask, type Restore } from './restore-task.js';
 import { checkCanaries } from './check-phase.js';
 import type { CanaryFailureAsker } from './canary-failure.js';
 import { rollBackCanaries } from './rollback-phases.js';
@@ -55,8 +56,10 @@ export interface ExecuteOptions {
   resume?: ResumePoint;
   /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
   runStartedAt?: number;
-  /** Keeps what each host had before a sync phase replaced its file (sync-file). */
+  /** Keeps what each host had before a sync phase replaced its file (sync-file, rollback). */
   keeper?: VersionKeeper;
+  /** rollback: sync phases put back what this run replaced, host by host. */
+  restore?: Restore;
   /** sync-file: this run's kept versions, for a rollback of failed canaries; `ask` only on a terminal. */
   canaryFailure?: { versions: { folder: string; runId: string }; ask?: CanaryFailureAsker };
 }
@@ -92,6 +95,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   const { plan, transport, report } = options;
   const runs: PhaseRun[] = [];
   const syncFailed = new Set<string>();
+  const notRestored = new Set<string>();
   const restarted = new Set<string>();
   let stoppedBy: RunStop | undefined;
   const halted: string[] = [];
@@ -131,13 +135,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
         for (const host of phase.hosts) {
           if (skip.has(host)) continue;
           if (syncFailed.has(host)) skip.set(host, 'its sync failed');
+          else if (notRestored.has(host)) skip.set(host, 'its file was not put back');
           else if (restarted.has(host)) skip.set(host, 'already restarted in this run');
         }
       }
       const task =
         phase.kind === 'restart'
           ? restartTask(transport, phase, report)
-          : phase.proxies
+          : options.restore
+            ? restoreTask(transport, options.restore, options.keeper)
+            : phase.proxies
             ? proxySyncTask(transport, requireFile(options.file), { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources, ...(options.keeper ? { keeper: options.keeper } : {}) })
             : syncTask(transport, requireFile(options.file), options.keeper);
       const onPoolHostEnd =
@@ -168,6 +175,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
       for (const result of outcome.results) {
         if (phase.name === 'sync-proxies' && result.outcome === 'failed') failedProxies.add(result.host);
         else if (phase.kind === 'sync' && result.outcome === 'failed') syncFailed.add(result.host);
+        // A host a restore left alone (changed since, or not changed by, the run) is not restarted either.
+        else if (phase.kind === 'sync' && result.outcome === 'skipped' && options.restore && !skip.has(result.host)) notRestored.add(result.host);
         if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) {
           restarted.add(result.host);
         }

@@ -9,7 +9,7 @@ import { proxyOrder } from '../remote-commands/rsync-pull.js';
 import { phasePools, poolMembership, type PhasePools } from './pools.js';
 import { canaryFailurePlan, type CanaryFailurePlan } from './rollback-phases.js';
 
-export type CommandName = 'sync-file' | 'php-fpm-restart';
+export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
 export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';
 
 interface HostPhase {
@@ -121,8 +121,9 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
       ...(pools ? { pools } : {}),
     };
   };
-  const sync = options.command === 'sync-file';
-  const viaProxies = sync && config.sync_proxies.length > 0 ? { order: proxyOrder([...canaries, ...others], config.sync_proxies), module: config.sync_proxy_module } : undefined;
+  // rollback runs sync-file's flow, each host getting back its own old file (never via proxies).
+  const sync = options.command === 'sync-file' || options.command === 'rollback';
+  const viaProxies = options.command === 'sync-file' && config.sync_proxies.length > 0 ? { order: proxyOrder([...canaries, ...others], config.sync_proxies), module: config.sync_proxy_module } : undefined;
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
     ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),
     kind: 'sync',
@@ -149,6 +150,6 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
   if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
   const pools = poolMembership(config);
-  const canaryFailure = sync && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
+  const canaryFailure = options.command === 'sync-file' && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
   return { command: options.command, phases, notes, ...(pools ? { pools } : {}), ...(canaryFailure ? { canaryFailure } : {}) };
 }

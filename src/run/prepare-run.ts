@@ -8,10 +8,13 @@ import type { DeployOptions } from './deploy-options.js';
 import { sha256, type RunKey } from '../state/journal.js';
 import { buildPlan, type CommandName, type Plan } from './plan.js';
 import { resolveStagedFile, type StagedFile } from './stage-file.js';
+import { rollbackSource, type RollbackSource } from './rollback-source.js';
 
 export interface PreparedRun {
   loaded: LoadedConfig;
   file?: StagedFile;
+  /** rollback: the run it undoes and what that run replaced on each host. */
+  restore?: RollbackSource;
   plan: Plan;
   /** Where canary checks run: the project config's folder, like its relative paths. */
   checksDir: string;
@@ -43,7 +46,7 @@ async function refuseSecondPath(stageDir: string | undefined, word: string): Pro
 }
 
 /** Everything checked before anything is touched: config, staged file, plan. Throws UserError. */
-export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string; messageFirstWord?: string }): Promise<PreparedRun> {
+export async function prepareRun(command: CommandName, options: DeployOptions & { path?: string; messageFirstWord?: string; runId?: string }, warn: (text: string) => void = () => undefined): Promise<PreparedRun> {
   const loaded = loadConfig(options);
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
@@ -53,8 +56,13 @@ export async function prepareRun(command: CommandName, options: DeployOptions & 
   }
   const file = command === 'sync-file' ? await resolveStagedFile(config.stage_dir, config.deploy_dir, options.path ?? '') : undefined;
   if (file && options.messageFirstWord !== undefined) await refuseSecondPath(config.stage_dir, options.messageFirstWord);
+  const restore = command === 'rollback' ? rollbackSource(config.history_file, options.runId, warn) : undefined;
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const plan = buildPlan(config, { command, force: options.force, ...(durations ? { durations } : {}) });
-  const key: RunKey = { command, ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}) };
-  return { loaded, ...(file ? { file } : {}), plan, checksDir: loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd()), key };
+  const key: RunKey = {
+    command,
+    ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}),
+    ...(restore ? { path: restore.path, contentSha256: sha256(Buffer.from(restore.runId)) } : {}),
+  };
+  return { loaded, ...(file ? { file } : {}), ...(restore ? { restore } : {}), plan, checksDir: loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd()), key };
 }

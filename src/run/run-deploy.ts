@@ -5,7 +5,7 @@ import { terminalMode } from '../report/terminal.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
-import type { DeployOptions } from './deploy-options.js';
+import type { DeployOptions, RollbackOptions } from './deploy-options.js';
 import { dryRunJson, dryRunLines } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
@@ -30,19 +30,22 @@ import { canaryAsker } from './canary-asker.js';
  * nothing), take the lock, run the phases, report and record, release the lock on every
  * path. Returns the exit status.
  */
-export async function runDeploy(command: CommandName, options: DeployOptions & { path?: string }): Promise<number> {
+export async function runDeploy(command: CommandName, options: DeployOptions & { path?: string } & RollbackOptions): Promise<number> {
   const env = options.env ?? process.env;
   const stdout = options.stdout ?? process.stdout;
   const human = options.json ? (options.stderr ?? process.stderr) : stdout;
-  const { loaded, file, plan, checksDir, key } = await prepareRun(command, options);
+  const prepareWarnings: string[] = [];
+  const { loaded, file, restore, plan, checksDir, key } = await prepareRun(command, options, (text) => prepareWarnings.push(text));
   const { config } = loaded;
+  // The file the run writes: the staged one (sync-file), or the one a rollback puts back.
+  const path = file?.relativePath ?? restore?.path;
   // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
   const journal = new Journal(journalPath(config.lock_file, key), (text) => warn(text));
   const resumeWarnings: string[] = [];
   const resume = options.resume ? loadResumePoint(journal.path, key, (text) => resumeWarnings.push(text)) : undefined;
 
   if (options.dryRun) {
-    const context = { plan, ...(file ? { file } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
+    const context = { plan, ...(file ? { file } : {}), ...(restore ? { restore } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
     if (options.json) stdout.write(`${JSON.stringify(dryRunJson(context), null, 2)}\n`);
     else for (const line of dryRunLines(context)) human.write(`${line}\n`);
     return 0;
@@ -85,23 +88,24 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const started = performance.now();
     const id = runId(startedAt);
     journal.start(id, key, startedAt);
-    const start = { type: 'run-start' as const, command, ...(file ? { path: file.relativePath } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length };
+    const start = { type: 'run-start' as const, command, ...(path !== undefined ? { path } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length };
     report(start);
-    const announced = { command, message: options.message, ...(file ? { path: file.relativePath } : {}) };
+    const announced = { command, message: options.message, ...(path !== undefined ? { path } : {}) };
     await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, checksDir, warn);
     if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
-    for (const text of resumeWarnings) warn(text);
+    for (const text of [...prepareWarnings, ...resumeWarnings]) warn(text);
+    if (restore) report({ type: 'notice', level: 'info', text: `Putting back what run ${restore.runId} replaced on ${restore.versions.size} hosts` });
     for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
     // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
     for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
     // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
-    const keeper = file ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
+    const keeper = file || restore ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
     const ask = canaryAsker(options, stdout, env, human);
-    const canaryFailure = keeper ? { versions: { folder: versionsFolder(config.history_file), runId: id }, ...(ask ? { ask } : {}) } : undefined;
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
+    const canaryFailure = file ? { versions: { folder: versionsFolder(config.history_file), runId: id }, ...(ask ? { ask } : {}) } : undefined;
+    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(restore ? { restore } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
     const runReport = buildRunReport({
       command,
-      ...(file ? { path: file.relativePath } : {}),
+      ...(path !== undefined ? { path } : {}),
       message: options.message,
       startedAt,
       durationMs: performance.now() - started,
