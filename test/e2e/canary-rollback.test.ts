@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 
@@ -58,30 +59,7 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
   });
 
   async function writeConfig(config: Record<string, unknown>): Promise<void> {
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: fleet.hosts.map((host) => host.name),
-        canaries: ['mw01', 'mw02'],
-        stage_dir: 'stage',
-        deploy_dir: fleet.deployDir,
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_timeout: 20,
-        ssh_connect_retries: 1,
-        php_fpm_restart_script: fleet.restartScript,
-        php_fpm: 'php7.4-fpm',
-        restart_sudo_user: '',
-        canary_wait_time: 0,
-        canary_checks: [FAILING_CHECK],
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-        ...config,
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, { canaries: ['mw01', 'mw02'], ssh_connect_retries: 1, canary_checks: [FAILING_CHECK], ...config });
   }
 
   /** What each host ran since `before`: the thresholds its restarts were given. */
