@@ -89,4 +89,21 @@ describe('deploy rollback', () => {
     // And nothing was written by the refused rollbacks: the history has the three runs only
     expect(runIds()).toHaveLength(3);
   });
+
+  it('--dry-run names the run and what each host would get back, touching nothing', async () => {
+    // Given v1 on mw01 and none on mw02, then v2 synced
+    fixture = await stepFixture({ targets: ['mw01', 'mw02'], canaries: [] });
+    fixture.fleet.files.set('mw01', new Map([[DESTINATION, { content: Buffer.from('v1'), mode: 0o640 }]]));
+    const v2 = await deployVersion('v2');
+    const before = fixture.fleet.records.length;
+    fixture.stdout.text = '';
+    // When the rollback is planned
+    expect(await rollback({ ...fixture.options({ dryRun: true }) })).toBe(0);
+    // Then the plan names the run and each host's fate, and no host was contacted
+    expect(fixture.stdout.text).toContain(`Puts back what run ${v2} replaced`);
+    expect(fixture.stdout.text).toMatch(/mw01: restore \/srv\/mediawiki\/php\/index\.php \(sha256 [0-9a-f]{12}, mode 640\)/);
+    expect(fixture.stdout.text).toContain('mw02: remove /srv/mediawiki/php/index.php (it had none)');
+    expect(fixture.fleet.records.length).toBe(before);
+    expect(fixture.fleet.files.get('mw01')?.get(DESTINATION)?.content.toString()).toBe('v2');
+  });
 });
