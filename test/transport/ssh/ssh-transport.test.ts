@@ -435,6 +435,8 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(first.changed).toBe(true);
       expect(readFileSync(path).equals(content)).toBe(true);
       expect(second.changed).toBe(false);
+      // And it reads back whole (many reads in flight, reassembled in order)
+      expect((await ssh.readFile(HOST, path, { signal: signal() }))?.content.equals(content)).toBe(true);
     });
 
     it('stops on abort mid-transfer: old file untouched, temp file removed', async () => {
