@@ -2,7 +2,8 @@
  * `npm run bench`: every figure of issue 5, each measured in this run next to its
  * reference, printed as ONE table on stdout (progress and raw numbers go to stderr).
  *
- *   node dist/bench/run.js [--only scheduling,pools,ssh,startup] [--seed N] [--rounds N] [--ssh-scale X]
+ *   node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies] [--seed N] [--rounds N] [--ssh-scale X]
+ *   node dist/bench/run.js --only proxies [--proxies-hosts 40] [--proxies-concurrency 10]   (figure 6: sync_proxies)
  *   node dist/bench/run.js --only ssh-connect [--connect-hosts 200] [--ssh-before <git ref>]   (npm run bench:ssh-connect)
  *   node dist/bench/run.js --only keep-versions [--rounds N]   (keeping old versions: 1 MiB to 12 sshd hosts, with and without)
  *
@@ -12,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, describeDistribution } from './distribution.js';
 import { poolsFigure } from './pools.js';
+import { proxiesFigure } from './proxies.js';
 import { schedulingFigure } from './scheduling.js';
 import { sshFigure } from './ssh.js';
 import { BEFORE_ISSUE_10, sshConnectFigure } from './ssh-connect.js';
@@ -21,18 +23,20 @@ import { machineLine, renderTable, type Row } from './table.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'scheduling,pools,ssh,startup' },
+    only: { type: 'string', default: 'scheduling,pools,ssh,startup,proxies' },
     seed: { type: 'string', default: String(DEFAULT_SEED) },
     rounds: { type: 'string', default: '3' },
     'ssh-scale': { type: 'string', default: '0.5' },
     'ssh-hosts': { type: 'string', default: '40' },
     'connect-hosts': { type: 'string', default: '200' },
+    'proxies-hosts': { type: 'string', default: '40' },
+    'proxies-concurrency': { type: 'string', default: '10' },
     'ssh-before': { type: 'string', default: BEFORE_ISSUE_10 },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,ssh-connect,keep-versions] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF]');
+  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N]');
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -67,6 +71,13 @@ await figure('ssh', () =>
   ),
 );
 await figure('startup', () => startupFigure(15, log));
+// Figure 6: a 20 MB file to 40 targets, through 4 proxies (rsync daemons) and straight from here.
+await figure('proxies', () =>
+  proxiesFigure(
+    { targets: Number(values['proxies-hosts']), proxies: 4, fileMB: 20, concurrency: Number(values['proxies-concurrency']), rounds: Number(values.rounds), subnet: 44, port: 2244 },
+    log,
+  ),
+);
 // Not in the default set (a 200-host fleet, a build of the old transport): --only ssh-connect.
 await figure('ssh-connect', () =>
   sshConnectFigure(

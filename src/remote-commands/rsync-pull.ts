@@ -24,10 +24,12 @@ export interface RsyncPullOptions {
  * Run by `sh -c` with the URL, the temporary name and the destination as $1 $2 $3, never
  * spliced into the text: fetch into our temporary name (written in place, so no other name
  * is left behind), then rename it over the file; on any failure the temporary is removed and
- * the old file stays. No rsync on the host: exit 127 with one line saying so.
+ * the old file stays. The destination's folder is created when missing, as a direct write
+ * does. No rsync on the host: exit 127 with one line saying so.
  */
 export const RSYNC_PULL_SCRIPT = [
   `command -v rsync >/dev/null 2>&1 || { echo "rsync is not installed on this host" >&2; exit ${RSYNC_MISSING_STATUS}; }`,
+  'mkdir -p -- "$(dirname -- "$3")" || exit $?',
   'rsync --no-motd --inplace --perms --times --timeout="$4" --contimeout="$4" -- "$1" "$2" || { status=$?; rm -f -- "$2"; exit $status; }',
   'mv -f -- "$2" "$3" || { status=$?; rm -f -- "$2"; exit $status; }',
 ].join('\n');

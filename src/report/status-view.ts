@@ -41,6 +41,8 @@ export interface StatusView {
   /** No deploy runs, and the last one was cut off (its process died without ending it). */
   cutOff: boolean;
   holder?: LockHolder;
+  /** The holder runs on another machine (a shared etcd lock): its progress is shown there. */
+  holderElsewhere?: boolean;
   run?: { command: string; path?: string; message: string; pid: number; user: string; host: string; startedAt: string; updatedAt: string };
   phase?: StatusPhase;
   done?: Array<{ name: string; durationMs: number; ok: number; warning: number; failed: number; skipped: number; notStarted: number }>;
@@ -147,7 +149,10 @@ export interface StatusLinesOptions {
 export function statusLines(view: StatusView, options: StatusLinesOptions = {}): string[] {
   if (!view.run) {
     const lines: string[] = [];
-    if (view.running && view.holder) {
+    if (view.running && view.holder && view.holderElsewhere) {
+      const on = visible(view.holder.host);
+      lines.push(`A deploy on ${on} holds the lock: ${visible(view.holder.user)}@${on} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${visible(view.holder.startedAt)} (its progress is shown by deploy status on ${on})`);
+    } else if (view.running && view.holder) {
       lines.push(`A deploy holds the lock but has published nothing yet: ${view.holder.user}@${view.holder.host} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${view.holder.startedAt}`);
     } else {
       lines.push(view.cutOff ? 'no deploy running (the last run was cut off)' : 'no deploy running');

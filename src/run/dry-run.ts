@@ -1,4 +1,5 @@
 import { describeExpectation } from '../checks/expand-checks.js';
+import type { Config } from '../config/schema.js';
 import { formatSeconds } from '../lib/duration.js';
 import { renderCommand } from '../transport/quote.js';
 import type { Plan } from './plan.js';
@@ -14,7 +15,20 @@ export interface DryRunContext {
   /** rollback: the run it undoes. */
   restore?: RollbackSource;
   transport: string;
-  lockFile: string;
+  lock: DryRunLock;
+}
+
+/** The lock a run would take (`lock_backend`): the lock file, or a key in etcd. */
+export type DryRunLock = { backend: 'file'; file: string } | { backend: 'etcd'; endpoints: string[]; key: string; ttlSeconds: number };
+
+export function dryRunLock(config: Pick<Config, 'lock_backend' | 'lock_file' | 'etcd_endpoints' | 'etcd_lock_key' | 'etcd_lock_ttl'>): DryRunLock {
+  return config.lock_backend === 'etcd'
+    ? { backend: 'etcd', endpoints: [...config.etcd_endpoints], key: config.etcd_lock_key, ttlSeconds: config.etcd_lock_ttl }
+    : { backend: 'file', file: config.lock_file };
+}
+
+function lockText(lock: DryRunLock): string {
+  return lock.backend === 'etcd' ? `lock etcd key ${lock.key} at ${lock.endpoints.join(', ')}, lease ${formatSeconds(lock.ttlSeconds * 1000)}` : `lock ${lock.file}`;
 }
 
 /** `pools (max_parallel_pools 2): appserver 8 hosts, at most 2 at once, pool_failure_limit 1; ...` */
@@ -37,7 +51,7 @@ function poolCapsJson(pools: PhasePools): object[] {
 export function dryRunLines(context: DryRunContext): string[] {
   const { plan, file, restore } = context;
   const path = file?.relativePath ?? restore?.path;
-  const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, lock ${context.lockFile}):`];
+  const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
   plan.phases.forEach((phase, index) => {
     const number = `${index + 1}.`;
     if (phase.kind === 'check') {
@@ -78,7 +92,8 @@ export function dryRunJson(context: DryRunContext): object {
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
     ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
     transport: context.transport,
-    lockFile: context.lockFile,
+    ...(context.lock.backend === 'file' ? { lockFile: context.lock.file } : {}),
+    lock: context.lock,
     phases: context.plan.phases.map((phase) =>
       phase.kind === 'check'
         ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs, ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }) }

@@ -6,7 +6,7 @@ import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
 import type { DeployOptions, RollbackOptions } from './deploy-options.js';
-import { dryRunJson, dryRunLines } from './dry-run.js';
+import { dryRunJson, dryRunLines, dryRunLock } from './dry-run.js';
 import { executePlan, type ExecutionResult } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
@@ -45,7 +45,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
   const resume = options.resume ? loadResumePoint(journal.path, key, (text) => resumeWarnings.push(text)) : undefined;
 
   if (options.dryRun) {
-    const context = { plan, ...(file ? { file } : {}), ...(restore ? { restore } : {}), transport: options.transport?.name ?? config.transport, lockFile: config.lock_file };
+    const context = { plan, ...(file ? { file } : {}), ...(restore ? { restore } : {}), transport: options.transport?.name ?? config.transport, lock: dryRunLock(config) };
     if (options.json) stdout.write(`${JSON.stringify(dryRunJson(context), null, 2)}\n`);
     else for (const line of dryRunLines(context)) human.write(`${line}\n`);
     return 0;

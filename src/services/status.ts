@@ -3,8 +3,12 @@ import { buildStatusView, statusLines, type StatusView } from '../report/status-
 import { finalLine } from '../report/summary.js';
 import { readHistory } from '../state/history-file.js';
 import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/live-state.js';
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
 import { isStale, readLockHolder } from '../state/lock-file.js';
+import type { LockHolder } from '../state/lock-holder.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
+import { readStatusHolder } from './status-holder.js';
 
 export interface StatusOptions extends AdminOptions {
   /** Redraw until the run ends. */
@@ -37,14 +41,12 @@ function lastRun(historyFile: string, live: LiveState | undefined, warn: (text: 
   return fromHistory;
 }
 
-/** One look at the lock and the live state. Never takes the lock. */
-export function readStatus(options: StatusOptions, warn: (text: string) => void): StatusView {
-  const config = loadAdminConfig(options);
-  const holder = readLockHolder(config.lock_file);
+/** The view from the lock's holder (read by the caller) and the live state beside lock_file. */
+function statusView(config: Config, holder: LockHolder | undefined, options: StatusOptions, warn: (text: string) => void): StatusView {
   const live = readLiveState(liveStatePath(config.lock_file), warn);
   const liveWriterAlive = live !== undefined && isWriterAlive(live);
   const running = (live !== undefined && live.finished === undefined && liveWriterAlive) || (holder !== undefined && !isStale(holder));
-  return buildStatusView({
+  const view = buildStatusView({
     ...(live ? { live } : {}),
     liveWriterAlive,
     ...(holder ? { holder } : {}),
@@ -52,6 +54,20 @@ export function readStatus(options: StatusOptions, warn: (text: string) => void)
     ...(running ? {} : { lastRun: lastRun(config.history_file, live, warn) }),
     now: (options.now ?? Date.now)(),
   });
+  // A holder on another deploy server (a shared etcd lock) publishes its progress there, not here.
+  return view.holder !== undefined && view.holder.host !== hostname() ? { ...view, holderElsewhere: true } : view;
+}
+
+/** One look at the lock file and the live state (file backend). Never takes the lock. */
+export function readStatus(options: StatusOptions, warn: (text: string) => void): StatusView {
+  const config = loadAdminConfig(options);
+  return statusView(config, readLockHolder(config.lock_file), options, warn);
+}
+
+/** One look at the lock, on either backend (etcd's key with `lock_backend: "etcd"`), and the live state. */
+export async function lookStatus(options: StatusOptions, warn: (text: string) => void): Promise<StatusView> {
+  const config = loadAdminConfig(options);
+  return statusView(config, await readStatusHolder(config, warn), options, warn);
 }
 
 /** On a terminal with room: clear it and draw from the top; a 0-column terminal gets plain blocks. */
@@ -88,13 +104,13 @@ export async function showStatus(options: StatusOptions): Promise<number> {
     const lines = statusLines(view, { maxHosts: Math.max(1, (out.rows ?? 24) - 12) }).map((line) => (line.length > columns ? `${line.slice(0, columns - 1)}…` : line));
     out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
   };
-  let view = readStatus(options, warn);
+  let view = await lookStatus(options, warn);
   draw(view);
   const intervalMs = options.intervalMs ?? (redraw ? 1000 : 2000);
   while (options.watch && view.running && !options.signal?.aborted) {
     await sleep(intervalMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
     if (options.signal?.aborted) break;
-    view = readStatus(options, warn);
+    view = await lookStatus(options, warn);
     draw(view);
   }
   return 0;

@@ -78,6 +78,20 @@ describe.skipIf(!rsyncAvailable())('the pull command against a real rsync daemon
     expect(await readdir(join(target, 'php'))).toEqual(['index.php']);
   });
 
+  it('creates the destination\'s folder when the target lacks it, as a direct write does', async () => {
+    // Given a target that has never had anything under new/deeper/
+    const { target, pull } = await setUp();
+    await mkdir(join(dir!, 'proxy', 'new', 'deeper'), { recursive: true });
+    await writeFile(join(dir!, 'proxy', 'new', 'deeper', 'file.php'), 'fresh\n');
+    // When the target pulls new/deeper/file.php
+    const [command, ...args] = pull('new/deeper/file.php');
+    const result = await execa(command as string, args, { reject: false });
+    // Then the folders are made and the file is in place, alone
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await readFile(join(target, 'new', 'deeper', 'file.php'), 'utf8')).toBe('fresh\n');
+    expect(await readdir(join(target, 'new', 'deeper'))).toEqual(['file.php']);
+  });
+
   it('keeps the old file and no temporary when the proxy fails or lacks the file', async () => {
     // Given a proxy that does not have the file, then one that is down
     const { target, pull } = await setUp();
