@@ -13,7 +13,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSYNC_PORT, nftAvailable, startByteCounters, startDaemonOnHost, wcharOf, type BenchDaemon, type Counts } from './proxy-daemons.js';
-import { loadHarness, type SshdFleet } from './ssh.js';
+import { makeNetns, shapeNics, shapingAvailable, type BenchNetns } from './proxy-netns.js';
+import { loadHarness, type Harness, type SshdFleet } from './ssh.js';
 import { BIN, cliEnv, median, ratio, secs, timed, type Row } from './table.js';
 
 export interface ProxiesOptions {
@@ -27,6 +28,8 @@ export interface ProxiesOptions {
   /** The fleet's third address octet and SSH port (away from the other figures'). */
   subnet: number;
   port: number;
+  /** Shape the deploy server's and each proxy's "NIC" to this many MB/s (in a network namespace of the bench's own); undefined: plain loopback. */
+  nicMBps?: number;
 }
 
 const PAYLOAD = 'bench/payload.bin';
@@ -48,21 +51,26 @@ interface Measured {
 }
 
 export async function proxiesFigure(options: ProxiesOptions, log: (line: string) => void): Promise<Row[]> {
-  const label = `${options.fileMB} MB to ${options.targets} hosts`;
-  const skipped = (why: string): Row[] => [{ figure: `6  sync_proxies, ${label}`, measured: `skipped: ${why}`, reference: '-', ratio: '-', verdict: 'skipped' }];
+  const nic = options.nicMBps;
+  const id = nic === undefined ? '6' : '6n';
+  const label = `${options.fileMB} MB to ${options.targets} hosts${nic === undefined ? '' : `, NICs ${nic} MB/s`}`;
+  const skipped = (why: string): Row[] => [{ figure: `${id}  sync_proxies, ${label}`, measured: `skipped: ${why}`, reference: '-', ratio: '-', verdict: 'skipped' }];
   const harness = await loadHarness();
   if (typeof harness === 'string') return skipped(harness);
   if (!harness.sshdAvailable()) return skipped('sshd not available (needs root and openssh-server)');
   if (!nftAvailable()) return skipped('nft (nftables) not available, or not root');
+  if (nic !== undefined && !shapingAvailable()) return skipped('cannot make a network namespace with an HTB qdisc (root, iproute2, sch_htb)');
   const network = `127.0.${options.subnet}`;
   const project = mkdtempSync(join(tmpdir(), 'deploy-bench-proxies-'));
   const daemons: BenchDaemon[] = [];
-  const counters = startByteCounters(`deploy_bench_proxies_${process.pid}`, network, options.port);
+  const ns: BenchNetns | undefined = nic === undefined ? undefined : makeNetns(`deploy-bench-proxies-${process.pid}`);
+  const counters = startByteCounters(`deploy_bench_proxies_${process.pid}`, network, options.port, ns?.exec);
   let fleet: SshdFleet | undefined;
   const cleanUp = async (): Promise<void> => {
     for (const daemon of daemons) daemon.stop();
     await fleet?.stop().catch(() => undefined);
     counters.remove();
+    ns?.remove();
     rmSync(project, { recursive: true, force: true });
   };
   const stopOnSignal = (signal: NodeJS.Signals): void => void cleanUp().finally(() => process.kill(process.pid, signal));
@@ -71,12 +79,14 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
   try {
     const count = options.proxies + options.targets;
     const started = performance.now();
-    fleet = await harness.startSshdFleet({ count, subnet: options.subnet, port: options.port });
+    const start = harness.startSshdFleet as (o: Parameters<Harness['startSshdFleet']>[0] & { netns?: string }) => Promise<SshdFleet>;
+    fleet = await start({ count, subnet: options.subnet, port: options.port, ...(ns ? { netns: ns.name } : {}) });
     const f = fleet;
     const proxies = f.hosts.slice(0, options.proxies);
     const targets = f.hosts.slice(options.proxies);
     for (const [i, host] of proxies.entries()) daemons.push(await startDaemonOnHost({ hostRoot: host.root, address: host.address, modulePath: f.deployDir, dir: join(project, `rsyncd-${i}`) }));
-    log(`proxies: ${count} sshd up on ${network}.2-${count + 1}:${options.port}, ${options.proxies} rsync daemons on :${RSYNC_PORT}, in ${secs(performance.now() - started)}`);
+    if (ns) shapeNics(ns, { network, sshPort: options.port, proxies: proxies.map((h) => h.address), megabytesPerSecond: nic! });
+    log(`proxies: ${ns ? `in network namespace ${ns.name}, NICs shaped to ${nic} MB/s: ` : ''}${count} sshd up on ${network}.2-${count + 1}:${options.port}, ${options.proxies} rsync daemons on :${RSYNC_PORT}, in ${secs(performance.now() - started)}`);
 
     const payload = randomBytes(options.fileMB * MB);
     const digest = createHash('sha256').update(payload).digest('hex');
@@ -111,7 +121,8 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
       await Promise.all(f.hosts.map((h) => rm(join(h.root, 'deploy', 'bench'), { recursive: true, force: true })));
       const before: Counts = counters.read();
       // The shell reaps the CLI, then reads its own /proc/<pid>/io: the CLI's writes are in it.
-      const result = await timed('sh', ['-c', '"$@"; status=$?; cat /proc/$$/io >"$DEPLOY_BENCH_IO"; exit $status', 'sh', process.execPath, BIN, 'sync-file', '-c', configs[kind], '--json', PAYLOAD, 'bench', kind], {
+      const inNs = ns ? ['nsenter', `--net=${ns.path}`, '--'] : [];
+      const result = await timed(inNs[0] ?? 'sh', [...inNs.slice(1), ...(ns ? ['sh'] : []), '-c', '"$@"; status=$?; cat /proc/$$/io >"$DEPLOY_BENCH_IO"; exit $status', 'sh', process.execPath, BIN, 'sync-file', '-c', configs[kind], '--json', PAYLOAD, 'bench', kind], {
         cwd: project,
         env: { ...env, DEPLOY_BENCH_IO: ioFile },
         timeoutMs: 600_000,
@@ -153,7 +164,7 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
       for (const kind of round % 2 === 1 ? (['direct', 'proxies'] as const) : (['proxies', 'direct'] as const)) {
         const m = await run(kind);
         (kind === 'direct' ? direct : viaProxies).push(m);
-        log(`proxies: round ${round} ${kind}: ${secs(m.wallMs)}, sent to sshd ${mb(m.sshBytes)} (nft), wchar ${mb(m.wchar)}, daemons sent ${mb(m.daemonBytes)}${m.sources.size > 0 ? `, sources ${[...m.sources].map(([s, n]) => `${s} x${n}`).join(', ')}` : ''}`);
+        log(`proxies${ns ? ' (shaped)' : ''}: round ${round} ${kind}: ${secs(m.wallMs)}, sent to sshd ${mb(m.sshBytes)} (nft), wchar ${mb(m.wchar)}, daemons sent ${mb(m.daemonBytes)}${m.sources.size > 0 ? `, sources ${[...m.sources].map(([s, n]) => `${s} x${n}`).join(', ')}` : ''}`);
       }
     }
     const file = payload.length;
@@ -165,35 +176,35 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
     const what = `${label}, sync_concurrency ${options.concurrency}`;
     return [
       {
-        figure: `6a bytes this machine sent, ${options.proxies} proxies, ${what} (nft to sshd; max of ${options.rounds})`,
+        figure: `${id}a bytes this machine sent, ${options.proxies} proxies, ${what} (nft to sshd; max of ${options.rounds})`,
         measured: mb(Math.max(...viaProxies.map((m) => m.sshBytes))),
         reference: `(P+1) x file = ${mb(limit)}; direct ${mb(med(direct, 'sshBytes'))}`,
         ratio: `${ratio(bytesWorst / limit)} of the cap (<= 1); ${ratio(med(direct, 'sshBytes') / med(viaProxies, 'sshBytes'), 1)}x less than direct`,
         verdict: bytesWorst <= limit ? 'pass' : 'MISS',
       },
       {
-        figure: '6b   same, counted by the deploy process (wchar, its writes)',
+        figure: `${id}b   same, counted by the deploy process (wchar, its writes)`,
         measured: mb(Math.max(...viaProxies.map((m) => m.wchar))),
         reference: `nft ${mb(Math.max(...viaProxies.map((m) => m.sshBytes)))}; direct wchar ${mb(med(direct, 'wchar'))}`,
         ratio: ratio(med(viaProxies, 'wchar') / med(viaProxies, 'sshBytes')),
         verdict: 'info',
       },
       {
-        figure: `6c wall time through ${options.proxies} proxies (median of ${options.rounds})`,
+        figure: `${id}c wall time through ${options.proxies} proxies (median of ${options.rounds})`,
         measured: secs(med(viaProxies, 'wallMs')),
         reference: `direct ${secs(med(direct, 'wallMs'))}`,
         ratio: `${ratio(wallRatio)} (<= 1)`,
         verdict: wallRatio <= 1 ? 'pass' : 'MISS',
       },
       {
-        figure: '6d   the targets\' phase alone (sync-hosts), through proxies; sync-proxies before it',
+        figure: `${id}d   the targets' phase alone (sync-hosts), through proxies; sync-proxies before it`,
         measured: `${secs(med(viaProxies, 'targetsMs'))} + ${secs(med(viaProxies, 'proxiesMs'))}`,
         reference: `direct sync-hosts ${secs(med(direct, 'targetsMs'))}`,
         ratio: ratio(med(viaProxies, 'targetsMs') / med(direct, 'targetsMs')),
         verdict: 'info',
       },
       {
-        figure: '6e   bytes the proxies\' daemons sent to the targets (median)',
+        figure: `${id}e   bytes the proxies' daemons sent to the targets (median)`,
         measured: mb(med(viaProxies, 'daemonBytes')),
         reference: `targets x file = ${mb(options.targets * file)}`,
         ratio: `${ratio(med(viaProxies, 'daemonBytes') / (options.targets * file))}; targets served direct: ${directSources.join('/')}`,

@@ -7,7 +7,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 
 const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -30,25 +29,17 @@ export function fleetHostPid(root: string): number {
   throw new Error(`no running fleet host serves ${root}`);
 }
 
-/** True when address:port greets like an rsync daemon. */
-function greets(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('data', (chunk) => done(chunk.toString('utf8').startsWith('@RSYNCD: ')));
-    socket.once('error', () => done(false));
-  });
+/** True when an rsync daemon lists its modules at address:873, asked from the network namespace of `pid`. */
+function listsModules(pid: number, address: string): boolean {
+  const result = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'rsync', '--contimeout=2', `rsync://${address}:${RSYNC_PORT}/`], { stdio: 'ignore', env: { PATH: CHILD_PATH }, timeout: 10_000 });
+  return result.status === 0;
 }
 
 export interface BenchDaemon {
   stop(): void;
 }
 
-/** An rsync daemon serving `modulePath` (as the host sees it) as module `deploy` on address:873. */
+/** An rsync daemon serving `modulePath` (as the host sees it) as module `deploy` on address:873, in the host's mount, pid and network namespaces. */
 export async function startDaemonOnHost(options: { hostRoot: string; address: string; modulePath: string; dir: string }): Promise<BenchDaemon> {
   await mkdir(options.dir, { recursive: true });
   const config = join(options.dir, 'rsyncd.conf');
@@ -59,13 +50,13 @@ export async function startDaemonOnHost(options: { hostRoot: string; address: st
   const pid = fleetHostPid(options.hostRoot);
   const child: ChildProcess = spawn(
     'nsenter',
-    [`--target=${pid}`, '--mount', '--pid', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'rsync', '--daemon', '--no-detach', `--config=${config}`, `--port=${RSYNC_PORT}`, `--address=${options.address}`],
+    [`--target=${pid}`, '--mount', '--pid', '--net', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'rsync', '--daemon', '--no-detach', `--config=${config}`, `--port=${RSYNC_PORT}`, `--address=${options.address}`],
     { stdio: 'ignore', env: { PATH: CHILD_PATH, HOME: options.dir } },
   );
   const stop = (): void => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
   for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
     if (child.exitCode !== null) break;
-    if (await greets(options.address, RSYNC_PORT)) return { stop };
+    if (listsModules(pid, options.address)) return { stop };
   }
   stop();
   throw new Error(`rsync daemon on ${options.address}:${RSYNC_PORT} never answered (exit ${child.exitCode})`);
@@ -79,8 +70,9 @@ export interface ByteCounters {
   remove(): void;
 }
 
-function nft(args: string[], input?: string): string {
-  const result = spawnSync('nft', args, { input, encoding: 'utf8', env: { PATH: CHILD_PATH }, timeout: 10_000 });
+function nft(prefix: readonly string[], args: string[], input?: string): string {
+  const argv = [...prefix, 'nft', ...args];
+  const result = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', env: { PATH: CHILD_PATH }, timeout: 10_000 });
   if (result.status !== 0) throw new Error(`nft ${args.join(' ')}: ${result.stderr || result.error?.message}`);
   return result.stdout;
 }
@@ -95,9 +87,9 @@ export function nftAvailable(): boolean {
  * goes to the fleet's sshd port (this machine's SSH sessions: the file it sends), what the
  * proxies' daemons send (sport 873) and what goes to them. Only the fleet's /24 is counted.
  */
-export function startByteCounters(name: string, network: string, sshPort: number): ByteCounters {
+export function startByteCounters(name: string, network: string, sshPort: number, prefix: readonly string[] = []): ByteCounters {
   const table = `inet ${name}`;
-  nft(['-f', '-'], [
+  nft(prefix, ['-f', '-'], [
     `table ${table} {`,
     '  counter to_sshd {}',
     '  counter from_daemons {}',
@@ -110,12 +102,13 @@ export function startByteCounters(name: string, network: string, sshPort: number
     '  }',
     '}',
   ].join('\n'));
-  const bytes = (counter: string): number => Number(/bytes (\d+)/.exec(nft(['list', 'counter', ...table.split(' '), counter]))?.[1] ?? Number.NaN);
+  const bytes = (counter: string): number => Number(/bytes (\d+)/.exec(nft(prefix, ['list', 'counter', ...table.split(' '), counter]))?.[1] ?? Number.NaN);
   let removed = false;
   const remove = (): void => {
     if (removed) return;
     removed = true;
-    spawnSync('nft', ['delete', 'table', ...table.split(' ')], { env: { PATH: CHILD_PATH }, stdio: 'ignore' });
+    const argv = [...prefix, 'nft', 'delete', 'table', ...table.split(' ')];
+    spawnSync(argv[0]!, argv.slice(1), { env: { PATH: CHILD_PATH }, stdio: 'ignore' });
     process.off('exit', remove);
   };
   process.on('exit', remove);

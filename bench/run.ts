@@ -3,7 +3,7 @@
  * reference, printed as ONE table on stdout (progress and raw numbers go to stderr).
  *
  *   node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies] [--seed N] [--rounds N] [--ssh-scale X]
- *   node dist/bench/run.js --only proxies [--proxies-hosts 40] [--proxies-concurrency 10]   (figure 6: sync_proxies)
+ *   node dist/bench/run.js --only proxies [--proxies-hosts 40] [--proxies-concurrency 10] [--proxies-nic 25]   (figure 6: sync_proxies)
  *   node dist/bench/run.js --only ssh-connect [--connect-hosts 200] [--ssh-before <git ref>]   (npm run bench:ssh-connect)
  *   node dist/bench/run.js --only keep-versions [--rounds N]   (keeping old versions: 1 MiB to 12 sshd hosts, with and without)
  *
@@ -31,12 +31,13 @@ const { values } = parseArgs({
     'connect-hosts': { type: 'string', default: '200' },
     'proxies-hosts': { type: 'string', default: '40' },
     'proxies-concurrency': { type: 'string', default: '10' },
+    'proxies-nic': { type: 'string', default: '25' },
     'ssh-before': { type: 'string', default: BEFORE_ISSUE_10 },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N]');
+  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only]');
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -71,13 +72,13 @@ await figure('ssh', () =>
   ),
 );
 await figure('startup', () => startupFigure(15, log));
-// Figure 6: a 20 MB file to 40 targets, through 4 proxies (rsync daemons) and straight from here.
-await figure('proxies', () =>
-  proxiesFigure(
-    { targets: Number(values['proxies-hosts']), proxies: 4, fileMB: 20, concurrency: Number(values['proxies-concurrency']), rounds: Number(values.rounds), subnet: 44, port: 2244 },
-    log,
-  ),
-);
+// Figure 6: a 20 MB file to 40 targets, through 4 proxies (rsync daemons) and straight from here:
+// on plain loopback (6), then with the deploy server's and each proxy's NIC shaped (6n).
+const proxiesRun = { targets: Number(values['proxies-hosts']), proxies: 4, fileMB: 20, concurrency: Number(values['proxies-concurrency']), rounds: Number(values.rounds) };
+await figure('proxies', async () => [
+  ...(await proxiesFigure({ ...proxiesRun, subnet: 44, port: 2244 }, log)),
+  ...(Number(values['proxies-nic']) > 0 ? await proxiesFigure({ ...proxiesRun, subnet: 45, port: 2245, nicMBps: Number(values['proxies-nic']) }, log) : []),
+]);
 // Not in the default set (a 200-host fleet, a build of the old transport): --only ssh-connect.
 await figure('ssh-connect', () =>
   sshConnectFigure(
