@@ -1,17 +1,16 @@
-import { BugError } from '../errors.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
-import { rollout } from '../restart/rollout.js';
-import type { HostResult, HostTask, PhaseCounts, StopReason } from '../restart/types.js';
+import type { HostResult, PhaseCounts, StopReason } from '../restart/types.js';
 import type { Transport } from '../transport/types.js';
 import { takeBaselines } from '../checks/run-checks.js';
 import type { CheckResult } from '../checks/types.js';
-import type { CheckPhase, Phase, Plan, RestartPhase } from './plan.js';
+import type { CheckPhase, Phase, Plan } from './plan.js';
 import { poolCountsLine, poolProgress } from './pools.js';
 import type { ResumePoint } from '../state/journal.js';
 import type { StagedFile } from './stage-file.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
-import { requireFile, restartLimits, restartTask, syncTask } from './host-tasks.js';
+import { requireFile, restartTask, syncTask } from './host-tasks.js';
+import { rollPhase } from './host-phase.js';
 import type { VersionKeeper } from './version-keeper.js';
 import { restoreTask, type Restore } from './restore-task.js';
 import { checkCanaries } from './check-phase.js';
@@ -149,26 +148,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
             : syncTask(transport, requireFile(options.file), options.keeper);
       const onPoolHostEnd =
         phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
-      const outcome = await rollout({
-        phase: phase.name,
-        hosts: phase.hosts,
-        skip,
-        concurrency: phase.concurrency,
-        failureLimit: phase.failureLimit,
-        ...(phase.kind === 'restart' ? restartLimits(phase) : {}),
-        isBug: (error) => error instanceof BugError,
-        stop: options.stop,
-        kill: options.kill,
-        ...(phase.kind === 'restart' && phase.pools ? { pools: phase.pools } : {}),
-        task,
-        onEvent: (event) => {
-          report(event);
-          if (event.type === 'host-end') onPoolHostEnd?.(event.result);
-          if (event.type === 'pool-halted') {
-            report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${event.pool} (${event.phase}): ${event.failed} hosts failed, ${event.limit} tolerated; no new host of pool ${event.pool} will start` });
-          }
-        },
-        runStartedAt: options.runStartedAt,
+      const outcome = await rollPhase(phase, skip, task, options, (event) => {
+        if (event.type === 'host-end') onPoolHostEnd?.(event.result);
+        if (event.type === 'pool-halted') {
+          report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${event.pool} (${event.phase}): ${event.failed} hosts failed, ${event.limit} tolerated; no new host of pool ${event.pool} will start` });
+        }
       });
       halted.push(...(outcome.haltedPools ?? []));
       if (phase.kind === 'restart' && phase.pools) report({ type: 'notice', level: 'info', text: poolCountsLine(phase.name, phase.pools, outcome.results) });

@@ -1,4 +1,3 @@
-import { hostName } from '../config/hosts.js';
 import type { Config } from '../config/schema.js';
 import { expandChecks } from '../checks/expand-checks.js';
 import type { CanaryCheck } from '../checks/types.js';

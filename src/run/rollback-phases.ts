@@ -1,15 +1,14 @@
-import { BugError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { buildRestartCommand } from '../remote-commands/restart-php-fpm.js';
 import type { Reporter } from '../report/events.js';
 import { countResults } from '../restart/counts.js';
-import { rollout } from '../restart/rollout.js';
 import type { HostResult, HostTask } from '../restart/types.js';
 import { readRunVersions, type HostVersion } from '../state/kept-versions.js';
 import { sha256 } from '../transport/replace-plan.js';
 import type { Transport } from '../transport/types.js';
 import type { PhaseRun } from './execute-plan.js';
-import { restartLimits, restartTask } from './host-tasks.js';
+import { restartTask } from './host-tasks.js';
+import { rollPhase } from './host-phase.js';
 import { resolveConcurrency } from './limits.js';
 import type { RestartPhase, SyncPhase } from './plan.js';
 import { restoreTask } from './restore-task.js';
@@ -86,20 +85,7 @@ function notReceived(result: HostResult | undefined): string | undefined {
 async function runPhase(phase: SyncPhase | RestartPhase, skip: Map<string, string>, task: HostTask, input: RollbackInput): Promise<PhaseRun> {
   const started = performance.now();
   input.report({ type: 'phase-start', phase: phase.name, hosts: phase.hosts.length });
-  const outcome = await rollout({
-    phase: phase.name,
-    hosts: phase.hosts,
-    skip,
-    concurrency: phase.concurrency,
-    failureLimit: phase.failureLimit,
-    ...(phase.kind === 'restart' ? restartLimits(phase) : {}),
-    isBug: (error) => error instanceof BugError,
-    stop: input.stop,
-    kill: input.kill,
-    task,
-    onEvent: input.report,
-    ...(input.runStartedAt !== undefined ? { runStartedAt: input.runStartedAt } : {}),
-  });
+  const outcome = await rollPhase(phase, skip, task, input);
   const run: PhaseRun = { phase, reached: true, durationMs: performance.now() - started, results: outcome.results, checks: [] };
   input.report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: countResults(phase.hosts.length, outcome.results), notes: [] });
   return run;

@@ -1,5 +1,5 @@
 import { runId } from '../state/history-file.js';
-import type { RunEvent, RunReport } from '../report/events.js';
+import type { RunEvent } from '../report/events.js';
 import { createHumanReporter } from '../report/human-reporter.js';
 import { terminalMode } from '../report/terminal.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
@@ -7,7 +7,7 @@ import type { Transport } from '../transport/types.js';
 import { createTransport } from './create-transport.js';
 import type { DeployOptions, RollbackOptions } from './deploy-options.js';
 import { dryRunJson, dryRunLines, dryRunLock } from './dry-run.js';
-import { executePlan, type ExecutionResult } from './execute-plan.js';
+import { executePlan } from './execute-plan.js';
 import { watchInterrupts } from './interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
 import { currentHolder } from '../state/lock-file.js';
