@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { fleetHostPid } from '../services/fleet-host.js';
 import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../services/rsync-daemon.js';
+import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 
 // In CI the suite must really run: a skip there would hide a missing install.
 const available = sshdAvailable() && rsyncAvailable({ nsenter: true });
@@ -57,31 +58,16 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     );
     project = await mkdtemp(join(tmpdir(), 'deploy-e2e-proxies-'));
     await mkdir(join(project, 'stage', 'php'), { recursive: true });
-    await writeFile(
-      join(project, 'scap.config.json'),
-      JSON.stringify({
-        transport: 'ssh',
-        targets: targets.map((host) => host.name),
-        canaries: [targets[0]!.name],
-        sync_proxies: proxies.map(proxyName),
-        sync_proxy_module: 'deploy',
-        stage_dir: 'stage',
-        deploy_dir: fleet.deployDir,
-        ssh_user: fleet.user,
-        ssh_key: fleet.clientKeyPath,
-        ssh_known_hosts: fleet.knownHostsPath,
-        ssh_config: fleet.sshConfigPath,
-        ssh_connect_timeout: 10,
-        ssh_connect_retries: 0,
-        php_fpm_restart_script: fleet.restartScript,
-        restart_sudo_user: '',
-        sync_concurrency: 3,
-        failure_limit: 0,
-        canary_wait_time: 0,
-        lock_file: 'deploy.lock',
-        history_file: 'history.jsonl',
-      }),
-    );
+    await writeFleetDeployConfig(project, fleet, {
+      targets: targets.map((host) => host.name),
+      canaries: [targets[0]!.name],
+      sync_proxies: proxies.map(proxyName),
+      sync_proxy_module: 'deploy',
+      ssh_connect_timeout: 10,
+      php_fpm: undefined,
+      sync_concurrency: 3,
+      failure_limit: 0,
+    });
   }, 120_000);
   afterAll(async () => {
     await Promise.all(daemons.map((daemon) => daemon.stop()));
