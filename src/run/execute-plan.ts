@@ -87,7 +87,8 @@ function notReached(phase: Phase, why: string): PhaseRun {
 
 /**
  * Run a plan's phases in order. A host is restarted at most once; a host whose sync failed
- * is skipped in the restart phase; failed canary checks, the failure limit or an interrupt
+ * (or that a rollback's restore left alone) is skipped in the restart phase; failed canary
+ * checks (after their rollback, when that is the action), the failure limit or an interrupt
  * stop the run, and every phase not reached is reported with its hosts not started.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecutionResult> {
