@@ -4,7 +4,8 @@ import { ConnectionPool } from './connection-pool.js';
 import { HopConnector } from './hop-connector.js';
 import type { SshTransportOptions } from './options.js';
 import { runRemoteCommand } from './remote-exec.js';
-import { readRemoteFile, replaceRemoteFile } from './sftp-write.js';
+import { readRemoteFile } from './sftp-read.js';
+import { replaceRemoteFile } from './sftp-write.js';
 import { type SshContext, createSshContext } from './ssh-context.js';
 
 export { checkSshAuthConfig } from './auth-check.js';
