@@ -340,7 +340,7 @@ class Fleet implements SshdFleet {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all([...this.states.values()].map((s) => this.killHost(s)));
-      killLeftovers(this.dir);
+      killLeftovers(this.dir, new Set([...this.states.values()].flatMap((s) => (s.proc?.pid !== undefined ? [s.proc.pid] : []))));
       process.off('exit', this.onExit);
       await rm(this.dir, { recursive: true, force: true });
     })();
@@ -751,8 +751,12 @@ function processesIn(namespaces: Set<string>): number[] {
   });
 }
 
-/** SIGKILLs processes (other than this one and its ancestors) whose cwd or command line is in `dir`. */
-function killLeftovers(dir: string): void {
+/**
+ * SIGKILLs processes whose cwd or command line is in `dir`, other than this one, its ancestors
+ * and its children that are not `launchers`: a client this process started (an `ssh` to a host)
+ * is the test's to wait for, and sees its connection drop when the host goes.
+ */
+function killLeftovers(dir: string, launchers: ReadonlySet<number>): void {
   const spare = new Set<number>([process.pid]);
   for (let pid = process.ppid; pid > 1 && !spare.has(pid); ) {
     spare.add(pid);
@@ -761,6 +765,8 @@ function killLeftovers(dir: string): void {
   const inDir = (p: string | undefined): boolean => p !== undefined && (p === dir || p.includes(`${dir}/`));
   for (const pid of allPids()) {
     if (spare.has(pid)) continue;
+    const parent = Number(/^PPid:\s*(\d+)/m.exec(readText(`/proc/${pid}/status`) ?? '')?.[1]);
+    if (parent === process.pid && !launchers.has(pid)) continue;
     const cwd = readLink(`/proc/${pid}/cwd`);
     const cmdline = readText(`/proc/${pid}/cmdline`)?.split('\0').join(' ');
     if (inDir(cwd) || inDir(cmdline)) signal(pid, 'SIGKILL');
