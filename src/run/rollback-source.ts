@@ -14,7 +14,7 @@ const succeeded = (entry: HistoryEntry): boolean => entry.status === 'success' |
 /** The run to undo: `--run <id>` (a prefix is enough), else the last successful sync-file run. */
 function pickRun(entries: readonly HistoryEntry[], runId: string | undefined, historyFile: string): HistoryEntry {
   if (runId !== undefined) {
-    const entry = findRun(entries, runId);
+    const entry = findRun(entries, runId, '--run');
     if (entry.command !== 'sync-file') throw new UserError(`--run ${runId}: run ${entry.id} is a ${entry.command} run, not sync-file`, 'rollback puts back what a sync-file run replaced');
     return entry;
   }

@@ -40,10 +40,10 @@ export function readHistory(path: string, warn: (text: string) => void): History
   return text === undefined ? [] : parseJsonLines<HistoryEntry>(text, (lineNumber) => warn(`skipped a damaged line ${lineNumber} of ${path}`));
 }
 
-/** The run with this id (or a unique prefix of one). */
-export function findRun(entries: readonly HistoryEntry[], id: string): HistoryEntry {
+/** The run with this id (or a unique prefix of one); `culprit` names where the id came from in an error. */
+export function findRun(entries: readonly HistoryEntry[], id: string, culprit = 'history'): HistoryEntry {
   const matches = entries.filter((entry) => entry.id.startsWith(id));
   if (matches.length === 1) return matches[0] as HistoryEntry;
-  if (matches.length === 0) throw new UserError(`history: no run with id ${id}`, '`deploy history` lists the recent runs');
-  throw new UserError(`history: ${matches.length} runs start with ${id}`, 'give more of the id');
+  if (matches.length === 0) throw new UserError(`${culprit}: no run with id ${id}`, '`deploy history` lists the recent runs');
+  throw new UserError(`${culprit}: ${matches.length} runs start with ${id}`, 'give more of the id');
 }

@@ -76,6 +76,7 @@ describe('deploy rollback', () => {
     // Given no run at all
     fixture = await stepFixture({ targets: ['mw01'], canaries: [] });
     await expect(rollback(fixture.options())).rejects.toThrow(/no successful sync-file run in history_file/);
+    await expect(rollback({ ...fixture.options(), runId: '2026' })).rejects.toThrow(/^--run: no run with id 2026$/);
     // Given a php-fpm-restart run
     expect(await phpFpmRestart(fixture.options())).toBe(0);
     const restart = runIds().at(-1)!;
