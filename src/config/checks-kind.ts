@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import type { CheckSpec } from '../checks/types.js';
-import type { Kind, ValueSource } from './kinds.js';
+import { type Kind, type ValueSource, oneDefinedItem } from './kinds.js';
 
 const EXPECTED = 'a list of shell commands (strings), {"http": url, "status"?, "contains"?} or {"prometheus": base url, "query", "max"?, "max_ratio"?}';
 
@@ -56,7 +56,7 @@ export const checksKind: Kind<CheckSpec[]> = {
   fromJson: list,
   fromDefine: (raw, source) => {
     if (raw.trim() === '') return [];
-    if (!raw.trim().startsWith('[')) return list([raw], source);
+    if (!raw.trim().startsWith('[')) return list([oneDefinedItem(raw, source, 'a list of checks')], source);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);

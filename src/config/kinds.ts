@@ -180,7 +180,22 @@ export const hostsKind: Kind<string[]> = {
   },
 };
 
-/** A list of strings (shell commands, patterns). `-D`: a JSON array, or one item. */
+/**
+ * A plain `-D` value of a list key other than a host list is one item, and a comma in it is
+ * refused: comma-separated hosts are a list, so `-D redact_patterns:a,b` would read as two items
+ * to some and one (with a comma) to the parser, and a guess could let a secret through. The
+ * JSON-array form says which is meant.
+ */
+export function oneDefinedItem(raw: string, source: ValueSource, expected: string): string {
+  if (!raw.includes(',')) return raw;
+  const items = JSON.stringify(raw.split(','));
+  throw new UserError(
+    `-D ${source.key}:${raw}: a comma is ambiguous in ${expected}; write a JSON array: -D '${source.key}:${items}' for ${raw.split(',').length} items, ` +
+      `or -D '${source.key}:${JSON.stringify([raw])}' for one item holding a comma`,
+  );
+}
+
+/** A list of strings (shell commands, patterns). `-D`: a JSON array, or one item without a comma. */
 export function listKind(itemExpected: string, item: z.ZodType<string> = z.string().min(1)): Kind<string[]> {
   const expected = `a list of ${itemExpected}`;
   const schema = z.array(item);
@@ -190,7 +205,8 @@ export function listKind(itemExpected: string, item: z.ZodType<string> = z.strin
     fromJson: (value, source) => check(schema, value, source, expected),
     fromDefine: (raw, source) => {
       if (raw.trim() === '') return [];
-      return check(schema, isJsonArray(raw) ? jsonArray(raw, source, expected) : [raw], source, expected);
+      const items = isJsonArray(raw) ? jsonArray(raw, source, expected) : [oneDefinedItem(raw, source, expected)];
+      return check(schema, items, source, expected);
     },
   };
 }

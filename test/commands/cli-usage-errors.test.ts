@@ -112,6 +112,13 @@ describe('deploy: bad -D exits 2 and touches nothing', () => {
     // Then the key and the host are named
     expectUsageError(result, 'targets', '"b;c"');
   });
+
+  it('-D with a comma in a list key that is not a host list (a regex could hold one)', async () => {
+    // Given two secrets' patterns written comma-separated, as hosts are
+    const result = await project.run(['sync-file', '-D', 'redact_patterns:tok_[a-z]+,pw_[a-z]+', project.stagedPath]);
+    // Then it is refused, naming the key and showing the JSON-array form, and nothing ran
+    expectUsageError(result, 'redact_patterns', `-D 'redact_patterns:["tok_[a-z]+","pw_[a-z]+"]'`);
+  });
 });
 
 describe('deploy sync-file: a bad path exits 2 and touches nothing', () => {

@@ -468,6 +468,25 @@ describe('loadConfig: values that used to pass validation and fail later (issue:
     expect(config.redact_patterns).toEqual(['token=[^,]+', 'secret']);
   });
 
+  it('refuses a comma in a plain -D value of every list key but host lists, naming the key and the JSON form', () => {
+    // Given comma-separated items for lists whose items could hold a comma (regexes, commands, URLs)
+    for (const [key, value] of [
+      ['redact_patterns', 'tok_[a-z]+,pw_[a-z]+'],
+      ['canary_checks', 'check a,check b'],
+      ['etcd_endpoints', 'http://a:2379,http://b:2379'],
+    ] as const) {
+      // When loaded / Then a usage error names the key and shows both JSON arrays
+      const message = userErrorOf(() => load({ defines: ['targets:mw01', `${key}:${value}`] }));
+      expect(message).toContain(`-D ${key}:${value}: a comma is ambiguous`);
+      expect(message).toContain(`-D '${key}:${JSON.stringify(value.split(','))}'`);
+      expect(message).toContain(`-D '${key}:${JSON.stringify([value])}'`);
+    }
+    // And host lists still split at commas, and one item without a comma is still one item
+    const { config } = load({ defines: ['targets:mw01,mw02', 'redact_patterns:tok_[a-z]+'] });
+    expect(config.targets).toEqual(['mw01', 'mw02']);
+    expect(config.redact_patterns).toEqual(['tok_[a-z]+']);
+  });
+
   it("quotes the key's meaning in the hint of a bad value", () => {
     // Given a bad restart_concurrency / When loaded / Then the hint is the schema's meaning
     const message = userErrorOf(() => load({ defines: ['targets:mw01', 'restart_concurrency:none'] }));
