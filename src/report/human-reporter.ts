@@ -5,6 +5,7 @@ import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
 import { LiveStatus } from './live-status.js';
+import { type SaidHost, saidLines } from './said-lines.js';
 import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {
@@ -82,6 +83,13 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
   }
 }
 
+/** A host of a restart phase whose script ran to its end (ok or warning), as the grouping sees it. */
+function ranCommand(result: Extract<RunEvent, { type: 'host-end' }>['result']): SaidHost[] {
+  const ran = (result.outcome === 'ok' || result.outcome === 'warning') && (result.stdout !== undefined || result.stderr !== undefined);
+  if (!ran || !/^(rollback-)?restart(-|$)/.test(result.phase)) return [];
+  return [{ host: result.host, stdout: result.stdout ?? '', stderr: result.stderr ?? '', warned: result.outcome === 'warning' }];
+}
+
 /** Human output: timestamped lines; on a terminal an ora spinner carries the live status. */
 export function createHumanReporter(options: HumanReporterOptions): HumanReporter {
   const now = options.now ?? Date.now;
@@ -97,6 +105,8 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
   let spinner: Ora | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const lastProgress = new Map<string, number>();
+  /** What the hosts of the phase running now said, for the grouping after it. */
+  let said: SaidHost[] = [];
   let live: 'spinner' | 'plain' = options.interactive ? 'spinner' : 'plain';
 
   const write = (style: Style, text: string): void => {
@@ -157,6 +167,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
         return;
       }
       case 'phase-start':
+        said = [];
         status.reset(event.phase);
         lastProgress.set(event.phase, now());
         break;
@@ -165,6 +176,9 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
         startLive();
         break;
       case 'host-end':
+        said.push(...ranCommand(event.result));
+        status.update(event);
+        break;
       case 'host-retry':
       case 'host-output':
         status.update(event);
@@ -179,6 +193,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
         break;
     }
     for (const [style, text] of linesFor(event)) write(style, text);
+    if (event.type === 'phase-end') for (const line of saidLines(event.phase, said)) write(line.warned ? 'warn' : 'plain', line.text);
   };
 
   return { report, close: stopLive };

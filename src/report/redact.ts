@@ -33,8 +33,14 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
       return { ...event, stdout: redact(event.stdout), stderr: redact(event.stderr) };
     case 'check-result':
       return { ...event, output: redact(event.output), detail: redact(event.detail) };
-    case 'host-end':
-      return { ...event, result: { ...event.result, ...(event.result.error !== undefined ? { error: redact(event.result.error) } : {}) } };
+    case 'host-end': {
+      const { result } = event;
+      const redacted = { ...result };
+      if (result.error !== undefined) redacted.error = redact(result.error);
+      if (result.stdout !== undefined) redacted.stdout = redact(result.stdout);
+      if (result.stderr !== undefined) redacted.stderr = redact(result.stderr);
+      return { ...event, result: redacted };
+    }
     case 'run-end':
       return { ...event, report: redactReport(event.report, redact) };
     default:
