@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenSshSandbox, createOpenSshSandbox, openSshSandboxAvailable } from '../transport/ssh/openssh-sandbox.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { sshdAvailable } from './fleet/sshd-fleet.js';
-import { BASTION_CASES, CERTIFICATE_CASES, HOST_KEY_TYPE_CASES, KNOWN_HOSTS_CASES } from './openssh-conformance/cases.js';
+import { BASTION_CASES, HOST_KEY_TYPE_CASES, KNOWN_HOSTS_CASES } from './openssh-conformance/cases.js';
+import { CERTIFICATE_CASES } from './openssh-conformance/certificate-cases.js';
 import { type Fixtures, setUpFixtures } from './openssh-conformance/fixtures.js';
 import { AUTH_CASES, RESOLUTION_CASES } from './openssh-conformance/more-cases.js';
 import { type ConformanceCase, runCase } from './openssh-conformance/runner.js';
@@ -13,7 +14,7 @@ import { type ConformanceCase, runCase } from './openssh-conformance/runner.js';
 // Conformance with OpenSSH (issue 10): for each case, deploy must resolve the host as `ssh -G`
 // does, and accept or refuse the connection as a real `ssh` (BatchMode, strict host key
 // checking) does, on real sshd hosts. The one allowed difference: host certificates, which
-// deploy refuses with a line saying why and what would work.
+// deploy refuses with a line naming the @cert-authority line (issue 20: certificate-cases.ts).
 const available = sshdAvailable() && openSshSandboxAvailable();
 if (!available && process.env.CI) throw new Error('the OpenSSH conformance suite needs root, sshd, ssh and unshare (see .ci/run)');
 

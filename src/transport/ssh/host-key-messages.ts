@@ -1,5 +1,5 @@
 import type { HostKeyVerdict } from './host-key-check.js';
-import { fingerprintOf, keyTypeOfBlob } from './known-hosts.js';
+import { type KnownHostEntry, fingerprintOf, keyTypeOfBlob } from './known-hosts.js';
 
 /** What a refusal message needs to know about the host and where its keys were looked up. */
 export interface RefusalContext {
@@ -33,12 +33,14 @@ export function hostKeyRefusalMessage(verdict: Exclude<HostKeyVerdict, { outcome
       );
     }
     case 'revoked':
+      if (verdict.authority !== undefined) return revokedAuthorityMessage(verdict.authority, verdict.entry, key, label);
       return (
         `host key for ${label} is REVOKED in ${verdict.entry.file} line ${verdict.entry.line} (got ${keyType} ${fingerprint}): ` +
         `refusing to connect; the host must get a new key`
       );
+    case 'certificate':
+      return certificateMessage(verdict, key, context, label);
     case 'unknown':
-      if (verdict.certAuthority !== undefined) return certificateMessage(verdict.certAuthority, key, context, label);
       return unknownMessage(key, context, label);
   }
 }
@@ -63,21 +65,42 @@ function unknownMessage(key: Buffer, context: RefusalContext, label: string): st
   return `host key for ${label} is unknown (${fingerprint}): not in ${where(context.files)}${command}; verify it and add it with ${fix}`;
 }
 
+/** Why deploy cannot do what ssh would. */
+const CANNOT = 'deploy cannot check host certificates (its SSH library, ssh2, does not negotiate them)';
+
 /**
  * A host ssh would accept through a host certificate signed by a `@cert-authority` key: ssh2
- * cannot negotiate host certificates, so say so and give the plain line that would work.
+ * cannot negotiate host certificates, so say so, name the CA line and give the plain line that
+ * would work (in place of the plain line ssh would not need, when there is one).
  */
 function certificateMessage(
-  authority: { file: string; line: number },
+  verdict: Extract<HostKeyVerdict, { outcome: 'certificate' }>,
   key: Buffer,
   context: RefusalContext,
   label: string,
 ): string {
+  const { authority, offending } = verdict;
   const line = `${context.name} ${keyTypeOfBlob(key)} ${key.toString('base64')}`;
+  const ca = `the @cert-authority line ${authority.file} line ${authority.line}`;
+  if (offending === undefined) {
+    return (
+      `host key for ${label} is vouched for only by ${ca}, and ${CANNOT}; ` +
+      `after checking the fingerprint ${fingerprintOf(key)}, add the plain key line \`${line}\` to ${context.files[0] ?? authority.file}`
+    );
+  }
   return (
-    `host key for ${label} is vouched for only by the @cert-authority line ${authority.file} line ${authority.line}, ` +
-    `and deploy cannot check host certificates (its SSH library, ssh2, does not negotiate them); ` +
-    `after checking the fingerprint ${fingerprintOf(key)}, add the plain key line \`${line}\` to ${context.files[0] ?? authority.file}`
+    `host key for ${label} (got ${keyTypeOfBlob(key)} ${fingerprintOf(key)}) is not the ${offending.keyType} key of ${offending.file} line ${offending.line}, ` +
+    `but ${ca} covers the host (ssh would accept a host certificate it signed), and ${CANNOT}; ` +
+    `after checking the fingerprint, replace ${offending.file} line ${offending.line} with the plain key line \`${line}\``
+  );
+}
+
+/** A host covered only by CA lines whose key is revoked: ssh refuses a certificate they signed. */
+function revokedAuthorityMessage(authority: KnownHostEntry, revocation: KnownHostEntry, key: Buffer, label: string): string {
+  return (
+    `host key for ${label} (got ${keyTypeOfBlob(key)} ${fingerprintOf(key)}) is covered only by the @cert-authority line ` +
+    `${authority.file} line ${authority.line}, whose CA key is REVOKED in ${revocation.file} line ${revocation.line}: refusing to connect; ` +
+    `ssh refuses a host certificate that CA signed, and ${CANNOT}`
   );
 }
 

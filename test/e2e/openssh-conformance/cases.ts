@@ -164,14 +164,3 @@ export const KNOWN_HOSTS_CASES: ConformanceCase[] = [
     deploySays: /REVOKED/,
   }),
 ];
-
-export const CERTIFICATE_CASES: ConformanceCase[] = [
-  viaConfig({
-    name: 'a host known only through @cert-authority (ssh accepts its certificate; deploy says it cannot)',
-    files: { [CONFIG]: block('h', 'mw04'), [KNOWN]: '@cert-authority * {ca}\n' },
-    host: 'h',
-    openssh: 'accepts',
-    certificate: true,
-    deploySays: /vouched for only by the @cert-authority line \S+ line 1, and deploy cannot check host certificates .*add the plain key line `\[127\.0\.\d+\.5\]:\d+ ssh-ed25519 /,
-  }),
-];

@@ -111,8 +111,8 @@ describe('known_hosts parsing and matching', () => {
     const text = [line('*.example.org', KEY_B, '@cert-authority'), 'garbage', 'web1 ssh-ed25519', `web1 ssh-rsa ${KEY_A.toString('base64')}`].join('\n');
     // When a host under the CA presents a plain key
     const verdict = checkHostKey({ name: 'a.example.org', entries: parseKnownHosts(text, '/k/kh') }, KEY_A);
-    // Then it is unknown, with the CA line named; the junk (a key of the wrong type included) is gone
-    expect(verdict).toMatchObject({ outcome: 'unknown', certAuthority: { line: 1, file: '/k/kh' } });
+    // Then it is a certificate case, with the CA line named; the junk (a key of the wrong type included) is gone
+    expect(verdict).toMatchObject({ outcome: 'certificate', authority: { line: 1, file: '/k/kh' } });
     expect(parseKnownHosts(text)).toHaveLength(1);
   });
 
@@ -184,7 +184,7 @@ describe('known_hosts files and messages', () => {
     const alias = { ...context, name: 'web', hostKeyAlias: 'web' };
     expect(hostKeyRefusalMessage({ outcome: 'unknown' }, KEY_A, alias)).toContain(`the line \`web ssh-ed25519 ${KEY_A.toString('base64')}\` to /k/known_hosts`);
     // And a host known only through a CA says deploy cannot use certificates, and gives the plain line
-    const certificate = hostKeyRefusalMessage({ outcome: 'unknown', certAuthority: offending! }, KEY_A, context);
+    const certificate = hostKeyRefusalMessage({ outcome: 'certificate', authority: offending! }, KEY_A, context);
     expect(certificate).toContain('vouched for only by the @cert-authority line /etc/ssh/ssh_known_hosts line 1');
     expect(certificate).toContain('cannot check host certificates (its SSH library, ssh2, does not negotiate them)');
     expect(certificate).toContain(`add the plain key line \`[127.0.1.2]:2222 ssh-ed25519 ${KEY_A.toString('base64')}\` to /k/known_hosts`);
