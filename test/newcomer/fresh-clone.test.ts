@@ -66,6 +66,11 @@ describe('a newcomer on a fresh clone, typing the README', () => {
     expect(result.exitCode, result.output).toBe(0);
   });
 
+  it('installs quietly: no install-script warning asks the newcomer to act (package.json allowScripts decides each)', () => {
+    expect(result.output).not.toMatch(/npm warn install-scripts/);
+    expect(result.output).toMatch(/^added \d+ packages/m);
+  });
+
   it('starts and finishes every phase in order, each with its duration', () => {
     // Then each phase has a Started and a Finished line, one phase after the other
     let from = 0;
