@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executePlan } from '../src/run/execute-plan.js';
-import { prepareRun } from '../src/run/prepare-run.js';
-import { createTransport } from '../src/run/create-transport.js';
-import { createVersionKeeper } from '../src/run/version-keeper.js';
+import { executePlan } from '../src/run/phases/execute-plan.js';
+import { prepareRun } from '../src/run/prepare/prepare-run.js';
+import { createTransport } from '../src/run/prepare/create-transport.js';
+import { createVersionKeeper } from '../src/run/phases/version-keeper.js';
 import { loadHarness, type SshdFleet } from './ssh.js';
 import { median, ratio, type Row } from './table.js';
 

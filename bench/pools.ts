@@ -4,7 +4,7 @@
  * timers, slowest-first) against the pool-aware lower bound, and exact schedules of the
  * alternatives (each pool in turn; fixed batches per pool) computed from the same durations.
  */
-import { resolveConcurrency } from '../src/run/limits.js';
+import { resolveConcurrency } from '../src/run/plan/limits.js';
 import { rollout } from '../src/restart/rollout.js';
 import { PoolScheduler } from '../src/restart/scheduler.js';
 import { FakeFleet } from '../src/transport/fake-fleet.js';

@@ -4,7 +4,7 @@ import type { Reporter, RunEvent } from './events.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
-import { LiveStatus } from './live-status.js';
+import { LiveStatus } from './phase-activity.js';
 import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {

@@ -4,26 +4,26 @@ import { createHumanReporter } from '../report/human-reporter.js';
 import { terminalMode } from '../report/terminal.js';
 import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
 import type { Transport } from '../transport/types.js';
-import { createTransport } from './create-transport.js';
-import type { DeployOptions, RollbackOptions } from './deploy-options.js';
-import { dryRunJson, dryRunLines, dryRunLock } from './dry-run.js';
-import { executePlan } from './execute-plan.js';
-import { watchInterrupts } from './interrupts.js';
+import { createTransport } from './prepare/create-transport.js';
+import type { DeployOptions, RollbackOptions } from './prepare/deploy-options.js';
+import { dryRunJson, dryRunLines, dryRunLock } from './dry-run/dry-run.js';
+import { executePlan } from './phases/execute-plan.js';
+import { watchInterrupts } from './live/interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
 import { currentHolder } from '../state/lock-file.js';
 import { lockBackend } from '../state/lock-backend.js';
-import type { CommandName } from './plan.js';
-import { prepareRun } from './prepare-run.js';
-import { recordRun } from './record-run.js';
-import { buildRunReport } from './run-report.js';
-import { failureReason } from './failure-reason.js';
-import { announce } from './announce.js';
+import type { CommandName } from './plan/plan.js';
+import { prepareRun } from './prepare/prepare-run.js';
+import { recordRun } from './finish/record-run.js';
+import { buildRunReport } from './finish/run-report.js';
+import { failureReason } from './finish/failure-reason.js';
+import { announce } from './live/announce.js';
 import { finalLine, startLine } from '../report/summary.js';
-import { liveStatePath } from '../state/live-state.js';
-import { createLivePublisher } from './live-publisher.js';
+import { liveStatePath } from '../state/status-file.js';
+import { createLivePublisher } from './live/status-publisher.js';
 import { versionsFolder } from '../state/kept-versions.js';
-import { createVersionKeeper } from './version-keeper.js';
-import { canaryAsker } from './canary-asker.js';
+import { createVersionKeeper } from './phases/version-keeper.js';
+import { canaryAsker } from './canary/asker.js';
 
 /**
  * One deploy run, from config to report: check everything first (usage errors touch
@@ -53,7 +53,7 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
 
   const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
-  // `deploy status` reads what this run is doing from the live state (src/run/live-publisher.ts).
+  // `deploy status` reads what this run is doing from the live state (src/run/live/status-publisher.ts).
   const live = createLivePublisher({ path: liveStatePath(config.lock_file), plan, warn: (text) => warn(text) });
   const report = (event: RunEvent): void => {
     const shown = screenRedactor ? redactEvent(event, screenRedactor) : event;

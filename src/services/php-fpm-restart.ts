@@ -1,4 +1,4 @@
-import type { DeployOptions } from '../run/deploy-options.js';
+import type { DeployOptions } from '../run/prepare/deploy-options.js';
 import { runDeploy } from '../run/run-deploy.js';
 
 /** `deploy php-fpm-restart`: rolling restart on every target, canaries first. Returns the exit status. */

@@ -1,4 +1,4 @@
-import type { RollbackOptions } from '../run/deploy-options.js';
+import type { RollbackOptions } from '../run/prepare/deploy-options.js';
 import { runDeploy } from '../run/run-deploy.js';
 
 /** `deploy rollback`: put back what a sync-file run replaced, canaries first. Returns the exit status. */

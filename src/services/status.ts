@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildStatusView, statusLines, type StatusView } from '../report/status-view.js';
 import { finalLine } from '../report/summary.js';
 import { readHistory } from '../state/history-file.js';
-import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/live-state.js';
+import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/status-file.js';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { isStale, readLockHolder } from '../state/lock-file.js';

@@ -1,4 +1,4 @@
-import type { SyncFileOptions } from '../run/deploy-options.js';
+import type { SyncFileOptions } from '../run/prepare/deploy-options.js';
 import { runDeploy } from '../run/run-deploy.js';
 
 /** `deploy sync-file`: copy stage_dir/<path> to every target, canaries first. Returns the exit status. */

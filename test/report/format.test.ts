@@ -3,7 +3,7 @@ import type { RunReport } from '../../src/report/events.js';
 import { formatDuration } from '../../src/lib/duration.js';
 import { outputBlock, progressLine } from '../../src/report/format.js';
 import { finalLine, summaryLines, warningRecap } from '../../src/report/summary.js';
-import { LiveStatus } from '../../src/report/live-status.js';
+import { LiveStatus } from '../../src/report/phase-activity.js';
 
 describe('human formatting', () => {
   it('prints durations as MMm SSs', () => {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { DeployOptions } from '../../src/run/deploy-options.js';
+import type { DeployOptions } from '../../src/run/prepare/deploy-options.js';
 import { FakeFleet, type FakeFleetOptions } from '../../src/transport/fake-fleet.js';
 
 /** A stream that keeps what is written to it. */

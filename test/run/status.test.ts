@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusView } from '../../src/report/status-view.js';
 import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
 import { readStatus, showStatus, type StatusOptions } from '../../src/services/status.js';
-import { liveStatePath, type LiveState } from '../../src/state/live-state.js';
+import { liveStatePath, type LiveState } from '../../src/state/status-file.js';
 import { Capture, stepFixture, type StepFixture } from './fixture.js';
 
 let fixture: StepFixture;
