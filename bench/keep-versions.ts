@@ -15,6 +15,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePlan } from '../src/run/phases/execute-plan.js';
+import { canaryStage } from '../src/run/canary/canary-stage.js';
 import { prepareRun } from '../src/run/prepare/prepare-run.js';
 import { createTransport } from '../src/run/prepare/create-transport.js';
 import { createVersionKeeper } from '../src/run/phases/version-keeper.js';
@@ -84,7 +85,8 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
             const file = { ...prepared.file!, content: randomBytes(size) };
             const keeper = keeping ? createVersionKeeper(versions, `bench-${round}-keep`, (text) => log(`keep-versions: ${text}`)) : undefined;
             const started = performance.now();
-            const execution = await executePlan({ plan: prepared.plan, transport, file, report: () => undefined, stop: new AbortController().signal, kill: new AbortController().signal, cwd: project, ...(keeper ? { keeper } : {}) });
+            const phaseOptions = { plan: prepared.plan, transport, file, report: () => undefined, stop: new AbortController().signal, kill: new AbortController().signal, ...(keeper ? { keeper } : {}) };
+            const execution = await executePlan({ ...phaseOptions, canaryStage: canaryStage({ ...phaseOptions, cwd: project }) });
             const wall = performance.now() - started;
             const results = execution.phases.flatMap((phase) => phase.results);
             if (results.length !== options.hosts || results.some((result) => result.outcome !== 'ok')) throw new Error(`a sync failed: ${JSON.stringify(results.filter((result) => result.outcome !== 'ok'))}`);

@@ -8,11 +8,12 @@ import { createTransport } from './prepare/create-transport.js';
 import type { DeployOptions, RollbackOptions } from './prepare/deploy-options.js';
 import { dryRunJson, dryRunLines, dryRunLock } from './dry-run/dry-run.js';
 import { executePlan } from './phases/execute-plan.js';
+import { canaryStage } from './canary/canary-stage.js';
 import { watchInterrupts } from './live/interrupts.js';
 import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
 import { currentHolder } from '../state/lock-file.js';
 import { lockBackend } from '../state/lock-backend.js';
-import type { CommandName } from './plan/plan.js';
+import type { CommandName } from './plan/types.js';
 import { prepareRun } from './prepare/prepare-run.js';
 import { recordRun } from './finish/record-run.js';
 import { buildRunReport } from './finish/run-report.js';
@@ -102,7 +103,9 @@ export async function runDeploy(command: CommandName, options: DeployOptions & {
     const keeper = file || restore ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
     const ask = canaryAsker(options, stdout, env, human);
     const canaryFailure = file ? { versions: { folder: versionsFolder(config.history_file), runId: id }, ...(ask ? { ask } : {}) } : undefined;
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(restore ? { restore } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
+    const phaseOptions = { plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}) };
+    const canaries = canaryStage({ ...phaseOptions, cwd: checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
+    const execution = await executePlan({ ...phaseOptions, ...(restore ? { restore } : {}), canaryStage: canaries });
     const runReport = buildRunReport({
       command,
       ...(path !== undefined ? { path } : {}),

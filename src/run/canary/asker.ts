@@ -1,5 +1,5 @@
 import { isCi } from '../../report/terminal.js';
-import type { CanaryFailureAsker } from './failed-checks.js';
+import type { CanaryFailureAsker } from '../prepare/deploy-options.js';
 import { canaryPrompt } from './prompt.js';
 import type { DeployOptions } from '../prepare/deploy-options.js';
 

@@ -3,9 +3,10 @@ import { runCanaryChecks } from '../../checks/run-checks.js';
 import type { Baselines, CheckResult } from '../../checks/types.js';
 import { formatSeconds } from '../../lib/duration.js';
 import type { Reporter } from '../../report/events.js';
-import { decideOnFailedChecks, type CanaryFailureAsker, type CheckDecision } from './failed-checks.js';
-import type { CheckPhase } from '../plan/plan.js';
-import type { CanaryFailureAction } from './revert-canaries.js';
+import type { CheckDecision } from '../phases/phase-run.js';
+import type { CanaryFailureAsker } from '../prepare/deploy-options.js';
+import { decideOnFailedChecks } from './failed-checks.js';
+import type { CanaryFailureAction, CheckPhase } from '../plan/types.js';
 
 export interface CheckRunOptions {
   report: Reporter;

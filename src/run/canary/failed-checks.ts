@@ -1,18 +1,8 @@
 import type { Reporter } from '../../report/events.js';
 import type { CheckResult } from '../../checks/types.js';
-import type { CanaryFailureAction } from './revert-canaries.js';
-
-/** What the deployer answers when canary checks fail. */
-export type CanaryFailureAnswer = 'retry' | 'ignore' | 'rollback' | 'abort';
-
-/**
- * Asks the deployer what to do about failed canary checks; resolves with the answer (the
- * default on a bare Enter). Rejects when `signal` aborts (an interrupt during the question).
- */
-export type CanaryFailureAsker = (defaultAnswer: CanaryFailureAction, signal: AbortSignal) => Promise<CanaryFailureAnswer>;
-
-/** How a check phase ended: passed, failed and then ignored, rolled back or aborted, or interrupted. */
-export type CheckDecision = 'passed' | 'ignored' | 'rollback' | 'abort' | 'interrupt';
+import type { CheckDecision } from '../phases/phase-run.js';
+import type { CanaryFailureAction } from '../plan/types.js';
+import type { CanaryFailureAnswer, CanaryFailureAsker } from '../prepare/deploy-options.js';
 
 export interface FailedChecksInput {
   /** `canary_failure_action`. */

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { CanaryFailureAnswer, CanaryFailureAsker } from './failed-checks.js';
+import type { CanaryFailureAnswer, CanaryFailureAsker } from '../prepare/deploy-options.js';
 
 /** The question, exactly as SPEC.md gives it. */
 export const CANARY_QUESTION = 'Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback';

@@ -2,10 +2,10 @@ import { describeExpectation } from '../../checks/expand-checks.js';
 import type { Config } from '../../config/schema.js';
 import { formatSeconds } from '../../lib/duration.js';
 import { renderCommand } from '../../transport/quote.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 import type { PhasePools } from '../plan/pools.js';
 import type { StagedFile } from '../prepare/stage-file.js';
-import { canaryFailureJson, describeCanaryFailure } from '../canary/revert-canaries.js';
+import { canaryFailureJson, describeCanaryFailure } from './canary-failure-lines.js';
 import { restoreJson, restoreLines } from './restore-lines.js';
 import type { RollbackSource } from '../prepare/rollback-source.js';
 

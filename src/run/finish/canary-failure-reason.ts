@@ -1,5 +1,5 @@
 import type { RunReport } from '../../report/events.js';
-import type { ExecutionResult } from '../phases/execute-plan.js';
+import type { ExecutionResult } from '../phases/phase-run.js';
 
 /** Hosts ok in a phase, in the report's order. */
 function okIn(report: RunReport, phase: string): string[] {

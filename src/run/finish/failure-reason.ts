@@ -1,6 +1,6 @@
 import { plural } from '../../lib/text.js';
 import type { RunReport } from '../../report/events.js';
-import type { ExecutionResult } from '../phases/execute-plan.js';
+import type { ExecutionResult } from '../phases/phase-run.js';
 import { canaryFailureReason } from './canary-failure-reason.js';
 
 /** Hosts (each counted once, whatever the phases) with that outcome somewhere in the run. */

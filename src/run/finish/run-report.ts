@@ -1,6 +1,6 @@
 import type { PhaseReport, RunReport, RunStatus } from '../../report/events.js';
 import { countResults } from '../../restart/counts.js';
-import { checkCounts, type ExecutionResult, type PhaseRun } from '../phases/execute-plan.js';
+import { checkCounts, type ExecutionResult, type PhaseRun } from '../phases/phase-run.js';
 
 import { EXIT } from '../../exit-codes.js';
 

@@ -1,7 +1,7 @@
 import type { RunEvent } from '../../report/events.js';
 import { writeLiveState } from '../../state/status-file.js';
 import { LiveTracker } from './status-tracker.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 
 export interface LivePublisherOptions {
   /** Where the live state goes: liveStatePath(lock_file). */

@@ -3,7 +3,7 @@ import type { RunEvent } from '../../report/events.js';
 import { finalLine } from '../../report/summary.js';
 import type { PhaseCounts } from '../../restart/types.js';
 import type { LiveHost, LivePhase, LivePool, LiveState } from '../../state/status-file.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 
 /** Failed hosts listed by name in the live state; more are only counted. */
 const MAX_FAILED_LISTED = 50;

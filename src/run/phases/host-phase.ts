@@ -3,7 +3,7 @@ import type { Reporter } from '../../report/events.js';
 import { rollout, type RolloutResult } from '../../restart/rollout.js';
 import type { HostTask, RolloutEvent } from '../../restart/types.js';
 import { restartLimits } from './host-tasks.js';
-import type { RestartPhase, SyncPhase } from '../plan/plan.js';
+import type { RestartPhase, SyncPhase } from '../plan/types.js';
 
 /** What running a host phase takes from the run: where events go, and its stop signals. */
 export interface HostPhaseRun {

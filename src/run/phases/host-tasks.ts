@@ -6,7 +6,7 @@ import type { HostTask } from '../../restart/types.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { PreviousFile, Transport } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';
-import type { RestartPhase } from '../plan/plan.js';
+import type { RestartPhase } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 
 /**

@@ -1,76 +1,12 @@
 import type { Config } from '../../config/schema.js';
 import { expandChecks } from '../../checks/expand-checks.js';
-import type { CanaryCheck } from '../../checks/types.js';
 import { slowestFirst } from '../../state/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../../remote-commands/restart-php-fpm.js';
 import { proxyOrder } from '../../remote-commands/rsync-pull.js';
-import { phasePools, poolMembership, type PhasePools } from './pools.js';
-import { canaryFailurePlan, type CanaryFailurePlan } from '../canary/revert-canaries.js';
-
-export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
-export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';
-
-interface HostPhase {
-  name: PhaseName;
-  /** Every host taking part, in order; some may be skipped by design. */
-  hosts: string[];
-  /** Hosts skipped by design, with the reason. */
-  skip: Map<string, string>;
-  concurrency: number;
-  failureLimit: number;
-}
-
-export interface SyncPhase extends HostPhase {
-  kind: 'sync';
-  /** With `sync_proxies` (target phases): each target pulls from its proxies in this order. */
-  proxies?: { order: Map<string, string[]>; module: string };
-}
-
-export interface RestartPhase extends HostPhase {
-  kind: 'restart';
-  argv: string[];
-  timeoutMs: number;
-  stallTimeoutMs: number;
-  /** Set when `pools` is configured: per-pool caps and limits for this phase. */
-  pools?: PhasePools;
-}
-
-
-export interface CheckPhase {
-  name: 'check-canaries';
-  kind: 'check';
-  canaries: string[];
-  checks: CanaryCheck[];
-  waitMs: number;
-  timeoutMs: number;
-  /** --force: no wait, no check. */
-  skipChecks: boolean;
-}
-
-export type { CanaryCheck };
-export { expandChecks };
-
-export type Phase = SyncPhase | RestartPhase | CheckPhase;
-
-export interface Plan {
-  command: CommandName;
-  phases: Phase[];
-  /** One line each: why a phase is left out, what --force does. */
-  notes: string[];
-  /** Every target's pool, when `pools` is configured. */
-  pools?: Map<string, string>;
-  /** sync-file with canaries: what failed canary checks lead to (src/run/canary/revert-canaries.ts). */
-  canaryFailure?: CanaryFailurePlan;
-}
-
-export interface PlanOptions {
-  command: CommandName;
-  force: boolean;
-  /** Last restart duration per host, for restart_order "slowest-first". */
-  durations?: ReadonlyMap<string, number>;
-}
-
+import { phasePools, poolMembership } from './pools.js';
+import { canaryFailurePlan } from './canary-failure-plan.js';
+import type { HostPhase, Phase, PhaseName, Plan, PlanOptions, RestartPhase, SyncPhase } from './types.js';
 
 function hostPhase(name: PhaseName, hosts: string[], skip: Map<string, string>, concurrency: Config['sync_concurrency'], config: Config): HostPhase {
   const running = hosts.filter((host) => !skip.has(host)).length;

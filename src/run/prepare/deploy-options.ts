@@ -1,5 +1,14 @@
 import type { Transport } from '../../transport/types.js';
-import type { CanaryFailureAsker } from '../canary/failed-checks.js';
+import type { CanaryFailureAction } from '../plan/types.js';
+
+/** What the deployer answers when canary checks fail. */
+export type CanaryFailureAnswer = 'retry' | 'ignore' | 'rollback' | 'abort';
+
+/**
+ * Asks the deployer what to do about failed canary checks; resolves with the answer (the
+ * default on a bare Enter). Rejects when `signal` aborts (an interrupt during the question).
+ */
+export type CanaryFailureAsker = (defaultAnswer: CanaryFailureAction, signal: AbortSignal) => Promise<CanaryFailureAnswer>;
 
 /** What a command hands to its step: plain data, no flags. */
 export interface DeployOptions {

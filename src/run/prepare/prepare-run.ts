@@ -6,7 +6,8 @@ import { UserError } from '../../errors.js';
 import { durationsPath, readDurations } from '../../state/durations.js';
 import type { DeployOptions } from './deploy-options.js';
 import { sha256, type RunKey } from '../../state/journal.js';
-import { buildPlan, type CommandName, type Plan } from '../plan/plan.js';
+import { buildPlan } from '../plan/plan.js';
+import type { CommandName, Plan } from '../plan/types.js';
 import { resolveStagedFile, type StagedFile } from './stage-file.js';
 import { rollbackSource, type RollbackSource } from './rollback-source.js';
 

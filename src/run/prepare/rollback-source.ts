@@ -1,10 +1,15 @@
 import { UserError } from '../../errors.js';
 import { findRun, readHistory, type HistoryEntry } from '../../state/history-file.js';
 import { KEPT_RUNS, readRunVersions, versionsFolder, type HostVersion } from '../../state/kept-versions.js';
-import type { Restore } from '../phases/restore-task.js';
 
 /** What `deploy rollback` puts back: a sync-file run's kept versions, and the path they are of. */
-export interface RollbackSource extends Restore {
+export interface RollbackSource {
+  /** The run whose changes are undone. */
+  runId: string;
+  /** The kept versions folder (state/kept-versions). */
+  folder: string;
+  /** Each host the run changed. */
+  versions: ReadonlyMap<string, HostVersion>;
   /** The file's path relative to stage_dir / deploy_dir, as that run named it. */
   path: string;
 }

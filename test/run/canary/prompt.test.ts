@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CanaryFailureAnswer, CanaryFailureAsker } from '../../../src/run/canary/failed-checks.js';
+import type { CanaryFailureAnswer, CanaryFailureAsker } from '../../../src/run/prepare/deploy-options.js';
 import { CANARY_QUESTION, canaryPrompt, parseAnswer } from '../../../src/run/canary/prompt.js';
 import { syncFile } from '../../../src/services/sync-file.js';
 import { Capture, stepFixture, type StepFixture } from '../fixture.js';

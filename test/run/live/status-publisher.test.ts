@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLivePublisher } from '../../../src/run/live/status-publisher.js';
 import { stallAfterMs } from '../../../src/run/live/status-tracker.js';
-import type { Plan } from '../../../src/run/plan/plan.js';
+import type { Plan } from '../../../src/run/plan/types.js';
 import { buildStatusView } from '../../../src/report/status-view.js';
 import type { LiveState } from '../../../src/state/status-file.js';
 import { useTempDirs } from '../../helpers/temp-dirs.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, defaultValue, type Config } from '../../../src/config/schema.js';
-import { buildPlan, type RestartPhase } from '../../../src/run/plan/plan.js';
+import { buildPlan } from '../../../src/run/plan/plan.js';
+import type { RestartPhase } from '../../../src/run/plan/types.js';
 
 function config(overrides: Partial<Config>): Config {
   const base = Object.fromEntries(CONFIG_KEYS.map((key) => [key, defaultValue(key)])) as Config;
