@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { executePlan } from '../src/run/phases/execute-plan.js';
 import { canaryStage } from '../src/run/canary/canary-stage.js';
 import { prepareRun } from '../src/run/prepare/prepare-run.js';
+import { syncFileFlow } from '../src/services/sync-file.js';
 import { createTransport } from '../src/run/prepare/create-transport.js';
 import { createVersionKeeper } from '../src/run/phases/version-keeper.js';
 import { loadHarness, type SshdFleet } from './ssh.js';
@@ -65,7 +66,7 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
         history_file: 'history.jsonl',
       }),
     );
-    const prepared = await prepareRun('sync-file', { message: 'bench', defines: [], force: false, json: false, dryRun: false, cwd: project, path: PATH, systemConfigPath: join(project, 'none.json') });
+    const prepared = await prepareRun(syncFileFlow({ path: PATH }), { message: 'bench', defines: [], force: false, json: false, dryRun: false, cwd: project, systemConfigPath: join(project, 'none.json') });
     const transport = await createTransport(prepared.loaded);
     const versions = join(project, 'versions');
     const rows: Row[] = [];

@@ -57,8 +57,11 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
     };
   };
   // rollback runs sync-file's flow, each host getting back its own old file (never via proxies).
-  const sync = options.command === 'sync-file' || options.command === 'rollback';
-  const viaProxies = options.command === 'sync-file' && config.sync_proxies.length > 0 ? { order: proxyOrder([...canaries, ...others], config.sync_proxies), module: config.sync_proxy_module } : undefined;
+  const sync = options.syncs === true;
+  const viaProxies =
+    options.viaProxies && config.sync_proxies.length > 0
+      ? { order: proxyOrder([...canaries, ...others], config.sync_proxies), module: config.sync_proxy_module }
+      : undefined;
   const syncPhase = (name: PhaseName, hosts: string[]): SyncPhase => ({
     ...hostPhase(name, hosts, new Map(), config.sync_concurrency, config),
     kind: 'sync',
@@ -85,6 +88,6 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
   if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
   const pools = poolMembership(config);
-  const canaryFailure = options.command === 'sync-file' && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
+  const canaryFailure = options.revertsCanaries && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
   return { command: options.command, phases, notes, ...(pools ? { pools } : {}), ...(canaryFailure ? { canaryFailure } : {}) };
 }

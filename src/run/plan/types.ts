@@ -59,6 +59,12 @@ export interface Plan {
 export interface PlanOptions {
   command: CommandName;
   force: boolean;
+  /** The run writes a file on each host (sync-file, rollback): sync phases. */
+  syncs?: boolean;
+  /** Targets may pull the file from sync_proxies (sync-file). */
+  viaProxies?: boolean;
+  /** Failed canary checks may revert the canaries (sync-file). */
+  revertsCanaries?: boolean;
   /** Last restart duration per host, for restart_order "slowest-first". */
   durations?: ReadonlyMap<string, number>;
 }

@@ -37,15 +37,3 @@ export interface DeployOptions {
   /** Where SIGINT/SIGTERM come from (tests: an EventEmitter). */
   signals?: NodeJS.EventEmitter;
 }
-
-export interface RollbackOptions extends DeployOptions {
-  /** The sync-file run to undo (an id from history, or its start); default: the last successful one. */
-  runId?: string;
-}
-
-export interface SyncFileOptions extends DeployOptions {
-  /** Relative to stage_dir (or absolute inside it). */
-  path: string;
-  /** The first word of the message as typed: it must not name another staged file. */
-  messageFirstWord?: string;
-}

@@ -49,3 +49,18 @@ export async function resolveStagedFile(stageDir: string | undefined, deployDir:
     mode: info.mode & 0o7777,
   };
 }
+
+/**
+ * `deploy sync-file a.php b.php msg` would sync a.php only and take "b.php msg" as the message:
+ * a first message word naming a staged file is refused, as Scap users expect several paths to work.
+ */
+export async function refuseSecondPath(stageDir: string | undefined, word: string): Promise<void> {
+  if (stageDir === undefined || word.includes('\0')) return;
+  const info = await stat(resolve(stageDir, word)).catch(() => undefined);
+  if (info?.isFile()) {
+    throw new UserError(
+      `sync-file takes one path, but the message starts with ${JSON.stringify(word)}, another file in stage_dir`,
+      'sync each file on its own, or quote the message if that word is meant as text',
+    );
+  }
+}
