@@ -5,8 +5,8 @@
  * alternatives (each pool in turn; fixed batches per pool) computed from the same durations.
  */
 import { resolveConcurrency } from '../src/run/plan/limits.js';
-import { rollout } from '../src/restart/rollout.js';
-import { PoolScheduler } from '../src/restart/scheduler.js';
+import { rollout } from '../src/rollout/rollout.js';
+import { PoolScheduler } from '../src/rollout/scheduler.js';
 import { FakeFleet } from '../src/transport/fake-fleet.js';
 import { fixedBatchMakespan, mulberry32, restartDurations, slidingWindowMakespan } from './distribution.js';
 import { ratio, secs, type Row } from './table.js';

@@ -1,4 +1,4 @@
-import type { HostResult, PhaseCounts, RolloutEvent } from '../restart/types.js';
+import type { HostResult, PhaseCounts, RolloutEvent } from '../rollout/types.js';
 
 export type RunStatus = 'success' | 'warnings' | 'failed' | 'aborted' | 'rolled-back' | 'interrupted';
 

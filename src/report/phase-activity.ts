@@ -1,4 +1,4 @@
-import type { PhaseCounts, RolloutEvent } from '../restart/types.js';
+import type { PhaseCounts, RolloutEvent } from '../rollout/types.js';
 import { formatSeconds } from '../lib/duration.js';
 
 /**

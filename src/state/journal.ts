@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import { appendJsonLine, parseJsonLines, writeFirstJsonLine } from './json-lines.js';
 import type { RunStatus } from '../report/events.js';
-import type { HostResult } from '../restart/types.js';
+import type { HostResult } from '../rollout/types.js';
 
 type JournalLine =
   | { type: 'run'; id: string; command: string; path?: string; contentSha256?: string; startedAt: string }

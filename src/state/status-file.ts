@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readTextIfExists } from '../lib/read-file.js';
-import type { PhaseCounts } from '../restart/types.js';
+import type { PhaseCounts } from '../rollout/types.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { isProcessAlive } from './lock-holder.js';
 

@@ -6,12 +6,12 @@ import type { StatusView } from '../../src/report/status-view.js';
 import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
 import { syncFile } from '../../src/services/sync-file.js';
 import { showStatus, type StatusOptions } from '../../src/services/status.js';
-import { etcdAvailable, startEtcd, type TestEtcd } from '../services/etcd.js';
+import { etcdAvailable, startEtcd, type TestEtcd } from '../servers/etcd.js';
 import { Capture, stepFixture, type StepFixture } from './fixture.js';
 
-/** `deploy status` and `--dry-run` with `lock_backend: "etcd"`, against a real etcd (test/services/etcd.ts). */
+/** `deploy status` and `--dry-run` with `lock_backend: "etcd"`, against a real etcd (test/servers/etcd.ts). */
 const available = etcdAvailable();
-if (!available && process.env.CI) throw new Error('the etcd status tests need etcd and etcdctl (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the etcd status tests need etcd and etcdctl (see test/servers/ci-install.sh)');
 
 let etcd: TestEtcd | undefined;
 let fixture: StepFixture | undefined;

@@ -1,6 +1,6 @@
 import type { Reporter } from '../../report/events.js';
-import { countResults } from '../../restart/counts.js';
-import type { HostResult, HostTask } from '../../restart/types.js';
+import { countResults } from '../../rollout/counts.js';
+import type { HostResult, HostTask } from '../../rollout/types.js';
 import { readRunVersions, type HostVersion } from '../../state/kept-versions.js';
 import { sha256 } from '../../transport/replace-plan.js';
 import type { Transport } from '../../transport/types.js';

@@ -1,5 +1,5 @@
 import type { PhaseReport, RunReport, RunStatus } from '../../report/events.js';
-import { countResults } from '../../restart/counts.js';
+import { countResults } from '../../rollout/counts.js';
 import { checkCounts, type ExecutionResult, type PhaseRun } from '../phases/phase-run.js';
 
 import { EXIT } from '../../exit-codes.js';

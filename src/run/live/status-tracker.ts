@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { RunEvent } from '../../report/events.js';
 import { finalLine } from '../../report/summary.js';
-import type { PhaseCounts } from '../../restart/types.js';
+import type { PhaseCounts } from '../../rollout/types.js';
 import type { LiveHost, LivePhase, LivePool, LiveState } from '../../state/status-file.js';
 import type { Plan } from '../plan/types.js';
 

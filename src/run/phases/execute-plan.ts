@@ -1,8 +1,8 @@
 import { takeBaselines } from '../../checks/run-checks.js';
 import type { Baselines } from '../../checks/types.js';
 import type { Reporter } from '../../report/events.js';
-import { countResults } from '../../restart/counts.js';
-import type { HostResult, HostTask, RolloutEvent } from '../../restart/types.js';
+import { countResults } from '../../rollout/counts.js';
+import type { HostResult, HostTask, RolloutEvent } from '../../rollout/types.js';
 import type { ResumePoint } from '../../state/journal.js';
 import type { Transport } from '../../transport/types.js';
 import { poolCountsLine, poolProgress } from '../plan/pools.js';

@@ -1,7 +1,7 @@
 import { BugError } from '../../errors.js';
 import type { Reporter } from '../../report/events.js';
-import { rollout, type RolloutResult } from '../../restart/rollout.js';
-import type { HostTask, RolloutEvent } from '../../restart/types.js';
+import { rollout, type RolloutResult } from '../../rollout/rollout.js';
+import type { HostTask, RolloutEvent } from '../../rollout/types.js';
 import { restartLimits } from './host-tasks.js';
 import type { RestartPhase, SyncPhase } from '../plan/types.js';
 

@@ -1,8 +1,8 @@
 import { BugError } from '../../errors.js';
 import { formatSeconds } from '../../lib/duration.js';
 import type { Reporter } from '../../report/events.js';
-import type { RolloutOptions } from '../../restart/rollout.js';
-import type { HostTask } from '../../restart/types.js';
+import type { RolloutOptions } from '../../rollout/rollout.js';
+import type { HostTask } from '../../rollout/types.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { PreviousFile, Transport } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';

@@ -1,5 +1,5 @@
 import type { Baselines, CheckResult } from '../../checks/types.js';
-import type { HostResult, PhaseCounts, StopReason } from '../../restart/types.js';
+import type { HostResult, PhaseCounts, StopReason } from '../../rollout/types.js';
 import type { CheckPhase, Phase } from '../plan/types.js';
 import type { FileSource } from './proxy-sync-task.js';
 

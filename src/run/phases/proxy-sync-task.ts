@@ -1,6 +1,6 @@
 import { hostName } from '../../config/hosts.js';
 import { buildRsyncPull, RSYNC_MISSING_STATUS } from '../../remote-commands/rsync-pull.js';
-import type { HostContext, HostTask } from '../../restart/types.js';
+import type { HostContext, HostTask } from '../../rollout/types.js';
 import type { Transport } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';
 import type { StagedFile } from '../prepare/stage-file.js';

@@ -1,4 +1,4 @@
-import type { HostTask } from '../../restart/types.js';
+import type { HostTask } from '../../rollout/types.js';
 import { readKeptContent, type HostVersion } from '../../state/kept-versions.js';
 import type { Transport, WriteResult } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
-import type { HostResult, PoolOptions } from '../../restart/types.js';
-import { DEFAULT_POOL } from '../../restart/scheduler.js';
+import type { HostResult, PoolOptions } from '../../rollout/types.js';
+import { DEFAULT_POOL } from '../../rollout/scheduler.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 
 /** A restart phase's pools: the engine's options, and each pool's hosts in the phase. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RSYNC_MISSING_STATUS, proxyOrder } from '../../../src/remote-commands/rsync-pull.js';
-import type { HostContext } from '../../../src/restart/types.js';
+import type { HostContext } from '../../../src/rollout/types.js';
 import { DIRECT_SOURCE, proxySyncTask } from '../../../src/run/phases/proxy-sync-task.js';
 import type { StagedFile } from '../../../src/run/prepare/stage-file.js';
 import type { ExecResult, Transport } from '../../../src/transport/types.js';

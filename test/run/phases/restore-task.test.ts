@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostContext } from '../../../src/restart/types.js';
+import type { HostContext } from '../../../src/rollout/types.js';
 import { restoreTask } from '../../../src/run/phases/restore-task.js';
 import { keepContent, type HostVersion } from '../../../src/state/kept-versions.js';
 import { FakeFleet } from '../../../src/transport/fake-fleet.js';

@@ -11,7 +11,7 @@ import { rsyncAvailable, startRsyncDaemon } from './rsync-daemon.js';
 import { runCommand } from './service-process.js';
 
 const available = sshdAvailable() && rsyncAvailable({ nsenter: true });
-if (!available && process.env.CI) throw new Error('the rsync-in-fleet test needs root, sshd, unshare, nsenter and rsync (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the rsync-in-fleet test needs root, sshd, unshare, nsenter and rsync (see test/servers/ci-install.sh)');
 const net = testNetwork(TEST_NETWORK_OFFSET.rsyncFleet);
 
 describe.skipIf(!available)('rsync daemon inside a fleet host', () => {

@@ -5,7 +5,7 @@ import { pidAlive, processesMentioning } from './leftovers.js';
 import { canBind } from './ports.js';
 
 const available = etcdAvailable();
-if (!available && process.env.CI) throw new Error('the service harness tests need etcd and etcdctl (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the service harness tests need etcd and etcdctl (see test/servers/ci-install.sh)');
 
 describe.skipIf(!available)('etcd harness', () => {
   it('starts a healthy etcd where etcdctl put/get work, and leaves nothing behind on stop', async () => {

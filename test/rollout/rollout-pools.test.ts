@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rollout } from '../../src/restart/rollout.js';
-import type { HostTask, PoolOptions, RolloutEvent } from '../../src/restart/types.js';
+import { rollout } from '../../src/rollout/rollout.js';
+import type { HostTask, PoolOptions, RolloutEvent } from '../../src/rollout/types.js';
 import { FakeFleet, type FakeHostBehaviour } from '../../src/transport/fake-fleet.js';
 
 /** mulberry32: a tiny seeded PRNG, so a failing seed can be replayed. */

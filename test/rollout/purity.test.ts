@@ -8,9 +8,9 @@ function importsOf(source: string): string[] {
   return ts.preProcessFile(source, true, true).importedFiles.map((file) => file.fileName);
 }
 
-const ENGINE = new URL('../../src/restart/', import.meta.url).pathname;
+const ENGINE = new URL('../../src/rollout/', import.meta.url).pathname;
 
-describe('src/restart', () => {
+describe('src/rollout', () => {
   it('finds imports however they are written (the check cannot be fooled by formatting)', () => {
     // Given imports split over lines, type-only, side-effect, dynamic, re-exported and required
     const source = [
@@ -39,7 +39,7 @@ describe('src/restart', () => {
       const target = resolve(dirname(join(ENGINE, file)), spec);
       return relative(ENGINE, target).startsWith('..');
     });
-    // Then there are imports, and none leaves src/restart
+    // Then there are imports, and none leaves src/rollout
     expect(imports.length).toBeGreaterThan(0);
     expect(outside).toEqual([]);
   });

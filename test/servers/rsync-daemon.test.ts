@@ -9,7 +9,7 @@ import { rsyncAvailable, rsyncGreets, startRsyncDaemon } from './rsync-daemon.js
 import { runCommand } from './service-process.js';
 
 const available = rsyncAvailable();
-if (!available && process.env.CI) throw new Error('the service harness tests need rsync (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the service harness tests need rsync (see test/servers/ci-install.sh)');
 
 describe.skipIf(!available)('rsync daemon harness', () => {
   let work: string;

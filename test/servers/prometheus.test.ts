@@ -9,7 +9,7 @@ import { canBind } from './ports.js';
 import { prometheusAvailable, prometheusConfig, startPrometheus } from './prometheus.js';
 
 const available = prometheusAvailable();
-if (!available && process.env.CI) throw new Error('the service harness tests need /usr/bin/prometheus (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the service harness tests need /usr/bin/prometheus (see test/servers/ci-install.sh)');
 
 describe.skipIf(!available)('prometheus harness', () => {
   it('scrapes the test exporter: a query returns the value the test set, then a new one', async () => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Snippet for .ci/run (to merge next to the sshd install): the Debian packages the service
-# harnesses in test/services start on loopback. Installed only when something is missing;
+# harnesses in test/servers start on loopback. Installed only when something is missing;
 # never started as system services (policy-rc.d denies it; the tests start their own).
-# Runs standalone too: `bash test/services/ci-install.sh` (as root, Debian/Ubuntu).
+# Runs standalone too: `bash test/servers/ci-install.sh` (as root, Debian/Ubuntu).
 set -euo pipefail
 
 need_services=0

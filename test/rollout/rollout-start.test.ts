@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rollout } from '../../src/restart/rollout.js';
-import type { HostTask } from '../../src/restart/types.js';
+import { rollout } from '../../src/rollout/rollout.js';
+import type { HostTask } from '../../src/rollout/types.js';
 
 /** A clock that only moves when a task says so: start offsets are exact, whatever the load. */
 function manualClock(start: number): { now: () => number; advance: (ms: number) => void } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PoolScheduler } from '../../src/restart/scheduler.js';
+import { PoolScheduler } from '../../src/rollout/scheduler.js';
 
 const pools = (entries: Record<string, string[]>): Map<string, string> =>
   new Map(Object.entries(entries).flatMap(([pool, hosts]) => hosts.map((host) => [host, pool] as [string, string])));
