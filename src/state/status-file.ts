@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readTextIfExists } from '../lib/read-file.js';
 import type { PhaseCounts } from '../rollout/types.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from '../lib/atomic-file.js';
 import { isProcessAlive } from './lock-holder.js';
 
 /** A host that is not queued: what it is doing now (stalled is the reader's call, from `lastActivityAt`). */

@@ -1,5 +1,5 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import { writeFileAtomically } from '../state/atomic-file.js';
+import { writeFileAtomically } from '../lib/atomic-file.js';
 import { decideReplace, needsCurrentContent, type Wanted } from './replace-plan.js';
 import type { PreviousFile, ReplaceOptions, WriteResult } from './types.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandChecks } from '../../src/checks/expand-checks.js';
 import { runCanaryChecks, takeBaselines } from '../../src/checks/run-checks.js';
-import type { CheckSpec } from '../../src/checks/types.js';
+import type { CheckSpec } from '../../src/config/checks-kind.js';
 import { startHttpServer, type TestHttpServer } from '../servers/http-server.js';
 import { prometheusAvailable, startPrometheus, type TestPrometheus } from '../servers/prometheus.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/report/events.js';
+import type { RunReport } from '../../src/model/run.js';
 import { formatDuration } from '../../src/lib/duration.js';
 import { outputBlock, progressLine } from '../../src/report/format.js';
 import { finalLine, summaryLines, warningRecap } from '../../src/report/summary.js';

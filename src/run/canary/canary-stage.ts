@@ -1,4 +1,4 @@
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import type { ResumePoint } from '../../state/journal.js';
 import type { Transport } from '../../transport/types.js';
 import type { CanaryStage } from '../phases/phase-run.js';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runCanaryChecks } from '../../checks/run-checks.js';
 import type { Baselines, CheckResult } from '../../checks/types.js';
 import { formatSeconds } from '../../lib/duration.js';
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import type { CheckDecision } from '../phases/phase-run.js';
 import type { CanaryFailureAsker } from '../prepare/deploy-options.js';
 import { decideOnFailedChecks } from './failed-checks.js';

@@ -1,4 +1,4 @@
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import type { CheckResult } from '../../checks/types.js';
 import type { CheckDecision } from '../phases/phase-run.js';
 import type { CanaryFailureAction } from '../plan/types.js';

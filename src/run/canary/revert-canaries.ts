@@ -1,8 +1,8 @@
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import { countResults } from '../../rollout/counts.js';
 import type { HostResult, HostTask } from '../../rollout/types.js';
 import { readRunVersions, type HostVersion } from '../../state/kept-versions.js';
-import { sha256 } from '../../transport/replace-plan.js';
+import { sha256 } from '../../lib/sha256.js';
 import type { Transport } from '../../transport/types.js';
 import type { PhaseRun } from '../phases/phase-run.js';
 import { restartTask } from '../phases/host-tasks.js';

@@ -1,4 +1,4 @@
-import type { RunReport } from '../../report/events.js';
+import type { RunReport } from '../../model/run.js';
 import type { ExecutionResult } from '../phases/phase-run.js';
 
 /** Hosts ok in a phase, in the report's order. */

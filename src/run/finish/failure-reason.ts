@@ -1,5 +1,5 @@
 import { plural } from '../../lib/text.js';
-import type { RunReport } from '../../report/events.js';
+import type { RunReport } from '../../model/run.js';
 import type { ExecutionResult } from '../phases/phase-run.js';
 import { canaryFailureReason } from './canary-failure-reason.js';
 

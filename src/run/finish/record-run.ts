@@ -2,11 +2,11 @@ import { hostname, userInfo } from 'node:os';
 import type { Config } from '../../config/schema.js';
 import { durationsPath, rememberDurations } from '../../state/durations.js';
 import { appendHistory } from '../../state/history-file.js';
-import type { RunReport } from '../../report/events.js';
+import type { RunReport } from '../../model/run.js';
 import { prometheusText } from '../../metrics/prometheus-text.js';
 import { sendStatsd, statsdLines } from '../../metrics/statsd.js';
 import { createRedactor, redactReport } from '../../report/redact.js';
-import { writeFileAtomically } from '../../state/atomic-file.js';
+import { writeFileAtomically } from '../../lib/atomic-file.js';
 import { pruneVersions, versionsFolder } from '../../state/kept-versions.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PhaseReport, RunReport, RunStatus } from '../../report/events.js';
+import type { PhaseReport, RunReport, RunStatus } from '../../model/run.js';
 import { countResults } from '../../rollout/counts.js';
 import { checkCounts, type ExecutionResult, type PhaseRun } from '../phases/phase-run.js';
 

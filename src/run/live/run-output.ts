@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../report/events.js';
+import type { RunEvent } from '../../model/run.js';
 import { createHumanReporter } from '../../report/human-reporter.js';
 import { createRedactor, redactEvent, type Redactor } from '../../report/redact.js';
 import { terminalMode } from '../../report/terminal.js';

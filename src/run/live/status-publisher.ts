@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../report/events.js';
+import type { RunEvent } from '../../model/run.js';
 import { writeLiveState } from '../../state/status-file.js';
 import { LiveTracker } from './status-tracker.js';
 import type { Plan } from '../plan/types.js';

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import type { RunEvent } from '../../report/events.js';
+import type { RunEvent } from '../../model/run.js';
 import { finalLine } from '../../report/summary.js';
 import type { PhaseCounts } from '../../rollout/types.js';
 import type { LiveHost, LivePhase, LivePool, LiveState } from '../../state/status-file.js';

@@ -1,6 +1,6 @@
 import { takeBaselines } from '../../checks/run-checks.js';
 import type { Baselines } from '../../checks/types.js';
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import { countResults } from '../../rollout/counts.js';
 import type { HostResult, HostTask, RolloutEvent } from '../../rollout/types.js';
 import type { ResumePoint } from '../../state/journal.js';

@@ -1,5 +1,5 @@
 import { BugError } from '../../errors.js';
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import { rollout, type RolloutResult } from '../../rollout/rollout.js';
 import type { HostTask, RolloutEvent } from '../../rollout/types.js';
 import { restartLimits } from './host-tasks.js';

@@ -1,6 +1,6 @@
 import { BugError } from '../../errors.js';
 import { formatSeconds } from '../../lib/duration.js';
-import type { Reporter } from '../../report/events.js';
+import type { Reporter } from '../../model/run.js';
 import type { RolloutOptions } from '../../rollout/rollout.js';
 import type { HostTask } from '../../rollout/types.js';
 import { renderCommand } from '../../transport/quote.js';

@@ -1,4 +1,4 @@
-import { sha256 } from '../../transport/replace-plan.js';
+import { sha256 } from '../../lib/sha256.js';
 import type { PreviousFile } from '../../transport/types.js';
 import { keepContent, recordHostVersion, type KeptContent } from '../../state/kept-versions.js';
 

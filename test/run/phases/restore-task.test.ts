@@ -6,7 +6,7 @@ import type { HostContext } from '../../../src/rollout/types.js';
 import { restoreTask } from '../../../src/run/phases/restore-task.js';
 import { keepContent, type HostVersion } from '../../../src/state/kept-versions.js';
 import { FakeFleet } from '../../../src/transport/fake-fleet.js';
-import { sha256 } from '../../../src/transport/replace-plan.js';
+import { sha256 } from '../../../src/lib/sha256.js';
 
 const PATH = '/srv/app/a.php';
 const context: HostContext = { signal: new AbortController().signal, commandStarted: () => {}, activity: () => {}, retrying: () => {} };

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomically } from '../../src/state/atomic-file.js';
+import { writeFileAtomically } from '../../src/lib/atomic-file.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = useTempDirs();
 
-const MODULE = fileURLToPath(new URL('../../dist/src/state/atomic-file.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../../dist/src/lib/atomic-file.js', import.meta.url));
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
 describe('writeFileAtomically', () => {

@@ -1,7 +1,11 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isTemporaryFor, temporaryName } from '../lib/temporary-name.js';
-import type { WriteResult } from '../transport/types.js';
+import { isTemporaryFor, temporaryName } from './temporary-name.js';
+
+/** Whether the file was written: false when it already had this content and mode. */
+export interface AtomicWriteResult {
+  changed: boolean;
+}
 
 export interface AtomicWriteOptions {
   /** Mode of the folders created on the way (default 0o777, less the umask). */
@@ -43,7 +47,7 @@ async function removeStaleTemporaries(path: string): Promise<void> {
  * `mode`, flushed to disk (fsync), then renamed over `path`, and the folder flushed. A crash
  * leaves the old file or the new one, never a part of either.
  */
-export async function writeFileAtomically(path: string, content: Buffer, mode: number, options: AtomicWriteOptions = {}): Promise<WriteResult> {
+export async function writeFileAtomically(path: string, content: Buffer, mode: number, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   await removeStaleTemporaries(path);
   if (await sameFile(path, content, mode)) return { changed: false };
   await mkdir(dirname(path), { recursive: true, ...(options.folderMode !== undefined ? { mode: options.folderMode } : {}) });
