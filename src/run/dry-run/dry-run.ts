@@ -1,5 +1,5 @@
 import { describeExpectation } from '../../checks/expand-checks.js';
-import type { Config } from '../../config/schema.js';
+import type { LockDescription } from '../../state/lock-backend.js';
 import { formatSeconds } from '../../lib/duration.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { Plan } from '../plan/types.js';
@@ -15,19 +15,10 @@ export interface DryRunContext {
   /** rollback: the run it undoes. */
   restore?: RollbackSource;
   transport: string;
-  lock: DryRunLock;
+  lock: LockDescription;
 }
 
-/** The lock a run would take (`lock_backend`): the lock file, or a key in etcd. */
-export type DryRunLock = { backend: 'file'; file: string } | { backend: 'etcd'; endpoints: string[]; key: string; ttlSeconds: number };
-
-export function dryRunLock(config: Pick<Config, 'lock_backend' | 'lock_file' | 'etcd_endpoints' | 'etcd_lock_key' | 'etcd_lock_ttl'>): DryRunLock {
-  return config.lock_backend === 'etcd'
-    ? { backend: 'etcd', endpoints: [...config.etcd_endpoints], key: config.etcd_lock_key, ttlSeconds: config.etcd_lock_ttl }
-    : { backend: 'file', file: config.lock_file };
-}
-
-function lockText(lock: DryRunLock): string {
+function lockText(lock: LockDescription): string {
   return lock.backend === 'etcd' ? `lock etcd key ${lock.key} at ${lock.endpoints.join(', ')}, lease ${formatSeconds(lock.ttlSeconds * 1000)}` : `lock ${lock.file}`;
 }
 

@@ -3,7 +3,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { errorCode } from '../../lib/read-file.js';
 import { checkSshAuth } from '../../transport/ssh/auth-check.js';
-import { type SshTransportOptions, createSshContext, createSshTransport } from '../../transport/ssh/ssh-transport.js';
+import type { SshTransportOptions } from '../../transport/ssh/options.js';
+import { createSshContext } from '../../transport/ssh/ssh-context.js';
+import { createSshTransport } from '../../transport/ssh/ssh-transport.js';
 import type { Transport } from '../../transport/types.js';
 
 /** An ssh_known_hosts set in the config must be a file: a typo is a usage error, not a failure per host. */

@@ -1,5 +1,6 @@
-import { lockBackend, type RunLock } from '../../state/lock-backend.js';
-import { currentHolder } from '../../state/lock-file.js';
+import { lockBackend } from '../../state/configured-lock.js';
+import type { RunLock } from '../../state/lock-backend.js';
+import { currentHolder } from '../../state/lock-holder.js';
 import type { Transport } from '../../transport/types.js';
 import { watchInterrupts, type Interrupts } from '../live/interrupts.js';
 import type { DeployOptions } from '../prepare/deploy-options.js';
@@ -22,7 +23,7 @@ export async function holdRun(flow: Flow, prepared: PreparedRun, options: Deploy
   const commandLine = ['deploy', flow.command, ...flow.args, options.message].filter((part) => part !== '').join(' ');
   let lock;
   try {
-    lock = await (await lockBackend(prepared.loaded.config)).acquire(currentHolder(commandLine), warn);
+    lock = await lockBackend(prepared.loaded.config).acquire(currentHolder(commandLine), warn);
   } catch (error) {
     await transport.close();
     throw error;

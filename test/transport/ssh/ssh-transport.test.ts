@@ -8,7 +8,8 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostFailure, type Transport } from '../../../src/transport/types.js';
 import { hashKnownHostsName } from '../../../src/transport/ssh/known-hosts.js';
-import { type SshTransport, type SshTransportOptions, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import type { SshTransportOptions } from '../../../src/transport/ssh/options.js';
+import { type SshTransport, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../../helpers/test-network.js';
 import { replaceContract } from '../replace-contract.js';
 
