@@ -7,7 +7,7 @@
 import { resolveConcurrency } from '../src/run/plan/limits.js';
 import { rollout } from '../src/rollout/rollout.js';
 import { PoolScheduler } from '../src/rollout/scheduler.js';
-import { FakeFleet } from '../src/transport/fake-fleet.js';
+import { FakeFleet } from '../testing/fake-fleet.js';
 import { fixedBatchMakespan, mulberry32, restartDurations, slidingWindowMakespan } from './distribution.js';
 import { ratio, secs, type Row } from './table.js';
 

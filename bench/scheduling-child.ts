@@ -65,7 +65,7 @@ try {
     }),
   );
 
-  const { FakeFleet } = await import('../src/transport/fake-fleet.js');
+  const { FakeFleet } = await import('../testing/fake-fleet.js');
   const { phpFpmRestart } = await import('../src/services/php-fpm-restart.js');
   const newFleet = () => new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
   let fleet = newFleet();

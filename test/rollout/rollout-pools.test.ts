@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rollout } from '../../src/rollout/rollout.js';
 import type { HostTask, PoolOptions, RolloutEvent } from '../../src/rollout/types.js';
-import { FakeFleet, type FakeHostBehaviour } from '../../src/transport/fake-fleet.js';
+import { FakeFleet, type FakeHostBehaviour } from '../../testing/fake-fleet.js';
 
 /** mulberry32: a tiny seeded PRNG, so a failing seed can be replayed. */
 function prng(seed: number): () => number {

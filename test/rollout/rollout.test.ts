@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rollout } from '../../src/rollout/rollout.js';
 import type { HostTask, RolloutEvent } from '../../src/rollout/types.js';
-import { FakeFleet, type FakeHostBehaviour } from '../../src/transport/fake-fleet.js';
+import { FakeFleet, type FakeHostBehaviour } from '../../testing/fake-fleet.js';
 
 const hostsNamed = (count: number): string[] => Array.from({ length: count }, (_, i) => `h${String(i + 1).padStart(3, '0')}`);
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostContext } from '../../../src/rollout/types.js';
 import { restoreTask } from '../../../src/run/phases/restore-task.js';
 import { keepContent, type HostVersion } from '../../../src/state/kept-versions.js';
-import { FakeFleet } from '../../../src/transport/fake-fleet.js';
+import { FakeFleet } from '../../../testing/fake-fleet.js';
 import { sha256 } from '../../../src/lib/sha256.js';
 
 const PATH = '/srv/app/a.php';

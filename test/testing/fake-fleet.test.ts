@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
-import { FakeFleet } from '../../src/transport/fake-fleet.js';
-import { replaceContract } from './replace-contract.js';
+import { FakeFleet } from '../../testing/fake-fleet.js';
+import { replaceContract } from '../transport/replace-contract.js';
 
 describe('fake fleet: readFile, keep, expect, removeFile', () => {
   replaceContract(() => {
