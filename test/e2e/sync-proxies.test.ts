@@ -146,7 +146,7 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     await expectEveryTargetExact();
     // And target i got it from proxy i mod 3: two targets per proxy, none direct
     const bySource = sources(report);
-    targets.forEach((host, i) => expect(bySource.get(host.name), host.name).toBe(proxyName(proxies[i % PROXIES]!)));
+    for (const [i, host] of targets.entries()) expect(bySource.get(host.name), host.name).toBe(proxyName(proxies[i % PROXIES]!));
     // And the proxies' own daemons really served it: each sent the whole file twice (two targets)
     for (const [i, daemon] of daemons.entries()) {
       const served = (await daemon.log()).slice(logsBefore[i]!.length).match(/total size (\d+)/g) ?? [];

@@ -330,7 +330,10 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
     replaceContract(() => ({
       transport: transport(),
       host: HOST,
-      path: (name) => join(work, `contract-${(count += 1)}`, name),
+      path: (name) => {
+        count += 1;
+        return join(work, `contract-${count}`, name);
+      },
       look: async (path) => (existsSync(path) ? { content: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o7777 } : undefined),
     }));
   });
@@ -525,7 +528,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then it fails as host-key CHANGED with the ssh-keygen -R advice, and nothing ran
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        new RegExp(String.raw`^host key for ` + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
+        new RegExp('^host key for ' + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
       );
       expect(existsSync(marker)).toBe(false);
     });
