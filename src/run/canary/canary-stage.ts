@@ -1,27 +1,12 @@
-import type { Reporter } from '../../model/run.js';
-import type { ResumePoint } from '../../state/journal.js';
-import type { Transport } from '../../transport/types.js';
-import type { CanaryStage } from '../phases/phase-run.js';
-import type { VersionKeeper } from '../phases/version-keeper.js';
-import type { Plan } from '../plan/types.js';
-import type { StagedFile } from '../prepare/stage-file.js';
+import type { CanaryStage, PlanRun } from '../phases/phase-run.js';
 import { requireFile } from '../phases/host-tasks.js';
 import { checkCanaries, type OnCheckFailure } from './check-canaries.js';
 import type { CanaryFailureAsker } from '../prepare/deploy-options.js';
 import { revertCanaries } from './revert-canaries.js';
 
-export interface CanaryStageOptions {
-  plan: Plan;
-  transport: Transport;
-  file?: StagedFile;
-  report: Reporter;
-  stop: AbortSignal;
-  kill: AbortSignal;
+export interface CanaryStageOptions extends PlanRun {
   /** Where canary checks run. */
   cwd: string;
-  resume?: ResumePoint;
-  runStartedAt?: number;
-  keeper?: VersionKeeper;
   /** sync-file: this run's kept versions, for a revert of failed canaries; `ask` only on a terminal. */
   canaryFailure?: { versions: { folder: string; runId: string }; ask?: CanaryFailureAsker };
 }

@@ -4,33 +4,18 @@ import type { Reporter } from '../../model/run.js';
 import { countResults } from '../../rollout/counts.js';
 import type { HostResult, HostTask, RolloutEvent } from '../../rollout/types.js';
 import type { ResumePoint } from '../../state/journal.js';
-import type { Transport } from '../../transport/types.js';
 import { poolCountsLine, poolProgress } from '../plan/pools.js';
 import type { CheckPhase, Phase, Plan, RestartPhase, SyncPhase } from '../plan/types.js';
-import type { StagedFile } from '../prepare/stage-file.js';
 import { rollPhase } from './host-phase.js';
 import { requireFile, restartTask, syncTask } from './host-tasks.js';
-import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, type RunStop } from './phase-run.js';
+import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, type PlanRun, type RunStop } from './phase-run.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { restoreTask, type Restore } from './restore-task.js';
-import type { VersionKeeper } from './version-keeper.js';
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
 const PROXY_PULL_TIMEOUT_SECONDS = 60;
 
-export interface ExecuteOptions {
-  plan: Plan;
-  transport: Transport;
-  file?: StagedFile;
-  report: Reporter;
-  stop: AbortSignal;
-  kill: AbortSignal;
-  /** --resume: per phase, hosts already done in the run being resumed (reported skipped). */
-  resume?: ResumePoint;
-  /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
-  runStartedAt?: number;
-  /** Keeps what each host had before a sync phase replaced its file (sync-file, rollback). */
-  keeper?: VersionKeeper;
+export interface ExecuteOptions extends PlanRun {
   /** rollback: sync phases put back what this run replaced, host by host. */
   restore?: Restore;
   /** The check phase: the canary checks, what to do when they fail, and the canaries' revert. */

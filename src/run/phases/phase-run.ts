@@ -1,7 +1,28 @@
 import type { Baselines, CheckResult } from '../../checks/types.js';
 import type { HostResult, PhaseCounts, StopReason } from '../../rollout/types.js';
-import type { CheckPhase, Phase } from '../plan/types.js';
+import type { Reporter } from '../../model/run.js';
+import type { ResumePoint } from '../../state/journal.js';
+import type { Transport } from '../../transport/types.js';
+import type { CheckPhase, Phase, Plan } from '../plan/types.js';
+import type { StagedFile } from '../prepare/stage-file.js';
+import type { VersionKeeper } from './version-keeper.js';
 import type { FileSource } from './proxy-sync-task.js';
+
+/** What running the plan (its phases and its canary stage) takes from the run. */
+export interface PlanRun {
+  plan: Plan;
+  transport: Transport;
+  file?: StagedFile;
+  report: Reporter;
+  stop: AbortSignal;
+  kill: AbortSignal;
+  /** --resume: per phase, hosts already done in the run being resumed (reported skipped). */
+  resume?: ResumePoint;
+  /** The run's start (Date.now clock): host results then carry `startMs` for the timeline. */
+  runStartedAt?: number;
+  /** Keeps what each host had before a sync phase replaced its file (sync-file, rollback). */
+  keeper?: VersionKeeper;
+}
 
 /** What running the plan gives back: each phase's results, and why the run stopped. */
 
