@@ -4,7 +4,7 @@ import type { Reporter, RunEvent } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
-import { LiveStatus } from './phase-activity.js';
+import { PhaseActivity } from './phase-activity.js';
 import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
 export interface HumanReporterOptions {
@@ -93,7 +93,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
     good: chalk.green,
     dim: chalk.dim,
   };
-  const status = new LiveStatus();
+  const status = new PhaseActivity();
   let spinner: Ora | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const lastProgress = new Map<string, number>();

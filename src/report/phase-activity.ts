@@ -6,7 +6,7 @@ import { formatSeconds } from '../lib/duration.js';
  * retrying, done. Kept apart from the text so the TTY spinner and the plain CI lines
  * say the same thing.
  */
-export class LiveStatus {
+export class PhaseActivity {
   phase = '';
   counts: PhaseCounts | undefined;
   private readonly running = new Map<string, number>();

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildStatusView, statusLines, type StatusView } from '../report/status-view.js';
 import { finalLine } from '../report/summary.js';
 import { readHistory } from '../state/history-file.js';
-import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/status-file.js';
+import { isWriterAlive, statusFilePath, readStatusFile, type LiveState } from '../state/status-file.js';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { readLockHolder } from '../state/lock-file.js';
@@ -43,7 +43,7 @@ function lastRun(historyFile: string, live: LiveState | undefined, warn: (text: 
 
 /** The view from the lock's holder (read by the caller) and the live state beside lock_file. */
 function statusView(config: Config, holder: LockHolder | undefined, options: StatusOptions, warn: (text: string) => void): StatusView {
-  const live = readLiveState(liveStatePath(config.lock_file), warn);
+  const live = readStatusFile(statusFilePath(config.lock_file), warn);
   const liveWriterAlive = live !== undefined && isWriterAlive(live);
   const running = (live !== undefined && live.finished === undefined && liveWriterAlive) || (holder !== undefined && !isStale(holder));
   const view = buildStatusView({

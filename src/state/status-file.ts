@@ -68,17 +68,17 @@ export interface LiveState {
 }
 
 /** The live state beside the run journals: `<lock_file>.journal/live.json`. */
-export function liveStatePath(lockFile: string): string {
+export function statusFilePath(lockFile: string): string {
   return join(dirname(lockFile), `${basename(lockFile)}.journal`, 'live.json');
 }
 
 /** Replace the live state atomically (0600; its folder 0700 when created). */
-export async function writeLiveState(path: string, state: LiveState): Promise<void> {
+export async function writeStatusFile(path: string, state: LiveState): Promise<void> {
   await writeFileAtomically(path, Buffer.from(`${JSON.stringify(state)}\n`), 0o600, { folderMode: 0o700 });
 }
 
 /** The live state, or undefined when there is none; a damaged one is told to `warn` and ignored. */
-export function readLiveState(path: string, warn: (text: string) => void): LiveState | undefined {
+export function readStatusFile(path: string, warn: (text: string) => void): LiveState | undefined {
   let text: string | undefined;
   try {
     text = readTextIfExists(path);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusView } from '../../src/report/status-view.js';
 import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
 import { readStatus, showStatus, type StatusOptions } from '../../src/services/status.js';
-import { liveStatePath, type LiveState } from '../../src/state/status-file.js';
+import { statusFilePath, type LiveState } from '../../src/state/status-file.js';
 import { Capture, stepFixture, type StepFixture } from './fixture.js';
 
 let fixture: StepFixture;
@@ -137,7 +137,7 @@ describe('deploy status with no run', () => {
     fixture = await stepFixture({ targets: ['h0'] });
     const dead = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' }).pid as number;
     const state: LiveState = { version: 1, pid: dead, host: hostname(), user: 'alice', command: 'php-fpm-restart', message: 'cut', transport: 'fake', startedAt: Date.now(), updatedAt: Date.now(), done: [], hosts: [{ host: 'h0', phase: 'restart-hosts', state: 'running', startedAt: Date.now(), lastActivityAt: Date.now() }], moreFailed: 0 };
-    const path = liveStatePath(join(fixture.dir, 'deploy.lock'));
+    const path = statusFilePath(join(fixture.dir, 'deploy.lock'));
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, JSON.stringify(state));
     // When status is asked

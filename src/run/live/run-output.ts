@@ -3,9 +3,9 @@ import { createHumanReporter } from '../../report/human-reporter.js';
 import { createRedactor, redactEvent, type Redactor } from '../../report/redact.js';
 import { terminalMode } from '../../report/terminal.js';
 import { Journal, journalPath, type ResumePoint } from '../../state/journal.js';
-import { liveStatePath } from '../../state/status-file.js';
+import { statusFilePath } from '../../state/status-file.js';
 import type { PreparedRun } from '../prepare/prepare-run.js';
-import { createLivePublisher } from './status-publisher.js';
+import { createStatusPublisher } from './status-publisher.js';
 
 /** Where a run's events go: the screen (redacted), the live status for `deploy status`, the journal. */
 export interface RunOutput {
@@ -32,7 +32,7 @@ export function createRunOutput(prepared: PreparedRun, streams: RunStreams, resu
   // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
   const journal = new Journal(journalPath(config.lock_file, prepared.key), (text) => warn(text));
   // `deploy status` reads what this run is doing from the live state (src/run/live/status-publisher.ts).
-  const live = createLivePublisher({ path: liveStatePath(config.lock_file), plan: prepared.plan, warn: (text) => warn(text) });
+  const live = createStatusPublisher({ path: statusFilePath(config.lock_file), plan: prepared.plan, warn: (text) => warn(text) });
   const report = (event: RunEvent): void => {
     const shown = screenRedactor ? redactEvent(event, screenRedactor) : event;
     reporter.report(shown);

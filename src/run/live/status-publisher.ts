@@ -1,10 +1,10 @@
 import type { RunEvent } from '../../model/run.js';
-import { writeLiveState } from '../../state/status-file.js';
-import { LiveTracker } from './status-tracker.js';
+import { writeStatusFile } from '../../state/status-file.js';
+import { StatusTracker } from './status-tracker.js';
 import type { Plan } from '../plan/types.js';
 
-export interface LivePublisherOptions {
-  /** Where the live state goes: liveStatePath(lock_file). */
+export interface StatusPublisherOptions {
+  /** Where the live state goes: statusFilePath(lock_file). */
   path: string;
   plan: Plan;
   /** A write that fails is told here once; the run goes on. */
@@ -14,7 +14,7 @@ export interface LivePublisherOptions {
   now?: () => number;
 }
 
-export interface LivePublisher {
+export interface StatusPublisher {
   report(event: RunEvent): void;
   /** Publish the last state (marked finished) and wait for the writes to end. */
   close(): Promise<void>;
@@ -26,10 +26,10 @@ export interface LivePublisher {
  * `throttleMs`. Writes never overlap (a write waiting to start takes the freshest state);
  * a failed write is one warning, never a crash.
  */
-export function createLivePublisher(options: LivePublisherOptions): LivePublisher {
+export function createStatusPublisher(options: StatusPublisherOptions): StatusPublisher {
   const now = options.now ?? Date.now;
   const throttleMs = options.throttleMs ?? 500;
-  const tracker = new LiveTracker({ plan: options.plan, now });
+  const tracker = new StatusTracker({ plan: options.plan, now });
   let chain: Promise<void> = Promise.resolve();
   let queued = false;
   let timer: NodeJS.Timeout | undefined;
@@ -45,7 +45,7 @@ export function createLivePublisher(options: LivePublisherOptions): LivePublishe
     chain = chain.then(async () => {
       queued = false;
       try {
-        await writeLiveState(options.path, tracker.snapshot());
+        await writeStatusFile(options.path, tracker.snapshot());
       } catch (error) {
         if (warned) return;
         warned = true;

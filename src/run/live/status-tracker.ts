@@ -22,7 +22,7 @@ export function stallAfterMs(stallTimeoutMs: number): number {
 
 const emptyCounts = (total: number): PhaseCounts => ({ total, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 0, left: total });
 
-export interface LiveTrackerOptions {
+export interface StatusTrackerOptions {
   plan: Plan;
   now?: () => number;
   writer?: { pid: number; host: string; user: string };
@@ -33,7 +33,7 @@ export interface LiveTrackerOptions {
  * `update` says whether the event is worth publishing at once (a phase or the run starting or
  * ending) or may wait for the next throttled write.
  */
-export class LiveTracker {
+export class StatusTracker {
   private readonly now: () => number;
   private readonly writer: { pid: number; host: string; user: string };
   private run: Pick<LiveState, 'command' | 'path' | 'message' | 'transport' | 'startedAt'> | undefined;
@@ -44,7 +44,7 @@ export class LiveTracker {
   private pools: Map<string, LivePool> | undefined;
   private finished: LiveState['finished'];
 
-  constructor(private readonly options: LiveTrackerOptions) {
+  constructor(private readonly options: StatusTrackerOptions) {
     this.now = options.now ?? Date.now;
     this.writer = options.writer ?? { pid: process.pid, host: hostname(), user: userInfo().username };
   }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLivePublisher } from '../../../src/run/live/status-publisher.js';
+import { createStatusPublisher } from '../../../src/run/live/status-publisher.js';
 import { stallAfterMs } from '../../../src/run/live/status-tracker.js';
 import type { Plan } from '../../../src/run/plan/types.js';
 import { buildStatusView } from '../../../src/report/status-view.js';
@@ -17,7 +17,7 @@ describe('the live publisher', () => {
     // Given a publisher with a long throttle
     const dir = await tempDir();
     const path = join(dir, 'deploy.lock.journal', 'live.json');
-    const publisher = createLivePublisher({ path, plan, warn: () => undefined, throttleMs: 60_000 });
+    const publisher = createStatusPublisher({ path, plan, warn: () => undefined, throttleMs: 60_000 });
     // When the run starts, then a host starts
     publisher.report(start);
     publisher.report({ type: 'phase-start', phase: 'restart-hosts', hosts: 2 });
@@ -41,7 +41,7 @@ describe('the live publisher', () => {
     const dir = await tempDir();
     writeFileSync(join(dir, 'blocker'), '');
     const warnings: string[] = [];
-    const publisher = createLivePublisher({ path: join(dir, 'blocker', 'live.json'), plan, warn: (text) => warnings.push(text), throttleMs: 0 });
+    const publisher = createStatusPublisher({ path: join(dir, 'blocker', 'live.json'), plan, warn: (text) => warnings.push(text), throttleMs: 0 });
     // When events keep coming
     publisher.report(start);
     for (let i = 0; i < 5; i++) publisher.report({ type: 'phase-start', phase: `p${i}`, hosts: 1 });
