@@ -6,7 +6,8 @@ export function describeCanaryFailure(plan: CanaryFailurePlan | undefined): stri
   if (!plan) return ['     if a check fails: abort (php-fpm-restart has no file to roll back)'];
   const lines = [`     if a check fails: ${plan.action} (canary_failure_action; on a terminal you are asked, with this as the default)`];
   if (plan.action === 'rollback') {
-    lines.push(`       rollback-sync (concurrency ${plan.sync.concurrency}): put back on ${plan.sync.hosts.join(', ')} what each had (or remove the file where there was none)`);
+    const hosts = plan.sync.hosts.join(', ');
+    lines.push(`       rollback-sync (concurrency ${plan.sync.concurrency}): put back on ${hosts} what each had (or remove the file where there was none)`);
     if (plan.restart) lines.push(`       rollback-restart (concurrency ${plan.restart.concurrency}): ${renderCommand(plan.restart.argv)}`);
   } else {
     lines.push(`       the canaries keep the new file; no other host is touched`);

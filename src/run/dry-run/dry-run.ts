@@ -49,7 +49,8 @@ export function dryRunLines(context: DryRunContext): string[] {
       if (phase.skipChecks) {
         lines.push(`${number} ${phase.name}: skipped (--force)`);
       } else {
-        lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}):`);
+        const where = `timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}`;
+        lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (${where}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
         for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
         if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));

@@ -22,7 +22,8 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
     }
     case 'pool-failure-limit': {
       const halted = execution.pools?.halted ?? [];
-      return `pool_failure_limit reached: pool${halted.length === 1 ? '' : 's'} ${halted.join(', ')} halted; ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
+      const pools = `pool${halted.length === 1 ? '' : 's'} ${halted.join(', ')}`;
+      return `pool_failure_limit reached: ${pools} halted; ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
     }
     case 'interrupt':
       return `interrupted by a signal: ${plural(notStarted, 'host')} not started`;

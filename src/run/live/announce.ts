@@ -43,6 +43,7 @@ export async function announce(shellCommand: string, announcement: Announcement,
       warn(`announce_command (${announcement.event}) returned [${result.exitCode}]${output ? `: ${output}` : ''}`);
     }
   } catch (error) {
-    warn(`announce_command (${announcement.event}) ${timeout.aborted ? `timed out after ${formatSeconds(timeoutMs)} and was stopped` : `could not run: ${(error as Error).message}`}`);
+    const what = timeout.aborted ? `timed out after ${formatSeconds(timeoutMs)} and was stopped` : `could not run: ${(error as Error).message}`;
+    warn(`announce_command (${announcement.event}) ${what}`);
   }
 }
