@@ -1,13 +1,8 @@
 import type { Config } from '../../config/schema.js';
-import type { HostResult, PoolOptions } from '../../rollout/types.js';
+import type { HostResult } from '../../rollout/types.js';
 import { DEFAULT_POOL } from '../../rollout/scheduler.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
-
-/** A restart phase's pools: the engine's options, and each pool's hosts in the phase. */
-export interface PhasePools extends PoolOptions {
-  /** Pools with hosts in the phase, in config order (`default` last), with those hosts. */
-  members: Array<{ name: string; hosts: string[] }>;
-}
+import type { PhasePools } from './types.js';
 
 /** Every target's pool (a target in no pool is in `default`); undefined without `pools`. */
 export function poolMembership(config: Pick<Config, 'pools' | 'targets'>): Map<string, string> | undefined {

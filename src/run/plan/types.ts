@@ -1,7 +1,13 @@
 import type { CanaryCheck } from '../../checks/types.js';
-import type { PhasePools } from './pools.js';
+import type { PoolOptions } from '../../rollout/types.js';
 
 /** The plan's data: what a run does, phase by phase. Types only. */
+
+/** A restart phase's pools: the engine's options, and each pool's hosts in the phase. */
+export interface PhasePools extends PoolOptions {
+  /** Pools with hosts in the phase, in config order (`default` last), with those hosts. */
+  members: Array<{ name: string; hosts: string[] }>;
+}
 
 export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
 export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { poolProgress, type PhasePools } from '../../../src/run/plan/pools.js';
+import { poolProgress } from '../../../src/run/plan/pools.js';
+import type { PhasePools } from '../../../src/run/plan/types.js';
 
 describe('pools: progress per pool', () => {
   it('repeats the per-pool counts as hosts finish, at most every few seconds', () => {
