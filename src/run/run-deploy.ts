@@ -34,15 +34,20 @@ export async function runDeploy(flow: Flow, options: DeployOptions): Promise<num
   try {
     const started = await startRun(flow, prepared, options, output, held.transport.name, resume, early);
     const execution = await runPhases(prepared, started, output, held, options, streams, resume);
-    const { config } = prepared.loaded;
-    return await finishRun(started, execution, output, { config, checksDir: prepared.checksDir, message: options.message, json: options.json, stdout: streams.stdout, interrupted: held.signalled() });
+    const finish = { config: prepared.loaded.config, checksDir: prepared.checksDir, message: options.message, json: options.json, stdout: streams.stdout };
+    return await finishRun(started, execution, output, { ...finish, interrupted: held.signalled() });
   } finally {
-    output.closeScreen();
-    held.interrupts.dispose();
-    await held.transport.close().catch(() => undefined);
-    await output.closeLive();
-    await held.lock.release();
+    await letGo(output, held);
   }
+}
+
+/** On every path, in this order: the screen, the signal handlers, the transport, the status file, the lock. */
+async function letGo(output: RunOutput, held: HeldRun): Promise<void> {
+  output.closeScreen();
+  held.interrupts.dispose();
+  await held.transport.close().catch(() => undefined);
+  await output.closeLive();
+  await held.lock.release();
 }
 
 function runStreams(options: DeployOptions): RunStreams {
