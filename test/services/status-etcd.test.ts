@@ -7,7 +7,7 @@ import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
 import { syncFile } from '../../src/services/sync-file.js';
 import { showStatus, type StatusOptions } from '../../src/services/status.js';
 import { etcdAvailable, startEtcd, type TestEtcd } from '../servers/etcd.js';
-import { Capture, stepFixture, type StepFixture } from './fixture.js';
+import { Capture, stepFixture, type StepFixture } from '../run/fixture.js';
 
 /** `deploy status` and `--dry-run` with `lock_backend: "etcd"`, against a real etcd (test/servers/etcd.ts). */
 const available = etcdAvailable();

@@ -8,7 +8,7 @@ import type { StatusView } from '../../src/report/status-view.js';
 import { phpFpmRestart } from '../../src/services/php-fpm-restart.js';
 import { readStatus, showStatus, type StatusOptions } from '../../src/services/status.js';
 import { statusFilePath, type LiveState } from '../../src/state/status-file.js';
-import { Capture, stepFixture, type StepFixture } from './fixture.js';
+import { Capture, stepFixture, type StepFixture } from '../run/fixture.js';
 
 let fixture: StepFixture;
 afterEach(async () => fixture?.cleanup());
