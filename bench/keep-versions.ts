@@ -14,10 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executePlan } from '../src/run/execute-plan.js';
-import { prepareRun } from '../src/run/prepare-run.js';
-import { createTransport } from '../src/run/create-transport.js';
-import { createVersionKeeper } from '../src/run/version-keeper.js';
+import { executePlan } from '../src/run/phases/execute-plan.js';
+import { canaryStage } from '../src/run/canary/canary-stage.js';
+import { prepareRun } from '../src/run/prepare/prepare-run.js';
+import { syncFileFlow } from '../src/services/sync-file.js';
+import { createTransport } from '../src/run/prepare/create-transport.js';
+import { createVersionKeeper } from '../src/run/phases/version-keeper.js';
 import { loadHarness, type SshdFleet } from './ssh.js';
 import { median, ratio, type Row } from './table.js';
 
@@ -64,7 +66,7 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
         history_file: 'history.jsonl',
       }),
     );
-    const prepared = await prepareRun('sync-file', { message: 'bench', defines: [], force: false, json: false, dryRun: false, cwd: project, path: PATH, systemConfigPath: join(project, 'none.json') });
+    const prepared = await prepareRun(syncFileFlow({ path: PATH }), { message: 'bench', defines: [], force: false, json: false, dryRun: false, cwd: project, systemConfigPath: join(project, 'none.json') });
     const transport = await createTransport(prepared.loaded);
     const versions = join(project, 'versions');
     const rows: Row[] = [];
@@ -84,7 +86,8 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
             const file = { ...prepared.file!, content: randomBytes(size) };
             const keeper = keeping ? createVersionKeeper(versions, `bench-${round}-keep`, (text) => log(`keep-versions: ${text}`)) : undefined;
             const started = performance.now();
-            const execution = await executePlan({ plan: prepared.plan, transport, file, report: () => undefined, stop: new AbortController().signal, kill: new AbortController().signal, cwd: project, ...(keeper ? { keeper } : {}) });
+            const phaseOptions = { plan: prepared.plan, transport, file, report: () => undefined, stop: new AbortController().signal, kill: new AbortController().signal, ...(keeper ? { keeper } : {}) };
+            const execution = await executePlan({ ...phaseOptions, canaryStage: canaryStage({ ...phaseOptions, cwd: project }) });
             const wall = performance.now() - started;
             const results = execution.phases.flatMap((phase) => phase.results);
             if (results.length !== options.hosts || results.some((result) => result.outcome !== 'ok')) throw new Error(`a sync failed: ${JSON.stringify(results.filter((result) => result.outcome !== 'ok'))}`);

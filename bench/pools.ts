@@ -4,10 +4,10 @@
  * timers, slowest-first) against the pool-aware lower bound, and exact schedules of the
  * alternatives (each pool in turn; fixed batches per pool) computed from the same durations.
  */
-import { resolveConcurrency } from '../src/run/limits.js';
-import { rollout } from '../src/restart/rollout.js';
-import { PoolScheduler } from '../src/restart/scheduler.js';
-import { FakeFleet } from '../src/transport/fake-fleet.js';
+import { resolveConcurrency } from '../src/run/plan/limits.js';
+import { rollout } from '../src/rollout/rollout.js';
+import { PoolScheduler } from '../src/rollout/scheduler.js';
+import { FakeFleet } from '../testing/fake-fleet.js';
 import { fixedBatchMakespan, mulberry32, restartDurations, slidingWindowMakespan } from './distribution.js';
 import { ratio, secs, type Row } from './table.js';
 

@@ -1,6 +1,6 @@
 /**
  * What the proxies benchmark needs around the sshd fleet: an rsync daemon "on" a fleet host
- * (in its sshd's mount and pid namespaces, like test/services/rsync-daemon.ts), and kernel
+ * (in its sshd's mount and pid namespaces, like test/servers/rsync-daemon.ts), and kernel
  * byte counters (an nftables table of our own, on the output hook) for the traffic this
  * machine sends to the fleet's sshd and the proxies' daemons send to the targets.
  */

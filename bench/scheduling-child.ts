@@ -1,6 +1,6 @@
 /**
  * Child process of the scheduling figure: does only this, so its CPU time and peak RSS are
- * the CLI's and not the bench harness's. Runs the real `runDeploy('php-fpm-restart')` (config
+ * the CLI's and not the bench harness's. Runs the real `phpFpmRestart` service (config
  * loading, plan, rolling engine, human and JSON reporters) with the synthetic FakeFleet as
  * transport: 1,000 hosts, restart_concurrency 50, no canaries.
  *
@@ -65,8 +65,8 @@ try {
     }),
   );
 
-  const { FakeFleet } = await import('../src/transport/fake-fleet.js');
-  const { runDeploy } = await import('../src/run/run-deploy.js');
+  const { FakeFleet } = await import('../testing/fake-fleet.js');
+  const { phpFpmRestart } = await import('../src/services/php-fpm-restart.js');
   const newFleet = () => new FakeFleet({ hosts: Object.fromEntries(names.map((name, i) => [name, { execMs: durations[i]! }])) });
   let fleet = newFleet();
 
@@ -87,7 +87,7 @@ try {
 
   // `fleet` is read when each run starts: the measured run gets a fresh one.
   const run = (defines: string[]) =>
-    runDeploy('php-fpm-restart', {
+    phpFpmRestart({
       message: 'bench scheduling',
       configPath,
       defines,

@@ -17,8 +17,11 @@ interface Job {
   concurrency: number;
 }
 
+type CheckAuth = (options: Record<string, unknown> & { hosts: string[] }) => Promise<void>;
+
 interface TransportModule {
-  checkSshAuthConfig(options: Record<string, unknown> & { hosts: string[] }): Promise<void>;
+  /** Older builds re-export it here; newer ones have it only in auth-check.js beside it. */
+  checkSshAuthConfig?: CheckAuth;
   createSshTransport(options: Record<string, unknown>): {
     exec(host: string, argv: string[], options: { signal: AbortSignal }): Promise<{ exitCode: number }>;
     close(): Promise<void>;
@@ -27,11 +30,13 @@ interface TransportModule {
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const ssh = (await import(pathToFileURL(job.module).href)) as TransportModule;
+const checkSshAuthConfig: CheckAuth =
+  ssh.checkSshAuthConfig ?? ((await import(pathToFileURL(job.module.replace(/ssh-transport\.js$/, 'auth-check.js')).href)) as { checkSshAuthConfig: CheckAuth }).checkSshAuthConfig;
 const signal = new AbortController().signal;
 setMaxListeners(0, signal);
 
 const started = performance.now();
-await ssh.checkSshAuthConfig({ ...job.options, hosts: job.hosts });
+await checkSshAuthConfig({ ...job.options, hosts: job.hosts });
 const checked = performance.now();
 const transport = ssh.createSshTransport(job.options);
 const failed: string[] = [];

@@ -11,7 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
-import { createSshTransport, type SshTransportOptions } from '../src/transport/ssh/ssh-transport.js';
+import type { SshTransportOptions } from '../src/transport/ssh/options.js';
+import { createSshTransport } from '../src/transport/ssh/ssh-transport.js';
 
 export interface BindingJob {
   options: SshTransportOptions;

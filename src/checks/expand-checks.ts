@@ -1,6 +1,7 @@
 import { hostName } from '../config/hosts.js';
 import { canaryRegex } from './canary-regex.js';
-import type { CanaryCheck, CheckSpec } from './types.js';
+import type { CheckSpec } from '../config/checks-kind.js';
+import type { CanaryCheck } from './types.js';
 
 /** One line naming a config item (for errors, dry-run and the report). */
 export function describeSpec(spec: CheckSpec): string {

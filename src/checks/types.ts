@@ -1,8 +1,4 @@
-/** One item of `canary_checks`, as the config holds it. */
-export type CheckSpec =
-  | string
-  | { http: string; status?: number; contains?: string }
-  | { prometheus: string; query: string; max?: number; max_ratio?: number };
+import type { CheckSpec } from '../config/checks-kind.js';
 
 /** A check to run: one config item, expanded once per canary when it has `{host}`. */
 export interface CanaryCheck {

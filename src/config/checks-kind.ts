@@ -1,6 +1,11 @@
 import { UserError } from '../errors.js';
-import type { CheckSpec } from '../checks/types.js';
 import { type Kind, type ValueSource, oneDefinedItem } from './kinds.js';
+
+/** One item of `canary_checks`, as the config holds it. */
+export type CheckSpec =
+  | string
+  | { http: string; status?: number; contains?: string }
+  | { prometheus: string; query: string; max?: number; max_ratio?: number };
 
 const EXPECTED = 'a list of shell commands (strings), {"http": url, "status"?, "contains"?} or {"prometheus": base url, "query", "max"?, "max_ratio"?}';
 

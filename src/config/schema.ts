@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CheckSpec } from '../checks/types.js';
-import { checksKind } from './checks-kind.js';
+import { checksKind, type CheckSpec } from './checks-kind.js';
 import {
   boolKind,
   concurrencyKind,

@@ -1,4 +1,4 @@
-import type { RunReport } from '../report/events.js';
+import type { RunReport } from '../model/run.js';
 import { OUTCOME_NAMES, OUTCOMES } from './outcome-names.js';
 
 const label = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { UserError } from '../errors.js';
 import { parseHostPort } from '../lib/host-port.js';
-import type { RunReport } from '../report/events.js';
+import type { RunReport } from '../model/run.js';
 import { OUTCOME_NAMES, OUTCOMES } from './outcome-names.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PhaseCounts } from '../restart/types.js';
+import type { PhaseCounts } from '../rollout/types.js';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 

@@ -1,10 +1,10 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter, RunEvent } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock, outputBlock, progressLine } from './format.js';
-import { LiveStatus } from './live-status.js';
+import { PhaseActivity } from './phase-activity.js';
 import { type SaidHost, saidLines } from './said-lines.js';
 import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
 
@@ -101,7 +101,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
     good: chalk.green,
     dim: chalk.dim,
   };
-  const status = new LiveStatus();
+  const status = new PhaseActivity();
   let spinner: Ora | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const lastProgress = new Map<string, number>();

@@ -1,4 +1,4 @@
-import type { RunEvent, RunReport } from './events.js';
+import type { RunEvent, RunReport } from '../model/run.js';
 
 export type Redactor = (text: string) => string;
 

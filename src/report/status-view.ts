@@ -1,6 +1,6 @@
 import { formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
-import type { LiveHost, LivePhase, LivePool, LiveState } from '../state/live-state.js';
+import type { LiveHost, LivePhase, LivePool, LiveState } from '../state/status-file.js';
 import type { LockHolder } from '../state/lock-holder.js';
 import { clock } from './format.js';
 

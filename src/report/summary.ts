@@ -1,4 +1,4 @@
-import type { RunReport } from './events.js';
+import type { RunReport } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { plural, visible } from '../lib/text.js';
 import { median } from './format.js';

@@ -1,129 +1,90 @@
-import { runId } from '../state/history-file.js';
-import type { RunEvent } from '../report/events.js';
-import { createHumanReporter } from '../report/human-reporter.js';
-import { terminalMode } from '../report/terminal.js';
-import { createRedactor, redactEvent, redactReport } from '../report/redact.js';
-import type { Transport } from '../transport/types.js';
-import { createTransport } from './create-transport.js';
-import type { DeployOptions, RollbackOptions } from './deploy-options.js';
-import { dryRunJson, dryRunLines, dryRunLock } from './dry-run.js';
-import { executePlan } from './execute-plan.js';
-import { watchInterrupts } from './interrupts.js';
-import { Journal, journalPath, loadResumePoint } from '../state/journal.js';
-import { currentHolder } from '../state/lock-file.js';
-import { lockBackend } from '../state/lock-backend.js';
-import type { CommandName } from './plan.js';
-import { prepareRun } from './prepare-run.js';
-import { recordRun } from './record-run.js';
-import { buildRunReport } from './run-report.js';
-import { failureReason } from './failure-reason.js';
-import { announce } from './announce.js';
-import { finalLine, startLine } from '../report/summary.js';
-import { liveStatePath } from '../state/live-state.js';
-import { createLivePublisher } from './live-publisher.js';
+import { journalPath, loadResumePoint, type ResumePoint } from '../state/journal.js';
 import { versionsFolder } from '../state/kept-versions.js';
-import { createVersionKeeper } from './version-keeper.js';
-import { canaryAsker } from './canary-asker.js';
+import { canaryAsker } from './canary/asker.js';
+import { canaryStage } from './canary/canary-stage.js';
+import { showDryRun } from './dry-run/show-dry-run.js';
+import { finishRun } from './finish/finish-run.js';
+import { createRunOutput, type RunOutput, type RunStreams } from './live/run-output.js';
+import { executePlan } from './phases/execute-plan.js';
+import type { ExecutionResult } from './phases/phase-run.js';
+import { createVersionKeeper } from './phases/version-keeper.js';
+import type { DeployOptions } from './prepare/deploy-options.js';
+import type { Flow } from './prepare/flow.js';
+import { prepareRun, type PreparedRun } from './prepare/prepare-run.js';
+import { holdRun, type HeldRun } from './start/hold-run.js';
+import { startRun, type StartedRun } from './start/start-run.js';
 
 /**
- * One deploy run, from config to report: check everything first (usage errors touch
- * nothing), take the lock, run the phases, report and record, release the lock on every
- * path. Returns the exit status.
+ * One deploy run, as every command runs it (its service, src/services, describes it in a Flow):
+ * check everything first (usage errors touch nothing), take the lock, run the phases (the
+ * canary stage, then the rest of the fleet), report and record, and let go of the lock on
+ * every path. Returns the exit status.
  */
-export async function runDeploy(command: CommandName, options: DeployOptions & { path?: string } & RollbackOptions): Promise<number> {
-  const env = options.env ?? process.env;
-  const stdout = options.stdout ?? process.stdout;
-  const human = options.json ? (options.stderr ?? process.stderr) : stdout;
-  const prepareWarnings: string[] = [];
-  const { loaded, file, restore, plan, checksDir, key } = await prepareRun(command, options, (text) => prepareWarnings.push(text));
-  const { config } = loaded;
-  // The file the run writes: the staged one (sync-file), or the one a rollback puts back.
-  const path = file?.relativePath ?? restore?.path;
-  // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
-  const journal = new Journal(journalPath(config.lock_file, key), (text) => warn(text));
-  const resumeWarnings: string[] = [];
-  const resume = options.resume ? loadResumePoint(journal.path, key, (text) => resumeWarnings.push(text)) : undefined;
+export async function runDeploy(flow: Flow, options: DeployOptions): Promise<number> {
+  const streams = runStreams(options);
+  // Warnings from before the run has a screen are shown once it has one.
+  const early: string[] = [];
+  const prepared = await prepareRun(flow, options, (text) => early.push(text));
+  const resume = options.resume ? loadResume(prepared, early) : undefined;
+  const transportName = options.transport?.name ?? prepared.loaded.config.transport;
+  if (options.dryRun) return showDryRun(prepared, transportName, options.json, streams.stdout, streams.human);
 
-  if (options.dryRun) {
-    const context = { plan, ...(file ? { file } : {}), ...(restore ? { restore } : {}), transport: options.transport?.name ?? config.transport, lock: dryRunLock(config) };
-    if (options.json) stdout.write(`${JSON.stringify(dryRunJson(context), null, 2)}\n`);
-    else for (const line of dryRunLines(context)) human.write(`${line}\n`);
-    return 0;
-  }
-
-  const reporter = createHumanReporter({ stream: human, ...terminalMode(human, env), statusEveryMs: 5000 });
-  const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
-  // `deploy status` reads what this run is doing from the live state (src/run/live-publisher.ts).
-  const live = createLivePublisher({ path: liveStatePath(config.lock_file), plan, warn: (text) => warn(text) });
-  const report = (event: RunEvent): void => {
-    const shown = screenRedactor ? redactEvent(event, screenRedactor) : event;
-    reporter.report(shown);
-    live.report(shown);
-    if (event.type === 'host-end') {
-      const resumed = resume?.done.get(event.result.phase)?.has(event.result.host);
-      journal.host(resumed ? { ...event.result, outcome: 'ok' } : event.result);
-    }
-  };
-  const warn = (text: string): void => report({ type: 'notice', level: 'warn', text });
-  const transport: Transport = options.transport ?? (await createTransport(loaded));
-  const commandLine = ['deploy', command, ...(options.path !== undefined ? [options.path] : []), options.message].filter((part) => part !== '').join(' ');
-  let lock;
+  const output = createRunOutput(prepared, streams, resume);
+  const held = await holdRun(flow, prepared, options, output.warn);
   try {
-    lock = await (await lockBackend(config)).acquire(currentHolder(commandLine), warn);
-  } catch (error) {
-    await transport.close();
-    throw error;
-  }
-  let signalled = false;
-  const interrupts = watchInterrupts((signal, count) => {
-    signalled = true;
-    warn(
-      count === 1
-        ? `${signal} received: no new host will start; hosts in flight finish their restart (send it again to stop them too)`
-        : `${signal} received again: stopping the hosts in flight`,
-    );
-  }, options.signals ?? process);
-  try {
-    const startedAt = new Date();
-    const started = performance.now();
-    const id = runId(startedAt);
-    journal.start(id, key, startedAt);
-    const start = { type: 'run-start' as const, command, ...(path !== undefined ? { path } : {}), message: options.message, transport: transport.name, hosts: config.targets.length, canaries: config.canaries.length };
-    report(start);
-    const announced = { command, message: options.message, ...(path !== undefined ? { path } : {}) };
-    await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, checksDir, warn);
-    if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
-    for (const text of [...prepareWarnings, ...resumeWarnings]) warn(text);
-    if (restore) report({ type: 'notice', level: 'info', text: `Putting back what run ${restore.runId} replaced on ${restore.versions.size} hosts` });
-    for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
-    // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
-    for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
-    // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
-    const keeper = file || restore ? createVersionKeeper(versionsFolder(config.history_file), id, warn) : undefined;
-    const ask = canaryAsker(options, stdout, env, human);
-    const canaryFailure = file ? { versions: { folder: versionsFolder(config.history_file), runId: id }, ...(ask ? { ask } : {}) } : undefined;
-    const execution = await executePlan({ plan, transport, ...(file ? { file } : {}), report, stop: interrupts.stop, kill: interrupts.kill, cwd: checksDir, runStartedAt: startedAt.getTime(), ...(resume ? { resume } : {}), ...(keeper ? { keeper } : {}), ...(restore ? { restore } : {}), ...(canaryFailure ? { canaryFailure } : {}) });
-    const runReport = buildRunReport({
-      command,
-      ...(path !== undefined ? { path } : {}),
-      message: options.message,
-      startedAt,
-      durationMs: performance.now() - started,
-      execution,
-      interrupted: signalled,
-    });
-    journal.end(runReport.status);
-    const reason = failureReason(execution, runReport);
-    report({ type: 'run-end', report: runReport, ...(reason ? { reason } : {}) });
-    await recordRun({ id, ...(reason ? { reason } : {}) }, runReport, config, warn);
-    await announce(config.announce_command, { event: 'end', ...announced, line: finalLine(runReport, reason), status: runReport.status, exitCode: runReport.exitCode }, checksDir, warn);
-    if (options.json) stdout.write(`${JSON.stringify(screenRedactor ? redactReport(runReport, screenRedactor) : runReport, null, 2)}\n`);
-    return runReport.exitCode;
+    const started = await startRun(flow, prepared, options, output, held.transport.name, resume, early);
+    const execution = await runPhases(prepared, started, output, held, options, streams, resume);
+    const finish = { config: prepared.loaded.config, checksDir: prepared.checksDir, message: options.message, json: options.json, stdout: streams.stdout };
+    return await finishRun(started, execution, output, { ...finish, interrupted: held.signalled() });
   } finally {
-    reporter.close();
-    interrupts.dispose();
-    await transport.close().catch(() => undefined);
-    await live.close();
-    await lock.release();
+    await letGo(output, held);
   }
+}
+
+/** On every path, in this order: the screen, the signal handlers, the transport, the status file, the lock. */
+async function letGo(output: RunOutput, held: HeldRun): Promise<void> {
+  output.closeScreen();
+  held.interrupts.dispose();
+  await held.transport.close().catch(() => undefined);
+  await output.closeLive();
+  await held.lock.release();
+}
+
+function runStreams(options: DeployOptions): RunStreams {
+  const stdout = options.stdout ?? process.stdout;
+  return { env: options.env ?? process.env, stdout, human: options.json ? (options.stderr ?? process.stderr) : stdout };
+}
+
+/** --resume: the hosts done in the last interrupted or aborted run of the same command and arguments. */
+function loadResume(prepared: PreparedRun, warnings: string[]): ResumePoint {
+  const path = journalPath(prepared.loaded.config.lock_file, prepared.key);
+  return loadResumePoint(path, prepared.key, (text) => warnings.push(text));
+}
+
+/**
+ * The plan's phases: the canary stage (its checks, the deployer's answer on a terminal, the
+ * canaries reverted) is passed to the phases, which run it in its place among them.
+ */
+function runPhases(prepared: PreparedRun, started: StartedRun, output: RunOutput, held: HeldRun, options: DeployOptions, streams: RunStreams, resume: ResumePoint | undefined): Promise<ExecutionResult> {
+  const { plan, file, restore } = prepared;
+  const { config } = prepared.loaded;
+  const { transport, interrupts } = held;
+  const { report, warn } = output;
+  // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
+  const keeper = file || restore ? createVersionKeeper(versionsFolder(config.history_file), started.id, warn) : undefined;
+  const ask = canaryAsker(options, streams.stdout, streams.env, streams.human);
+  const canaryFailure = file ? { versions: { folder: versionsFolder(config.history_file), runId: started.id }, ...(ask ? { ask } : {}) } : undefined;
+  const phases = {
+    plan,
+    transport,
+    ...(file ? { file } : {}),
+    report,
+    stop: interrupts.stop,
+    kill: interrupts.kill,
+    runStartedAt: started.startedAt.getTime(),
+    ...(resume ? { resume } : {}),
+    ...(keeper ? { keeper } : {}),
+  };
+  const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
+  return executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
 }

@@ -28,7 +28,10 @@ function listLine(entry: HistoryEntry): string {
   const started = new Date(entry.startedAt);
   const what = entry.path !== undefined ? `${entry.command} ${entry.path}` : entry.command;
   const why = entry.reason ? ` (${entry.reason})` : '';
-  return `${entry.id}  ${started.toISOString().slice(0, 10)} ${clock(started)}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ok ${count('ok')} warn ${count('warning')} fail ${count('failed')}  ${entry.user}@${entry.host}  ${what}${entry.message ? `: ${entry.message}` : ''}${why}`;
+  const when = `${started.toISOString().slice(0, 10)} ${clock(started)}`;
+  const hosts = `ok ${count('ok')} warn ${count('warning')} fail ${count('failed')}`;
+  const message = entry.message ? `: ${entry.message}` : '';
+  return `${entry.id}  ${when}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ${hosts}  ${entry.user}@${entry.host}  ${what}${message}${why}`;
 }
 
 function showLines(entry: HistoryEntry): string[] {

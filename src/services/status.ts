@@ -2,13 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildStatusView, statusLines, type StatusView } from '../report/status-view.js';
 import { finalLine } from '../report/summary.js';
 import { readHistory } from '../state/history-file.js';
-import { isWriterAlive, liveStatePath, readLiveState, type LiveState } from '../state/live-state.js';
+import { isWriterAlive, statusFilePath, readStatusFile, type LiveState } from '../state/status-file.js';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
-import { isStale, readLockHolder } from '../state/lock-file.js';
-import type { LockHolder } from '../state/lock-holder.js';
+import { readLockHolder } from '../state/lock-file.js';
+import { isStale, type LockHolder } from '../state/lock-holder.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
-import { readStatusHolder } from './status-holder.js';
+import { lockBackend } from '../state/configured-lock.js';
 
 export interface StatusOptions extends AdminOptions {
   /** Redraw until the run ends. */
@@ -43,7 +43,7 @@ function lastRun(historyFile: string, live: LiveState | undefined, warn: (text: 
 
 /** The view from the lock's holder (read by the caller) and the live state beside lock_file. */
 function statusView(config: Config, holder: LockHolder | undefined, options: StatusOptions, warn: (text: string) => void): StatusView {
-  const live = readLiveState(liveStatePath(config.lock_file), warn);
+  const live = readStatusFile(statusFilePath(config.lock_file), warn);
   const liveWriterAlive = live !== undefined && isWriterAlive(live);
   const running = (live !== undefined && live.finished === undefined && liveWriterAlive) || (holder !== undefined && !isStale(holder));
   const view = buildStatusView({
@@ -67,7 +67,7 @@ export function readStatus(options: StatusOptions, warn: (text: string) => void)
 /** One look at the lock, on either backend (etcd's key with `lock_backend: "etcd"`), and the live state. */
 export async function lookStatus(options: StatusOptions, warn: (text: string) => void): Promise<StatusView> {
   const config = loadAdminConfig(options);
-  return statusView(config, await readStatusHolder(config, warn), options, warn);
+  return statusView(config, await lockBackend(config).holder(warn), options, warn);
 }
 
 /** On a terminal with room: clear it and draw from the top; a 0-column terminal gets plain blocks. */

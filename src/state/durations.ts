@@ -1,7 +1,7 @@
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import { dirname, join } from 'node:path';
-import type { RunReport } from '../report/events.js';
-import { writeFileAtomically } from './atomic-file.js';
+import type { RunReport } from '../model/run.js';
+import { writeFileAtomically } from '../lib/atomic-file.js';
 
 /** Where the last restart duration of each host is kept: beside the history file. */
 export function durationsPath(historyFile: string): string {

@@ -1,10 +1,9 @@
 import type { Etcd3, Lease } from 'etcd3';
 import { LockHeldError } from '../errors.js';
 import { connectEtcd, etcdCall, type EtcdLockOptions } from './etcd-client.js';
-import type { LockBackend, RunLock } from './lock-backend.js';
+import type { RunLock } from './lock-backend.js';
 import { describeHolder, parseHolder, type LockHolder } from './lock-holder.js';
 
-export type { EtcdLockOptions } from './etcd-client.js';
 
 /** What the lock key holds now, with the revision that wrote it (for a guarded delete). */
 export interface EtcdLockState {
@@ -71,23 +70,19 @@ function heldLock(client: Etcd3, lease: Lease, leaseId: string, options: EtcdLoc
   return { where: `etcd key ${options.key}`, release: () => (released ??= release()) };
 }
 
-export function etcdLockBackend(options: EtcdLockOptions): LockBackend {
-  return {
-    where: `etcd key ${options.key}`,
-    acquire: async (holder, warn) => {
-      const client = await connectEtcd(options.endpoints);
-      const lease = client.lease(options.ttlSeconds);
-      let ours = true;
-      lease.on('lost', (error) => ours && warn(`the etcd lock ${options.key} was lost (${error.message}): another deploy may take it while this one runs`));
-      try {
-        const leaseId = await etcdCall(options.endpoints, () => takeKey(client, lease, options, holder));
-        return heldLock(client, lease, leaseId, options, () => (ours = false));
-      } catch (error) {
-        ours = false;
-        await lease.revoke().catch(() => undefined);
-        client.close();
-        throw error;
-      }
-    },
-  };
+/** Take the etcd lock for the run: the key, created under a lease kept alive while the run lasts. */
+export async function acquireEtcdLock(options: EtcdLockOptions, holder: LockHolder, warn: (text: string) => void): Promise<RunLock> {
+  const client = await connectEtcd(options.endpoints);
+  const lease = client.lease(options.ttlSeconds);
+  let ours = true;
+  lease.on('lost', (error) => ours && warn(`the etcd lock ${options.key} was lost (${error.message}): another deploy may take it while this one runs`));
+  try {
+    const leaseId = await etcdCall(options.endpoints, () => takeKey(client, lease, options, holder));
+    return heldLock(client, lease, leaseId, options, () => (ours = false));
+  } catch (error) {
+    ours = false;
+    await lease.revoke().catch(() => undefined);
+    client.close();
+    throw error;
+  }
 }

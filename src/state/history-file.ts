@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
-import type { RunReport } from '../report/events.js';
+import type { RunReport } from '../model/run.js';
 import { appendJsonLine, parseJsonLines } from './json-lines.js';
 
 /** One line of the history file: a run's report, with who ran it. */

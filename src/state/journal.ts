@@ -4,8 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
 import { appendJsonLine, parseJsonLines, writeFirstJsonLine } from './json-lines.js';
-import type { RunStatus } from '../report/events.js';
-import type { HostResult } from '../restart/types.js';
+import type { RunStatus } from '../model/run.js';
+import type { HostResult } from '../rollout/types.js';
 
 type JournalLine =
   | { type: 'run'; id: string; command: string; path?: string; contentSha256?: string; startedAt: string }
@@ -23,10 +23,6 @@ export interface RunKey {
   path?: string;
   /** sha256 of the staged file, so a resume never mixes two versions of it. */
   contentSha256?: string;
-}
-
-export function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
 }
 
 /** The journal of the last run of this command and arguments, beside the lock file. */

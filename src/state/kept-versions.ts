@@ -2,9 +2,9 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errorCode, readTextIfExists } from '../lib/read-file.js';
-import { sha256 } from '../transport/replace-plan.js';
+import { sha256 } from '../lib/sha256.js';
 import type { PreviousFile } from '../transport/types.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from '../lib/atomic-file.js';
 import { appendJsonLine, parseJsonLines } from './json-lines.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { Config } from '../config/schema.js';
-import { acquireLock, describeHolder, isStale, readLockHolder, type LockHolder } from './lock-file.js';
+import type { LockHolder } from './lock-holder.js';
 
 /** A lock this run holds until `release()`: it removes the lock only if it is still ours. */
 export interface RunLock {
@@ -8,30 +7,24 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-/** Where the deploy lock lives (`lock_backend`): the lock file, or a key in etcd. */
+/** The lock a run would take (`lock_backend`), for --dry-run: the lock file, or a key in etcd. */
+export type LockDescription = { backend: 'file'; file: string } | { backend: 'etcd'; endpoints: string[]; key: string; ttlSeconds: number };
+
+/**
+ * Where the deploy lock lives (`lock_backend`: the lock file, or a key in etcd) and everything
+ * done to it: describe, take, show, break, read its holder. Each backend owns its behaviour,
+ * so no caller asks which one it has. The file backend answers at once; etcd with promises.
+ */
 export interface LockBackend {
   where: string;
+  /** --dry-run: the lock a run would take. */
+  describe(): LockDescription;
   /** Take the lock for the run; held by another live run: LockHeldError naming it (exit 3). */
   acquire(holder: LockHolder, warn: (text: string) => void): Promise<RunLock>;
+  /** `deploy lock`: who holds it and whether that holder is alive, one line (or one JSON line). */
+  show(json: boolean): string | Promise<string>;
+  /** `deploy unlock`: remove it, refusing while its holder may be alive unless forced; the line to print. */
+  remove(force: boolean): string | Promise<string>;
+  /** `deploy status`: who holds it (a backend that cannot tell warns and says nobody). */
+  holder(warn: (text: string) => void): LockHolder | undefined | Promise<LockHolder | undefined>;
 }
-
-type LockConfig = Pick<Config, 'lock_backend' | 'lock_file' | 'etcd_endpoints' | 'etcd_lock_key' | 'etcd_lock_ttl'>;
-
-function fileBackend(path: string): LockBackend {
-  return {
-    where: path,
-    acquire: async (holder, warn) => {
-      const lock = acquireLock(path, holder, (previous) => warn(`taking over a stale lock ${path}: its holder is gone (${describeHolder(previous)})`));
-      return { where: path, release: async () => lock.release() };
-    },
-  };
-}
-
-/** The configured backend; etcd's client is loaded only when `lock_backend` is `etcd`. */
-export async function lockBackend(config: LockConfig): Promise<LockBackend> {
-  if (config.lock_backend !== 'etcd') return fileBackend(config.lock_file);
-  const { etcdLockBackend } = await import('./etcd-lock.js');
-  return etcdLockBackend({ endpoints: config.etcd_endpoints, key: config.etcd_lock_key, ttlSeconds: Math.max(1, Math.ceil(config.etcd_lock_ttl)) });
-}
-
-export { describeHolder, isStale, readLockHolder };

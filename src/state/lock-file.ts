@@ -6,8 +6,6 @@ import { temporaryName } from '../lib/temporary-name.js';
 import { describeHolder, isStale, parseHolder, sameHolder, type LockHolder } from './lock-holder.js';
 import { takeOverStaleLock } from './lock-takeover.js';
 
-export { currentHolder, describeHolder, isProcessAlive, isStale, type LockHolder } from './lock-holder.js';
-
 export interface HeldLock {
   path: string;
   /** Remove the lock if it is still ours (never one another process holds). */

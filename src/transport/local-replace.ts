@@ -1,10 +1,10 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import { writeFileAtomically } from '../state/atomic-file.js';
+import { writeFileAtomically } from '../lib/atomic-file.js';
 import { decideReplace, needsCurrentContent, type Wanted } from './replace-plan.js';
 import type { PreviousFile, ReplaceOptions, WriteResult } from './types.js';
 
 /** What this machine has at `path`: null when no file, undefined when not read (it cannot matter). */
-async function currentFile(path: string, signal: AbortSignal, mustRead: (size: number, mode: number) => boolean): Promise<PreviousFile | null | undefined> {
+async function currentFile(path: string, _signal: AbortSignal, mustRead: (size: number, mode: number) => boolean): Promise<PreviousFile | null | undefined> {
   let info;
   try {
     info = await stat(path);

@@ -1,10 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../lib/sha256.js';
 import type { PreviousFile, ReplaceOptions, WriteResult } from './types.js';
-
-/** Hex sha256 of some content: how kept versions and `expect` name a file's content. */
-export function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 /** What a transport wants at a path: this content and mode, or (null) no file. */
 export type Wanted = { content: Buffer; mode: number } | null;

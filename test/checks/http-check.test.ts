@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandChecks } from '../../src/checks/expand-checks.js';
 import { runCanaryChecks } from '../../src/checks/run-checks.js';
-import { startHttpServer, type TestHttpServer } from '../services/http-server.js';
+import { startHttpServer, type TestHttpServer } from '../servers/http-server.js';
 
 const servers: TestHttpServer[] = [];
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandChecks } from '../../src/checks/expand-checks.js';
 import { runCanaryChecks, takeBaselines } from '../../src/checks/run-checks.js';
-import type { CheckSpec } from '../../src/checks/types.js';
-import { startHttpServer, type TestHttpServer } from '../services/http-server.js';
-import { prometheusAvailable, startPrometheus, type TestPrometheus } from '../services/prometheus.js';
+import type { CheckSpec } from '../../src/config/checks-kind.js';
+import { startHttpServer, type TestHttpServer } from '../servers/http-server.js';
+import { prometheusAvailable, startPrometheus, type TestPrometheus } from '../servers/prometheus.js';
 
 const canaries = ['mw01', 'mw02.eqiad'];
 const never = new AbortController().signal;

@@ -4,14 +4,14 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeTempProject, type TempProject } from '../helpers/cli.js';
-import { etcdAvailable, startEtcd, type TestEtcd } from '../services/etcd.js';
+import { etcdAvailable, startEtcd, type TestEtcd } from '../servers/etcd.js';
 
 /**
- * `lock_backend: "etcd"` with a real etcd (test/services/etcd.ts) and the built CLI on the
+ * `lock_backend: "etcd"` with a real etcd (test/servers/etcd.ts) and the built CLI on the
  * local transport (`npm test` builds it first).
  */
 const available = etcdAvailable();
-if (!available && process.env.CI) throw new Error('the etcd lock tests need etcd and etcdctl (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the etcd lock tests need etcd and etcdctl (see test/servers/ci-install.sh)');
 
 let etcd: TestEtcd;
 let project: TempProject | undefined;

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sshdAvailable, startSshdFleet, type FleetHost, type SshdFleet } from './fleet/sshd-fleet.js';
 import { runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
-import { fleetHostPid } from '../services/fleet-host.js';
-import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../services/rsync-daemon.js';
+import { fleetHostPid } from '../servers/fleet-host.js';
+import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../servers/rsync-daemon.js';
 import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 
 // In CI the suite must really run: a skip there would hide a missing install.
 const available = sshdAvailable() && rsyncAvailable({ nsenter: true });
-if (!available && process.env.CI) throw new Error('the sync_proxies e2e test needs root, sshd, unshare, nsenter and rsync (see test/services/ci-install.sh)');
+if (!available && process.env.CI) throw new Error('the sync_proxies e2e test needs root, sshd, unshare, nsenter and rsync (see test/servers/ci-install.sh)');
 
 const PROXIES = 3;
 const TARGETS = 6;
@@ -146,7 +146,7 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     await expectEveryTargetExact();
     // And target i got it from proxy i mod 3: two targets per proxy, none direct
     const bySource = sources(report);
-    targets.forEach((host, i) => expect(bySource.get(host.name), host.name).toBe(proxyName(proxies[i % PROXIES]!)));
+    for (const [i, host] of targets.entries()) expect(bySource.get(host.name), host.name).toBe(proxyName(proxies[i % PROXIES]!));
     // And the proxies' own daemons really served it: each sent the whole file twice (two targets)
     for (const [i, daemon] of daemons.entries()) {
       const served = (await daemon.log()).slice(logsBefore[i]!.length).match(/total size (\d+)/g) ?? [];

@@ -31,7 +31,7 @@ export const TEST_NETWORK_OFFSET = {
   pools: 9,
   /** test/e2e/sftp-fsync.test.ts */
   sftpFsync: 10,
-  /** test/services/rsync-fleet.test.ts */
+  /** test/servers/rsync-fleet.test.ts */
   rsyncFleet: 11,
   /** test/e2e/ssh-openssh-conformance.test.ts (far from the others: 127.0.60 by default) */
   opensshConformance: 58,

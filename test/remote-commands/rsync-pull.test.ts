@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildRsyncPull, proxyOrder, RSYNC_MISSING_STATUS, RSYNC_PULL_SCRIPT, rsyncUrl } from '../../src/remote-commands/rsync-pull.js';
 import { renderCommand } from '../../src/transport/quote.js';
 import { makeTempDir } from '../helpers/cli.js';
-import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../services/rsync-daemon.js';
+import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../servers/rsync-daemon.js';
 
 const options = { proxy: 'proxy1', module: 'deploy', relativePath: 'php/index.php', destination: '/srv/app/php/index.php', timeoutSeconds: 10, random: '0123456789ab' };
 

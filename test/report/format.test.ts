@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/report/events.js';
+import type { RunReport } from '../../src/model/run.js';
 import { formatDuration } from '../../src/lib/duration.js';
 import { outputBlock, progressLine } from '../../src/report/format.js';
 import { finalLine, summaryLines, warningRecap } from '../../src/report/summary.js';
-import { LiveStatus } from '../../src/report/live-status.js';
+import { PhaseActivity } from '../../src/report/phase-activity.js';
 
 describe('human formatting', () => {
   it('prints durations as MMm SSs', () => {
@@ -78,7 +78,7 @@ describe('end-of-run recap and live status', () => {
 
   it('counts a retrying host once, as retrying, not also as running', () => {
     // Given two hosts started, one of them retrying its connection
-    const status = new LiveStatus();
+    const status = new PhaseActivity();
     status.reset('restart-hosts');
     status.update({ type: 'progress', phase: 'restart-hosts', counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 } });
     status.update({ type: 'host-start', phase: 'restart-hosts', host: 'a', at: 0 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHumanReporter } from '../../src/report/human-reporter.js';
 import { terminalMode } from '../../src/report/terminal.js';
-import { rollout } from '../../src/restart/rollout.js';
-import { FakeFleet } from '../../src/transport/fake-fleet.js';
+import { rollout } from '../../src/rollout/rollout.js';
+import { FakeFleet } from '../../testing/fake-fleet.js';
 import { Capture } from '../run/fixture.js';
 
 const ANSI = /\u001b\[/;

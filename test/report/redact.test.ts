@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/report/events.js';
+import type { RunReport } from '../../src/model/run.js';
 import { createRedactor, redactEvent, redactReport, REDACTED } from '../../src/report/redact.js';
 
 /** A report with one host that failed, its output and its error both carrying secrets. */

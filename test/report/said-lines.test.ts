@@ -68,7 +68,7 @@ describe('what the hosts said, grouped', () => {
     const counts = { total: 2, ok: 2, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 0, left: 0 };
     for (const phase of ['sync-hosts', 'restart-hosts']) {
       report({ type: 'phase-start', phase, hosts: 2 });
-      for (const host of ['mw01', 'mw02']) report({ type: 'host-end', result: { host, phase, outcome: 'ok', exitCode: 0, stdout: `${host}: NOT restarting\n`, stderr: '' } });
+      for (const host of ['mw01', 'mw02']) report({ type: 'host-end', phase, result: { host, phase, outcome: 'ok', exitCode: 0, stdout: `${host}: NOT restarting\n`, stderr: '' } });
       report({ type: 'phase-end', phase, durationMs: 5, counts, notes: [] });
     }
     close();

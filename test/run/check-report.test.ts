@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { syncFile } from '../../src/services/sync-file.js';
-import { startHttpServer, type TestHttpServer } from '../services/http-server.js';
+import { startHttpServer, type TestHttpServer } from '../servers/http-server.js';
 import { stepFixture, type StepFixture } from './fixture.js';
 
 let fixture: StepFixture | undefined;

@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { DeployOptions } from '../../src/run/deploy-options.js';
-import { FakeFleet, type FakeFleetOptions } from '../../src/transport/fake-fleet.js';
+import type { DeployOptions } from '../../src/run/prepare/deploy-options.js';
+import { FakeFleet, type FakeFleetOptions } from '../../testing/fake-fleet.js';
 
 /** A stream that keeps what is written to it. */
 export class Capture extends Writable {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { syncFile } from '../../src/services/sync-file.js';
 import { readHistory } from '../../src/state/history-file.js';
 import { readKeptContent, readRunVersions, versionsFolder } from '../../src/state/kept-versions.js';
-import { sha256 } from '../../src/transport/replace-plan.js';
+import { sha256 } from '../../src/lib/sha256.js';
 import { stepFixture, type StepFixture } from './fixture.js';
 
 let fixture: StepFixture;

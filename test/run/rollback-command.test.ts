@@ -52,7 +52,7 @@ describe('deploy rollback', () => {
     ]);
     for (const host of ['mw01', 'mw02', 'mw04']) expect(restartsOf(host)).toBe(restartsBefore[host]! + 1);
     expect(restartsOf('mw03')).toBe(restartsBefore.mw03);
-    expect(fixture.stderr.text).toMatch(new RegExp(`Rolled back php/index.php: undo v2 \\(duration: 00m 0\\ds\\)\\n$`));
+    expect(fixture.stderr.text).toMatch(/Rolled back php\/index.php: undo v2 \(duration: 00m 0\ds\)\n$/);
     // And the rollback is in the history as a run of its own
     expect(readHistory(join(fixture.dir, 'history.jsonl'), () => undefined).at(-1)).toMatchObject({ command: 'rollback', path: 'php/index.php' });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keepContent, pruneVersions, readKeptContent, readRunVersions, recordHostVersion, versionsFolder } from '../../src/state/kept-versions.js';
-import { sha256 } from '../../src/transport/replace-plan.js';
+import { sha256 } from '../../src/lib/sha256.js';
 
 let dir: string;
 let folder: string;

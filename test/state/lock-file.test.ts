@@ -8,12 +8,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { LockHeldError, UserError } from '../../src/errors.js';
-import { acquireLock, currentHolder, type LockHolder } from '../../src/state/lock-file.js';
+import { acquireLock } from '../../src/state/lock-file.js';
+import { currentHolder, type LockHolder } from '../../src/state/lock-holder.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = useTempDirs();
 
 const MODULE = pathToFileURL(fileURLToPath(new URL('../../dist/src/state/lock-file.js', import.meta.url))).href;
+const HOLDER_MODULE = pathToFileURL(fileURLToPath(new URL('../../dist/src/state/lock-holder.js', import.meta.url))).href;
 
 async function deadPid(): Promise<number> {
   const child = spawn('true', { stdio: 'ignore' });
@@ -110,7 +112,7 @@ describe('acquireLock', () => {
 describe('isProcessAlive', () => {
   it.skipIf(process.getuid?.() !== 0)('counts a live process of another user as alive when not allowed to signal it (EPERM)', async () => {
     // Given an unprivileged user (nobody), who may not signal pid 1 (kill gives EPERM)
-    const check = `import(${JSON.stringify(MODULE)}).then((m) => process.stdout.write(String(m.isProcessAlive(1))))`;
+    const check = `import(${JSON.stringify(HOLDER_MODULE)}).then((m) => process.stdout.write(String(m.isProcessAlive(1))))`;
     // When that user asks whether pid 1 is alive
     const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', check], { reject: false });
     // Then it is

@@ -3,7 +3,8 @@
 // argv: <url of dist/src/state/lock-file.js> <lock path> <"hold"|"read"> <milliseconds>
 import { readFileSync } from 'node:fs';
 const [moduleUrl, lockPath, role, ms] = process.argv.slice(2);
-const { acquireLock, currentHolder } = await import(moduleUrl);
+const { acquireLock } = await import(moduleUrl);
+const { currentHolder } = await import(moduleUrl.replace(/lock-file\.js$/, 'lock-holder.js'));
 const until = Date.now() + Number(ms);
 let cycles = 0;
 let partial = 0;

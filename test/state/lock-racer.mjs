@@ -1,7 +1,8 @@
 // A process that races for the lock file (test/state/lock-file.test.ts drives it over IPC).
 // argv: <url of dist/src/state/lock-file.js> <lock path>
 const [moduleUrl, lockPath] = process.argv.slice(2);
-const { acquireLock, currentHolder } = await import(moduleUrl);
+const { acquireLock } = await import(moduleUrl);
+const { currentHolder } = await import(moduleUrl.replace(/lock-file\.js$/, 'lock-holder.js'));
 let held;
 
 process.on('message', (message) => {

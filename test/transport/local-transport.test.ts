@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../src/state/lock-file.js';
+import { isProcessAlive } from '../../src/state/lock-holder.js';
 import { createLocalTransport } from '../../src/transport/local-transport.js';
 import { HostFailure, type Transport } from '../../src/transport/types.js';
 import { replaceContract } from './replace-contract.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { sha256 } from '../../src/transport/replace-plan.js';
+import { sha256 } from '../../src/lib/sha256.js';
 import type { PreviousFile, Transport } from '../../src/transport/types.js';
 
 /**

@@ -25,7 +25,3 @@ export function renderTimeline(run: RecordedRun, options: RenderTimelineOptions)
   });
   return `${lines.join('\n')}\n`;
 }
-
-export { timelineModel, type RecordedRun, type TimelineModel } from './model.js';
-export { timelineLines } from './text.js';
-export { timelineSvg } from './svg.js';

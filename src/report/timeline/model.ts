@@ -1,5 +1,5 @@
-import type { Outcome } from '../../restart/types.js';
-import type { PhaseReport, RunReport } from '../events.js';
+import type { Outcome } from '../../rollout/types.js';
+import type { PhaseReport, RunReport } from '../../model/run.js';
 
 /** One host in one phase, placed on the run's time axis (ms from the run's start). */
 export interface TimelineBar {

@@ -1,4 +1,4 @@
-import type { Outcome } from '../../restart/types.js';
+import type { Outcome } from '../../rollout/types.js';
 import { formatSeconds } from '../../lib/duration.js';
 import { phaseDuration, placeSpans, tickLabel, tickStep, ticks, type Span } from './axis.js';
 import { clip, label as shown, xml } from './escape.js';

@@ -8,10 +8,6 @@ import { readRemoteFile } from './sftp-read.js';
 import { replaceRemoteFile } from './sftp-write.js';
 import { type SshContext, createSshContext } from './ssh-context.js';
 
-export { checkSshAuthConfig } from './auth-check.js';
-export { createSshContext } from './ssh-context.js';
-export type { SshTransportOptions } from './options.js';
-
 /** The transport plus what tests and diagnostics may look at. */
 export interface SshTransport extends Transport {
   /** How many SSH connections to targets were opened so far (one per host per run when all is well). */

@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../../../src/state/history-file.js';
-import type { PhaseReport } from '../../../src/report/events.js';
-import type { HostResult, Outcome } from '../../../src/restart/types.js';
+import type { PhaseReport } from '../../../src/model/run.js';
+import type { HostResult, Outcome } from '../../../src/rollout/types.js';
 
 type Recorded = Omit<HostResult, 'note'>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../../../src/restart/types.js';
+import type { Outcome } from '../../../src/rollout/types.js';
 import { renderTimeline } from '../../../src/report/timeline/index.js';
 import { exampleRun } from './example-run.js';
 import { parseXml } from './xml-check.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../../../src/report/events.js';
+import type { RunReport } from '../../../src/model/run.js';
 import { renderTimeline } from '../../../src/report/timeline/index.js';
 import { timelineModel } from '../../../src/report/timeline/model.js';
 import { OUTCOME_COLOURS, timelineSvg } from '../../../src/report/timeline/svg.js';

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../../../src/report/events.js';
+import type { RunReport } from '../../../src/model/run.js';
 import { timelineModel } from '../../../src/report/timeline/model.js';
 import { OUTCOME_MARKS, PHASE_CHARS, phaseChar, timelineLines } from '../../../src/report/timeline/text.js';
 import { exampleRun, exampleRunWithoutStarts } from './example-run.js';

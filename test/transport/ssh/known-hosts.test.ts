@@ -84,7 +84,7 @@ describe('known_hosts parsing and matching', () => {
     const folder = mkdtempSync(join(tmpdir(), 'kh-hash-'));
     try {
       const file = join(folder, 'known_hosts');
-      writeFileSync(file, [line('localhost', KEY_A), line('[127.0.1.2]:2222', KEY_B)].join('\n') + '\n');
+      writeFileSync(file, `${[line('localhost', KEY_A), line('[127.0.1.2]:2222', KEY_B)].join('\n')}\n`);
       await execa('ssh-keygen', ['-H', '-f', file]);
       // When deploy parses it
       const entries = readKnownHostsFile(file);

@@ -8,7 +8,8 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HostFailure, type Transport } from '../../../src/transport/types.js';
 import { hashKnownHostsName } from '../../../src/transport/ssh/known-hosts.js';
-import { type SshTransport, type SshTransportOptions, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
+import type { SshTransportOptions } from '../../../src/transport/ssh/options.js';
+import { type SshTransport, createSshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../../helpers/test-network.js';
 import { replaceContract } from '../replace-contract.js';
 
@@ -331,7 +332,10 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
     replaceContract(() => ({
       transport: transport(),
       host: HOST,
-      path: (name) => join(work, `contract-${(count += 1)}`, name),
+      path: (name) => {
+        count += 1;
+        return join(work, `contract-${count}`, name);
+      },
       look: async (path) => (existsSync(path) ? { content: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o7777 } : undefined),
     }));
   });
@@ -526,7 +530,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then it fails as host-key CHANGED with the ssh-keygen -R advice, and nothing ran
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        new RegExp(String.raw`^host key for ` + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
+        new RegExp('^host key for ' + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
       );
       expect(existsSync(marker)).toBe(false);
     });

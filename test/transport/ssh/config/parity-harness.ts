@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SshResolver } from '../../../../src/transport/ssh/config/resolver.js';
-import { type ResolveRequest } from '../../../../src/transport/ssh/config/resolve-builtin.js';
+import type { ResolveRequest } from '../../../../src/transport/ssh/config/resolve-builtin.js';
 import { parseSshG, sshGArguments } from '../../../../src/transport/ssh/config/resolve-openssh.js';
 import type { ResolvedHost } from '../../../../src/transport/ssh/config/resolved-host.js';
 import { formatJumpHop } from '../../../../src/transport/ssh/config/jump-spec.js';

@@ -1,0 +1,104 @@
+import { describeExpectation } from '../../checks/expand-checks.js';
+import type { LockDescription } from '../../state/lock-backend.js';
+import { formatSeconds } from '../../lib/duration.js';
+import { renderCommand } from '../../transport/quote.js';
+import type { PhasePools, Plan } from '../plan/types.js';
+import type { StagedFile } from '../prepare/stage-file.js';
+import { canaryFailureJson, describeCanaryFailure } from './canary-failure-lines.js';
+import { restoreJson, restoreLines } from './restore-lines.js';
+import type { RollbackSource } from '../prepare/rollback-source.js';
+
+export interface DryRunContext {
+  plan: Plan;
+  file?: StagedFile;
+  /** rollback: the run it undoes. */
+  restore?: RollbackSource;
+  transport: string;
+  lock: LockDescription;
+}
+
+function lockText(lock: LockDescription): string {
+  return lock.backend === 'etcd' ? `lock etcd key ${lock.key} at ${lock.endpoints.join(', ')}, lease ${formatSeconds(lock.ttlSeconds * 1000)}` : `lock ${lock.file}`;
+}
+
+/** `pools (max_parallel_pools 2): appserver 8 hosts, at most 2 at once, pool_failure_limit 1; ...` */
+function poolCaps(pools: PhasePools): string {
+  const each = pools.members.map(({ name, hosts }) => {
+    const limit = pools.failureLimit?.get(name);
+    return `${name} ${hosts.length} hosts, at most ${pools.concurrency.get(name)} at once${limit !== undefined ? `, pool_failure_limit ${limit}` : ''}`;
+  });
+  return `pools (max_parallel_pools ${pools.maxParallel === 0 ? 'no limit' : pools.maxParallel}): ${each.join('; ')}`;
+}
+
+function poolCapsJson(pools: PhasePools): object[] {
+  return pools.members.map(({ name, hosts }) => {
+    const limit = pools.failureLimit?.get(name);
+    return { name, hosts, concurrency: pools.concurrency.get(name), ...(limit !== undefined ? { failureLimit: limit } : {}) };
+  });
+}
+
+/** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
+export function dryRunLines(context: DryRunContext): string[] {
+  const { plan, file, restore } = context;
+  const path = file?.relativePath ?? restore?.path;
+  const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
+  plan.phases.forEach((phase, index) => {
+    const number = `${index + 1}.`;
+    if (phase.kind === 'check') {
+      if (phase.skipChecks) {
+        lines.push(`${number} ${phase.name}: skipped (--force)`);
+      } else {
+        const where = `timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}`;
+        lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (${where}):`);
+        if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
+        for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
+        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));
+      }
+      return;
+    }
+    const running = phase.hosts.filter((host) => !phase.skip.has(host));
+    const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
+    if (phase.kind === 'sync' && restore) {
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): put back what run ${restore.runId} replaced`);
+    } else if (phase.kind === 'sync') {
+      const how = phase.proxies ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here` : `write ${file?.destination}`;
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
+    } else {
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
+    }
+    lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
+    if (phase.kind === 'restart' && phase.pools) lines.push(`     ${poolCaps(phase.pools)}`);
+    if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);
+  });
+  if (restore) lines.push(...restoreLines(restore));
+  lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
+  return lines;
+}
+
+/** The plan as data, for --dry-run --json. */
+export function dryRunJson(context: DryRunContext): object {
+  return {
+    command: context.plan.command,
+    dryRun: true,
+    ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
+    ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
+    transport: context.transport,
+    ...(context.lock.backend === 'file' ? { lockFile: context.lock.file } : {}),
+    lock: context.lock,
+    phases: context.plan.phases.map((phase) =>
+      phase.kind === 'check'
+        ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs, ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }) }
+        : {
+            name: phase.name,
+            hosts: phase.hosts.filter((host) => !phase.skip.has(host)),
+            skipped: Object.fromEntries(phase.skip),
+            concurrency: phase.concurrency,
+            failureLimit: phase.failureLimit,
+            ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
+            ...(phase.kind === 'sync' && phase.proxies ? { proxies: Object.fromEntries(phase.proxies.order), proxyModule: phase.proxies.module } : {}),
+            ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
+          },
+    ),
+    notes: context.plan.notes,
+  };
+}

@@ -1,0 +1,90 @@
+import { hostName } from '../../config/hosts.js';
+import { buildRsyncPull, RSYNC_MISSING_STATUS } from '../../remote-commands/rsync-pull.js';
+import type { HostContext, HostTask } from '../../rollout/types.js';
+import type { Transport } from '../../transport/types.js';
+import type { VersionKeeper } from './version-keeper.js';
+import type { StagedFile } from '../prepare/stage-file.js';
+
+/** Where a target's file came from: a proxy's name, or `direct` (this machine). */
+export type FileSource = string;
+export const DIRECT_SOURCE = 'direct';
+
+export interface ProxySyncOptions {
+  /** Each target's proxies, in the order it tries them (see proxyOrder). */
+  order: ReadonlyMap<string, readonly string[]>;
+  /** sync_proxy_module */
+  module: string;
+  /** The daemons' port; undefined: rsync's 873. */
+  daemonPort?: number;
+  timeoutSeconds: number;
+  /** Proxies whose own sync failed in `sync-proxies`: never asked. */
+  failedProxies: ReadonlySet<string>;
+  /** Filled in per target as it finishes, for the report's `source`. */
+  sources: Map<string, FileSource>;
+  /** Keeps what each target had before the pull replaced it. */
+  keeper?: VersionKeeper;
+}
+
+/**
+ * With a keeper, read what the target has now and keep it before a pull replaces it (a pull
+ * cannot hand the old file back as a direct write does). Returns whether the target already
+ * has the file, so nothing is kept or recorded for it.
+ */
+async function keepBeforePull(transport: Transport, host: string, file: StagedFile, keeper: VersionKeeper, context: HostContext): Promise<boolean> {
+  const current = await transport.readFile(host, file.destination, { signal: context.signal, onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs) });
+  if (current !== null && current.mode === (file.mode & 0o7777) && current.content.equals(file.content)) return true;
+  await keeper.keep(host, current);
+  return false;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+/**
+ * A sync task that has each target pull the file from its proxies in turn (rsync from the
+ * proxy's daemon, atomically), and write it straight from this machine when none served it or
+ * the target has no rsync. The lines saying why a proxy was passed over go in the host's stderr.
+ */
+export function proxySyncTask(transport: Transport, file: StagedFile, options: ProxySyncOptions): HostTask {
+  return async (host, context) => {
+    const passedOver: string[] = [];
+    const { keeper } = options;
+    const already = keeper ? await keepBeforePull(transport, host, file, keeper, context) : false;
+    const pulled = (): void => {
+      if (!already) keeper?.replaced(host, file.destination, file);
+    };
+    for (const proxy of options.order.get(host) ?? []) {
+      if (options.failedProxies.has(proxy)) {
+        passedOver.push(`${proxy}: its own sync failed`);
+        continue;
+      }
+      // A proxy listed as name:port names its SSH port; its rsync daemon listens on its own.
+      const argv = buildRsyncPull({ proxy: hostName(proxy), ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}), module: options.module, relativePath: file.relativePath, destination: file.destination, timeoutSeconds: options.timeoutSeconds });
+      const result = await transport.exec(host, argv, {
+        signal: context.signal,
+        onStart: () => context.commandStarted(),
+        onOutput: () => context.activity(),
+        onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+      });
+      if (result.exitCode === 0) {
+        pulled();
+        options.sources.set(host, proxy);
+        return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
+      }
+      if (result.exitCode === RSYNC_MISSING_STATUS) {
+        passedOver.push('rsync is not installed on this host');
+        break;
+      }
+      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${firstLine(result.stderr) !== '' ? `: ${firstLine(result.stderr)}` : ''}`);
+    }
+    const written = await transport.writeFile(host, file.destination, file.content, {
+      signal: context.signal,
+      mode: file.mode,
+      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+    });
+    if (written.changed) pulled();
+    options.sources.set(host, DIRECT_SOURCE);
+    return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}), ...(written.changed ? {} : { note: 'unchanged' }) };
+  };
+}

@@ -1,0 +1,87 @@
+import type { CanaryCheck } from '../../checks/types.js';
+import type { PoolOptions } from '../../rollout/types.js';
+
+/** The plan's data: what a run does, phase by phase. Types only. */
+
+/** A restart phase's pools: the engine's options, and each pool's hosts in the phase. */
+export interface PhasePools extends PoolOptions {
+  /** Pools with hosts in the phase, in config order (`default` last), with those hosts. */
+  members: Array<{ name: string; hosts: string[] }>;
+}
+
+export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
+export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';
+
+export interface HostPhase {
+  name: PhaseName;
+  /** Every host taking part, in order; some may be skipped by design. */
+  hosts: string[];
+  /** Hosts skipped by design, with the reason. */
+  skip: Map<string, string>;
+  concurrency: number;
+  failureLimit: number;
+}
+
+export interface SyncPhase extends HostPhase {
+  kind: 'sync';
+  /** With `sync_proxies` (target phases): each target pulls from its proxies in this order. */
+  proxies?: { order: Map<string, string[]>; module: string };
+}
+
+export interface RestartPhase extends HostPhase {
+  kind: 'restart';
+  argv: string[];
+  timeoutMs: number;
+  stallTimeoutMs: number;
+  /** Set when `pools` is configured: per-pool caps and limits for this phase. */
+  pools?: PhasePools;
+}
+
+
+export interface CheckPhase {
+  name: 'check-canaries';
+  kind: 'check';
+  canaries: string[];
+  checks: CanaryCheck[];
+  waitMs: number;
+  timeoutMs: number;
+  /** --force: no wait, no check. */
+  skipChecks: boolean;
+}
+
+export type Phase = SyncPhase | RestartPhase | CheckPhase;
+
+export interface Plan {
+  command: CommandName;
+  phases: Phase[];
+  /** One line each: why a phase is left out, what --force does. */
+  notes: string[];
+  /** Every target's pool, when `pools` is configured. */
+  pools?: Map<string, string>;
+  /** sync-file with canaries: what failed canary checks lead to (plan/canary-failure-plan.ts; run by canary/revert-canaries.ts). */
+  canaryFailure?: CanaryFailurePlan;
+}
+
+export interface PlanOptions {
+  command: CommandName;
+  force: boolean;
+  /** The run writes a file on each host (sync-file, rollback): sync phases. */
+  syncs?: boolean;
+  /** Targets may pull the file from sync_proxies (sync-file). */
+  viaProxies?: boolean;
+  /** Failed canary checks may revert the canaries (sync-file). */
+  revertsCanaries?: boolean;
+  /** Last restart duration per host, for restart_order "slowest-first". */
+  durations?: ReadonlyMap<string, number>;
+}
+
+export type CanaryFailureAction = 'rollback' | 'abort';
+
+/** What a sync-file run does when its canary checks fail (`canary_failure_action`). */
+export interface CanaryFailurePlan {
+  action: CanaryFailureAction;
+  /** Put the old file back on the canaries that received the new one (from this machine, atomically). */
+  sync: SyncPhase;
+  /** Restart them again with the always-restart threshold; absent without a restart script. */
+  restart?: RestartPhase;
+}

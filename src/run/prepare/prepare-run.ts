@@ -1,0 +1,58 @@
+import { dirname } from 'node:path';
+import { split } from 'shlex';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { UserError } from '../../errors.js';
+import { durationsPath, readDurations } from '../../state/durations.js';
+import type { DeployOptions } from './deploy-options.js';
+import { sha256 } from '../../lib/sha256.js';
+import type { RunKey } from '../../state/journal.js';
+import { buildPlan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import type { Flow } from './flow.js';
+import type { StagedFile } from './stage-file.js';
+import type { RollbackSource } from './rollback-source.js';
+
+export interface PreparedRun {
+  loaded: LoadedConfig;
+  file?: StagedFile;
+  /** rollback: the run it undoes and what that run replaced on each host. */
+  restore?: RollbackSource;
+  plan: Plan;
+  /** Where canary checks run: the project config's folder, like its relative paths. */
+  checksDir: string;
+  /** Identifies "the same command and arguments" for --resume. */
+  key: RunKey;
+}
+
+function checkRestartScript(script: string): void {
+  try {
+    split(script);
+  } catch (error) {
+    throw new UserError(`php_fpm_restart_script: cannot split ${JSON.stringify(script)} into words: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Everything checked before anything is touched: config, what the run writes (the flow's
+ * source), plan. Throws UserError.
+ */
+export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text: string) => void = () => undefined): Promise<PreparedRun> {
+  const loaded = loadConfig(options);
+  const { config } = loaded;
+  checkRestartScript(config.php_fpm_restart_script);
+  // The local demo maps deploy_dir into per-host folders; a target's rsync pull would write the real path.
+  if (flow.viaProxies && config.sync_proxies.length > 0 && config.transport === 'local' && options.transport === undefined) {
+    throw new UserError('sync_proxies needs the ssh transport: the local demo cannot run rsync pulls in its host folders', 'unset sync_proxies, or use transport "ssh"');
+  }
+  const { file, restore } = flow.source ? await flow.source(config, warn) : {};
+  const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
+  const { command, viaProxies, revertsCanaries } = flow;
+  const plan = buildPlan(config, { command, force: options.force, syncs: file !== undefined || restore !== undefined, viaProxies, revertsCanaries, ...(durations ? { durations } : {}) });
+  const key: RunKey = {
+    command,
+    ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}),
+    ...(restore ? { path: restore.path, contentSha256: sha256(Buffer.from(restore.runId)) } : {}),
+  };
+  const checksDir = loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd());
+  return { loaded, ...(file ? { file } : {}), ...(restore ? { restore } : {}), plan, checksDir, key };
+}

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decideReplace, type Wanted } from '../src/transport/replace-plan.js';
+import { HostFailure, type ExecOptions, type ExecResult, type PreviousFile, type ReadFileOptions, type ReplaceOptions, type Transport, type WriteFileOptions, type WriteResult } from '../src/transport/types.js';
+
+/** How one synthetic host behaves. Everything defaults to "fine and instant". */
+export interface FakeHostBehaviour {
+  /** How long a command takes, in ms. */
+  execMs?: number;
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  /** The command never finishes until it is stopped. */
+  hang?: boolean;
+  /** Print a line of output every this many ms while running (a slow host that talks). */
+  talkEveryMs?: number;
+  /** Connecting fails (connection refused). */
+  refuse?: boolean;
+  /** The first N connection attempts fail, later ones work (a flaky host). */
+  failConnects?: number;
+  /** The connection drops this many ms into a command. */
+  dropAfterMs?: number;
+  /** How long a file write takes, in ms. */
+  writeMs?: number;
+  /** File writes fail. */
+  failWrite?: boolean;
+}
+
+export interface FakeFleetOptions {
+  /** Per-host behaviour; hosts not named behave with `defaults`. */
+  hosts?: Record<string, FakeHostBehaviour>;
+  defaults?: FakeHostBehaviour;
+  /** Connection attempts after the first, like ssh_connect_retries. */
+  connectRetries?: number;
+  /** Backoff before retry n is retryDelayMs * 2^(n-1). */
+  retryDelayMs?: number;
+}
+
+export interface FakeFleetRecord {
+  at: number;
+  host: string;
+  action: 'connect' | 'exec-start' | 'exec-end' | 'write' | 'remove' | 'read';
+  argv?: readonly string[];
+  path?: string;
+}
+
+const rejectOnAbort = (signal: AbortSignal): Promise<never> =>
+  new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+
+/**
+ * A synthetic fleet for tests and benchmarks: hosts scripted to be slow, hang, exit N with
+ * given output, refuse connections or drop mid-command. Cheap enough for thousands of hosts
+ * (timers only). It records what happened to each host, in order, for assertions.
+ */
+export class FakeFleet implements Transport {
+  readonly name = 'fake';
+  readonly records: FakeFleetRecord[] = [];
+  readonly files = new Map<string, Map<string, { content: Buffer; mode: number }>>();
+  running = 0;
+  maxRunning = 0;
+  private readonly connected = new Set<string>();
+  private readonly connectAttempts = new Map<string, number>();
+
+  constructor(private readonly options: FakeFleetOptions = {}) {}
+
+  behaviour(host: string): FakeHostBehaviour {
+    return { ...this.options.defaults, ...this.options.hosts?.[host] };
+  }
+
+  setBehaviour(host: string, behaviour: FakeHostBehaviour): void {
+    this.options.hosts = { ...this.options.hosts, [host]: behaviour };
+  }
+
+  /** Hosts that had anything done to them (a connection), in order of first contact. */
+  touched(): string[] {
+    return [...new Set(this.records.map((record) => record.host))];
+  }
+
+  private record(host: string, action: FakeFleetRecord['action'], extra: Partial<FakeFleetRecord> = {}): void {
+    this.records.push({ at: performance.now(), host, action, ...extra });
+  }
+
+  private async connect(host: string, signal: AbortSignal, onRetry?: ExecOptions['onRetry']): Promise<void> {
+    if (this.connected.has(host)) return;
+    const behaviour = this.behaviour(host);
+    const retries = this.options.connectRetries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      const tries = (this.connectAttempts.get(host) ?? 0) + 1;
+      this.connectAttempts.set(host, tries);
+      const error = behaviour.refuse
+        ? new HostFailure('connect', `could not connect to ${host}: connection refused`)
+        : tries <= (behaviour.failConnects ?? 0)
+          ? new HostFailure('connect', `could not connect to ${host}: connection reset (attempt ${tries})`)
+          : undefined;
+      if (!error) break;
+      if (attempt >= retries) throw error;
+      const delayMs = (this.options.retryDelayMs ?? 10) * 2 ** attempt;
+      onRetry?.(attempt + 1, error, delayMs);
+      await sleep(delayMs, undefined, { signal });
+    }
+    this.connected.add(host);
+    this.record(host, 'connect');
+  }
+
+  async exec(host: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    await this.connect(host, options.signal, options.onRetry);
+    const behaviour = this.behaviour(host);
+    this.record(host, 'exec-start', { argv });
+    options.onStart?.();
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    let talker: NodeJS.Timeout | undefined;
+    const finished = new AbortController();
+    try {
+      if (behaviour.talkEveryMs) {
+        talker = setInterval(() => options.onOutput?.('stdout', 'still working\n'), behaviour.talkEveryMs);
+      }
+      const waits: Array<Promise<unknown>> = [rejectOnAbort(options.signal)];
+      if (!behaviour.hang) waits.push(sleep(behaviour.execMs ?? 0, undefined, { signal: finished.signal }));
+      if (behaviour.dropAfterMs !== undefined) {
+        waits.push(
+          sleep(behaviour.dropAfterMs, undefined, { signal: finished.signal }).then(() => {
+            this.connected.delete(host);
+            throw new HostFailure('connection-lost', `connection to ${host} lost: peer stopped answering`);
+          }),
+        );
+      }
+      await Promise.race(waits);
+      if (behaviour.stdout) options.onOutput?.('stdout', behaviour.stdout);
+      if (behaviour.stderr) options.onOutput?.('stderr', behaviour.stderr);
+      return { exitCode: behaviour.exitCode ?? 0, stdout: behaviour.stdout ?? '', stderr: behaviour.stderr ?? '', truncated: false };
+    } finally {
+      finished.abort();
+      clearInterval(talker);
+      this.running--;
+      this.record(host, 'exec-end', { argv });
+    }
+  }
+
+  async writeFile(host: string, path: string, content: Buffer, options: WriteFileOptions): Promise<WriteResult> {
+    return this.replace(host, path, { content, mode: options.mode }, options);
+  }
+
+  async readFile(host: string, path: string, options: ReadFileOptions): Promise<PreviousFile | null> {
+    await this.connect(host, options.signal, options.onRetry);
+    this.record(host, 'read', { path });
+    return this.files.get(host)?.get(path) ?? null;
+  }
+
+  async removeFile(host: string, path: string, options: ReplaceOptions): Promise<WriteResult> {
+    return this.replace(host, path, null, options);
+  }
+
+  private async replace(host: string, path: string, wanted: Wanted, options: ReplaceOptions): Promise<WriteResult> {
+    await this.connect(host, options.signal, options.onRetry);
+    const behaviour = this.behaviour(host);
+    if (behaviour.writeMs) await Promise.race([sleep(behaviour.writeMs), rejectOnAbort(options.signal)]);
+    if (behaviour.failWrite) throw new HostFailure('transfer', `transfer failed: ${host}: no space left on device`);
+    const files = this.files.get(host) ?? new Map<string, { content: Buffer; mode: number }>();
+    this.files.set(host, files);
+    const current = files.get(path) ?? null;
+    this.record(host, wanted === null ? 'remove' : 'write', { path });
+    const decision = decideReplace(current, wanted, options.expect);
+    if (decision !== 'replace') return decision;
+    if (options.keep) await options.keep(current);
+    if (wanted === null) files.delete(path);
+    else files.set(path, wanted);
+    return { changed: true };
+  }
+
+  async close(): Promise<void> {
+    this.connected.clear();
+  }
+}
