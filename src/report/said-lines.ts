@@ -52,7 +52,7 @@ export function groupSaid(hosts: readonly SaidHost[]): SaidGroup[] {
     if (group === undefined) {
       groups.set(key, { texts, numbers: numbers.map((value) => [value]), hosts: [said.host], warned: said.warned, alone: lastLine(said, true) });
     } else {
-      numbers.forEach((value, index) => group.numbers[index]?.push(value));
+      for (const [index, value] of numbers.entries()) group.numbers[index]?.push(value);
       group.hosts.push(said.host);
       group.warned ||= said.warned;
     }

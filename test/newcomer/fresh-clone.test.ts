@@ -18,7 +18,7 @@ const TIME = String.raw`\d\d:\d\d:\d\d`;
 const DURATION = String.raw`\(duration: \d\dm \d\ds\)`;
 
 /** The README's opening commands: the first two ```sh blocks, one line each. */
-export function readmeCommands(readme: string): { run: string; test: string } {
+function readmeCommands(readme: string): { run: string; test: string } {
   const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => (match[1] ?? '').trim());
   const [run, test] = blocks;
   if (run === undefined || test === undefined) throw new Error('the README does not open with two ```sh blocks');
