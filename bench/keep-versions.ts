@@ -66,31 +66,53 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
         history_file: 'history.jsonl',
       }),
     );
-    const prepared = await prepareRun(syncFileFlow({ path: PATH }), { message: 'bench', defines: [], force: false, json: false, dryRun: false, cwd: project, systemConfigPath: join(project, 'none.json') });
+    const prepared = await prepareRun(syncFileFlow({ path: PATH }), {
+      message: 'bench',
+      defines: [],
+      force: false,
+      json: false,
+      dryRun: false,
+      cwd: project,
+      systemConfigPath: join(project, 'none.json'),
+    });
     const transport = await createTransport(prepared.loaded);
     const versions = join(project, 'versions');
     const rows: Row[] = [];
     try {
       // Old file one byte longer than the new: the unchanged check needs no read, so keeping's read is all extra (worst case).
       // Old file of the same size: the unchanged check reads it anyway, and keeping reuses that read.
-      for (const variant of [{ label: 'old file of another size', extra: 1 }, { label: 'old file of the same size', extra: 0 }]) {
+      for (const variant of [
+        { label: 'old file of another size', extra: 1 },
+        { label: 'old file of the same size', extra: 0 },
+      ]) {
         const samples = { keep: [] as number[], without: [] as number[], keepWall: [] as number[], withoutWall: [] as number[] };
         // Round 0 warms the connections and is not counted.
         for (let round = 0; round <= options.rounds; round++) {
           for (const keeping of round % 2 === 0 ? [true, false] : [false, true]) {
             const old = randomBytes(size + variant.extra);
-            await Promise.all(f.hosts.map(async (host) => {
-              await mkdir(join(host.root, 'deploy', 'bench'), { recursive: true });
-              await writeFile(join(host.root, 'deploy', PATH), old);
-            }));
+            await Promise.all(
+              f.hosts.map(async (host) => {
+                await mkdir(join(host.root, 'deploy', 'bench'), { recursive: true });
+                await writeFile(join(host.root, 'deploy', PATH), old);
+              }),
+            );
             const file = { ...prepared.file!, content: randomBytes(size) };
             const keeper = keeping ? createVersionKeeper(versions, `bench-${round}-keep`, (text) => log(`keep-versions: ${text}`)) : undefined;
             const started = performance.now();
-            const phaseOptions = { plan: prepared.plan, transport, file, report: () => undefined, stop: new AbortController().signal, kill: new AbortController().signal, ...(keeper ? { keeper } : {}) };
+            const phaseOptions = {
+              plan: prepared.plan,
+              transport,
+              file,
+              report: () => undefined,
+              stop: new AbortController().signal,
+              kill: new AbortController().signal,
+              ...(keeper ? { keeper } : {}),
+            };
             const execution = await executePlan({ ...phaseOptions, canaryStage: canaryStage({ ...phaseOptions, cwd: project }) });
             const wall = performance.now() - started;
             const results = execution.phases.flatMap((phase) => phase.results);
-            if (results.length !== options.hosts || results.some((result) => result.outcome !== 'ok')) throw new Error(`a sync failed: ${JSON.stringify(results.filter((result) => result.outcome !== 'ok'))}`);
+            if (results.length !== options.hosts || results.some((result) => result.outcome !== 'ok'))
+              throw new Error(`a sync failed: ${JSON.stringify(results.filter((result) => result.outcome !== 'ok'))}`);
             if (round === 0) continue;
             const perHost = median(results.map((result) => result.durationMs ?? 0));
             (keeping ? samples.keep : samples.without).push(perHost);
@@ -104,9 +126,27 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
         const keepWall = median(samples.keepWall);
         const withoutWall = median(samples.withoutWall);
         rows.push(
-          { figure: `${name}, ${variant.label}: per-host sync, keeping`, measured: ms(keep), reference: `${ms(without)} without keeping`, ratio: ratio(keep / without), verdict: 'info' },
-          { figure: `${name}, ${variant.label}: extra time per host`, measured: ms(keep - without), reference: `median of ${options.rounds} interleaved rounds`, ratio: '-', verdict: 'info' },
-          { figure: `${name}, ${variant.label}: whole phase, keeping`, measured: ms(keepWall), reference: `${ms(withoutWall)} without keeping`, ratio: ratio(keepWall / withoutWall), verdict: 'info' },
+          {
+            figure: `${name}, ${variant.label}: per-host sync, keeping`,
+            measured: ms(keep),
+            reference: `${ms(without)} without keeping`,
+            ratio: ratio(keep / without),
+            verdict: 'info',
+          },
+          {
+            figure: `${name}, ${variant.label}: extra time per host`,
+            measured: ms(keep - without),
+            reference: `median of ${options.rounds} interleaved rounds`,
+            ratio: '-',
+            verdict: 'info',
+          },
+          {
+            figure: `${name}, ${variant.label}: whole phase, keeping`,
+            measured: ms(keepWall),
+            reference: `${ms(withoutWall)} without keeping`,
+            ratio: ratio(keepWall / withoutWall),
+            verdict: 'info',
+          },
         );
       }
     } finally {

@@ -64,18 +64,23 @@ export async function poolsFigure(options: PoolsOptions, log: (line: string) => 
   const caps = new Map(members.map((list, p) => [`pool${p + 1}`, resolveConcurrency({ value: poolPercent, percent: true }, list.length)]));
   const pools = { of, concurrency: caps, maxParallel: 0 };
   const work = (list: readonly string[]): number[] => list.map((host) => durationOf.get(host)!);
-  const bound = Math.max(
-    sum(durations) / concurrency,
-    ...members.map((list, p) => sum(work(list)) / caps.get(`pool${p + 1}`)!),
-    Math.max(...durations),
-  );
+  const bound = Math.max(sum(durations) / concurrency, ...members.map((list, p) => sum(work(list)) / caps.get(`pool${p + 1}`)!), Math.max(...durations));
   const slowestFirst = [...names].sort((a, b) => durationOf.get(b)! - durationOf.get(a)!);
   const exactSlowest = simulate(slowestFirst, durationOf, new PoolScheduler(slowestFirst, { concurrency, poolOf: of, poolConcurrency: caps }));
   const exactConfig = simulate(names, durationOf, new PoolScheduler(names, { concurrency, poolOf: of, poolConcurrency: caps }));
   const capOf = (p: number): number => Math.min(concurrency, caps.get(`pool${p + 1}`)!);
-  const inTurn = sum(members.map((list, p) => slidingWindowMakespan(work(list).sort((a, b) => b - a), capOf(p))));
+  const inTurn = sum(
+    members.map((list, p) =>
+      slidingWindowMakespan(
+        work(list).sort((a, b) => b - a),
+        capOf(p),
+      ),
+    ),
+  );
   const batches = sum(members.map((list, p) => fixedBatchMakespan(work(list), capOf(p))));
-  log(`pools: sizes ${members.map((list) => list.length).join('/')}, caps ${[...caps.values()].join('/')}, bound ${secs(bound)} (global ${secs(sum(durations) / concurrency)})`);
+  log(
+    `pools: sizes ${members.map((list) => list.length).join('/')}, caps ${[...caps.values()].join('/')}, bound ${secs(bound)} (global ${secs(sum(durations) / concurrency)})`,
+  );
 
   // Measured: the real engine on timers, slowest-first, with a trace to check the limits.
   const fleet = new FakeFleet({ hosts: Object.fromEntries(names.map((name) => [name, { execMs: durationOf.get(name)! }])) });

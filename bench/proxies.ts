@@ -54,7 +54,9 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
   const nic = options.nicMBps;
   const id = nic === undefined ? '6' : '6n';
   const label = `${options.fileMB} MB to ${options.targets} hosts${nic === undefined ? '' : `, NICs ${nic} MB/s`}`;
-  const skipped = (why: string): Row[] => [{ figure: `${id}  sync_proxies, ${label}`, measured: `skipped: ${why}`, reference: '-', ratio: '-', verdict: 'skipped' }];
+  const skipped = (why: string): Row[] => [
+    { figure: `${id}  sync_proxies, ${label}`, measured: `skipped: ${why}`, reference: '-', ratio: '-', verdict: 'skipped' },
+  ];
   const harness = await loadHarness();
   if (typeof harness === 'string') return skipped(harness);
   if (!harness.sshdAvailable()) return skipped('sshd not available (needs root and openssh-server)');
@@ -84,9 +86,12 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
     const f = fleet;
     const proxies = f.hosts.slice(0, options.proxies);
     const targets = f.hosts.slice(options.proxies);
-    for (const [i, host] of proxies.entries()) daemons.push(await startDaemonOnHost({ hostRoot: host.root, address: host.address, modulePath: f.deployDir, dir: join(project, `rsyncd-${i}`) }));
+    for (const [i, host] of proxies.entries())
+      daemons.push(await startDaemonOnHost({ hostRoot: host.root, address: host.address, modulePath: f.deployDir, dir: join(project, `rsyncd-${i}`) }));
     if (ns) shapeNics(ns, { network, sshPort: options.port, proxies: proxies.map((h) => h.address), megabytesPerSecond: nic! });
-    log(`proxies: ${ns ? `in network namespace ${ns.name}, NICs shaped to ${nic} MB/s: ` : ''}${count} sshd up on ${network}.2-${count + 1}:${options.port}, ${options.proxies} rsync daemons on :${RSYNC_PORT}, in ${secs(performance.now() - started)}`);
+    log(
+      `proxies: ${ns ? `in network namespace ${ns.name}, NICs shaped to ${nic} MB/s: ` : ''}${count} sshd up on ${network}.2-${count + 1}:${options.port}, ${options.proxies} rsync daemons on :${RSYNC_PORT}, in ${secs(performance.now() - started)}`,
+    );
 
     const payload = randomBytes(options.fileMB * MB);
     const digest = createHash('sha256').update(payload).digest('hex');
@@ -122,19 +127,43 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
       const before: Counts = counters.read();
       // The shell reaps the CLI, then reads its own /proc/<pid>/io: the CLI's writes are in it.
       const inNs = ns ? ['nsenter', `--net=${ns.path}`, '--'] : [];
-      const result = await timed(inNs[0] ?? 'sh', [...inNs.slice(1), ...(ns ? ['sh'] : []), '-c', '"$@"; status=$?; cat /proc/$$/io >"$DEPLOY_BENCH_IO"; exit $status', 'sh', process.execPath, BIN, 'sync-file', '-c', configs[kind], '--json', PAYLOAD, 'bench', kind], {
-        cwd: project,
-        env: { ...env, DEPLOY_BENCH_IO: ioFile },
-        timeoutMs: 600_000,
-      });
+      const result = await timed(
+        inNs[0] ?? 'sh',
+        [
+          ...inNs.slice(1),
+          ...(ns ? ['sh'] : []),
+          '-c',
+          '"$@"; status=$?; cat /proc/$$/io >"$DEPLOY_BENCH_IO"; exit $status',
+          'sh',
+          process.execPath,
+          BIN,
+          'sync-file',
+          '-c',
+          configs[kind],
+          '--json',
+          PAYLOAD,
+          'bench',
+          kind,
+        ],
+        {
+          cwd: project,
+          env: { ...env, DEPLOY_BENCH_IO: ioFile },
+          timeoutMs: 600_000,
+        },
+      );
       const after: Counts = counters.read();
-      let report: { status: string; phases: Array<{ name: string; durationMs: number }>; hosts: Array<{ host: string; phase: string; outcome: string; source?: string; stderr?: string }> };
+      let report: {
+        status: string;
+        phases: Array<{ name: string; durationMs: number }>;
+        hosts: Array<{ host: string; phase: string; outcome: string; source?: string; stderr?: string }>;
+      };
       try {
         report = JSON.parse(result.stdout) as typeof report;
       } catch {
         throw new Error(`${kind}: exit ${result.code ?? result.signal}, no JSON report: ${result.stderr.slice(-1500)}`);
       }
-      if (result.code !== 0 || report.status !== 'success') throw new Error(`${kind}: exit ${result.code}, status ${report.status}: ${result.stderr.slice(-1500)}`);
+      if (result.code !== 0 || report.status !== 'success')
+        throw new Error(`${kind}: exit ${result.code}, status ${report.status}: ${result.stderr.slice(-1500)}`);
       const wrong = [];
       for (const host of kind === 'proxies' ? f.hosts : targets) {
         const got = await readFile(join(host.root, 'deploy', PAYLOAD)).catch(() => Buffer.alloc(0));
@@ -164,7 +193,9 @@ export async function proxiesFigure(options: ProxiesOptions, log: (line: string)
       for (const kind of round % 2 === 1 ? (['direct', 'proxies'] as const) : (['proxies', 'direct'] as const)) {
         const m = await run(kind);
         (kind === 'direct' ? direct : viaProxies).push(m);
-        log(`proxies${ns ? ' (shaped)' : ''}: round ${round} ${kind}: ${secs(m.wallMs)}, sent to sshd ${mb(m.sshBytes)} (nft), wchar ${mb(m.wchar)}, daemons sent ${mb(m.daemonBytes)}${m.sources.size > 0 ? `, sources ${[...m.sources].map(([s, n]) => `${s} x${n}`).join(', ')}` : ''}`);
+        log(
+          `proxies${ns ? ' (shaped)' : ''}: round ${round} ${kind}: ${secs(m.wallMs)}, sent to sshd ${mb(m.sshBytes)} (nft), wchar ${mb(m.wchar)}, daemons sent ${mb(m.daemonBytes)}${m.sources.size > 0 ? `, sources ${[...m.sources].map(([s, n]) => `${s} x${n}`).join(', ')}` : ''}`,
+        );
       }
     }
     const file = payload.length;

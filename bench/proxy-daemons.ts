@@ -18,7 +18,11 @@ export function fleetHostPid(root: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const ids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+      const ids =
+        /^NSpid:\s*(.*)$/m
+          .exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]
+          ?.trim()
+          .split(/\s+/) ?? [];
       if (ids.length < 2 || ids.at(-1) !== '1') continue;
       const seen = statSync(`/proc/${entry}/root/srv/fleet`);
       if (seen.dev === want.dev && seen.ino === want.ino) return Number(entry);
@@ -31,7 +35,11 @@ export function fleetHostPid(root: string): number {
 
 /** True when an rsync daemon lists its modules at address:873, asked from the network namespace of `pid`. */
 function listsModules(pid: number, address: string): boolean {
-  const result = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'rsync', '--contimeout=2', `rsync://${address}:${RSYNC_PORT}/`], { stdio: 'ignore', env: { PATH: CHILD_PATH }, timeout: 10_000 });
+  const result = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'rsync', '--contimeout=2', `rsync://${address}:${RSYNC_PORT}/`], {
+    stdio: 'ignore',
+    env: { PATH: CHILD_PATH },
+    timeout: 10_000,
+  });
   return result.status === 0;
 }
 
@@ -45,12 +53,41 @@ export async function startDaemonOnHost(options: { hostRoot: string; address: st
   const config = join(options.dir, 'rsyncd.conf');
   await writeFile(
     config,
-    ['use chroot = no', 'uid = 0', 'gid = 0', 'numeric ids = yes', 'reverse lookup = no', `log file = ${join(options.dir, 'rsyncd.log')}`, `lock file = ${join(options.dir, 'rsyncd.lock')}`, '', '[deploy]', `    path = ${options.modulePath}`, '    read only = yes', ''].join('\n'),
+    [
+      'use chroot = no',
+      'uid = 0',
+      'gid = 0',
+      'numeric ids = yes',
+      'reverse lookup = no',
+      `log file = ${join(options.dir, 'rsyncd.log')}`,
+      `lock file = ${join(options.dir, 'rsyncd.lock')}`,
+      '',
+      '[deploy]',
+      `    path = ${options.modulePath}`,
+      '    read only = yes',
+      '',
+    ].join('\n'),
   );
   const pid = fleetHostPid(options.hostRoot);
   const child: ChildProcess = spawn(
     'nsenter',
-    [`--target=${pid}`, '--mount', '--pid', '--net', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'rsync', '--daemon', '--no-detach', `--config=${config}`, `--port=${RSYNC_PORT}`, `--address=${options.address}`],
+    [
+      `--target=${pid}`,
+      '--mount',
+      '--pid',
+      '--net',
+      '--',
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'rsync',
+      '--daemon',
+      '--no-detach',
+      `--config=${config}`,
+      `--port=${RSYNC_PORT}`,
+      `--address=${options.address}`,
+    ],
     { stdio: 'ignore', env: { PATH: CHILD_PATH, HOME: options.dir } },
   );
   const stop = (): void => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
@@ -89,19 +126,23 @@ export function nftAvailable(): boolean {
  */
 export function startByteCounters(name: string, network: string, sshPort: number, prefix: readonly string[] = []): ByteCounters {
   const table = `inet ${name}`;
-  nft(prefix, ['-f', '-'], [
-    `table ${table} {`,
-    '  counter to_sshd {}',
-    '  counter from_daemons {}',
-    '  counter to_daemons {}',
-    '  chain output {',
-    '    type filter hook output priority 0; policy accept;',
-    `    ip daddr ${network}.0/24 tcp dport ${sshPort} counter name to_sshd`,
-    `    ip saddr ${network}.0/24 tcp sport ${RSYNC_PORT} counter name from_daemons`,
-    `    ip daddr ${network}.0/24 tcp dport ${RSYNC_PORT} counter name to_daemons`,
-    '  }',
-    '}',
-  ].join('\n'));
+  nft(
+    prefix,
+    ['-f', '-'],
+    [
+      `table ${table} {`,
+      '  counter to_sshd {}',
+      '  counter from_daemons {}',
+      '  counter to_daemons {}',
+      '  chain output {',
+      '    type filter hook output priority 0; policy accept;',
+      `    ip daddr ${network}.0/24 tcp dport ${sshPort} counter name to_sshd`,
+      `    ip saddr ${network}.0/24 tcp sport ${RSYNC_PORT} counter name from_daemons`,
+      `    ip daddr ${network}.0/24 tcp dport ${RSYNC_PORT} counter name to_daemons`,
+      '  }',
+      '}',
+    ].join('\n'),
+  );
   const bytes = (counter: string): number => Number(/bytes (\d+)/.exec(nft(prefix, ['list', 'counter', ...table.split(' '), counter]))?.[1] ?? Number.NaN);
   let removed = false;
   const remove = (): void => {

@@ -71,10 +71,56 @@ export function shapeNics(ns: BenchNetns, options: { network: string; sshPort: n
   tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '99');
   tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:99', 'htb', 'rate', '100gbit', ...burst);
   tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', rate, 'ceil', rate, ...burst);
-  tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', `${options.network}.0/24`, 'match', 'ip', 'dport', String(options.sshPort), '0xffff', 'flowid', '1:10');
+  tc(
+    'filter',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'protocol',
+    'ip',
+    'prio',
+    '1',
+    'u32',
+    'match',
+    'ip',
+    'dst',
+    `${options.network}.0/24`,
+    'match',
+    'ip',
+    'dport',
+    String(options.sshPort),
+    '0xffff',
+    'flowid',
+    '1:10',
+  );
   options.proxies.forEach((address, i) => {
     const id = `1:${20 + i}`;
     tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', id, 'htb', 'rate', rate, 'ceil', rate, ...burst);
-    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '2', 'u32', 'match', 'ip', 'src', `${address}/32`, 'match', 'ip', 'sport', String(RSYNC_PORT), '0xffff', 'flowid', id);
+    tc(
+      'filter',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'protocol',
+      'ip',
+      'prio',
+      '2',
+      'u32',
+      'match',
+      'ip',
+      'src',
+      `${address}/32`,
+      'match',
+      'ip',
+      'sport',
+      String(RSYNC_PORT),
+      '0xffff',
+      'flowid',
+      id,
+    );
   });
 }

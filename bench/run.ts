@@ -39,7 +39,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only]');
+  console.log(
+    'usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only]',
+  );
   process.exit(0);
 }
 const only = new Set(values.only.split(','));
@@ -69,14 +71,29 @@ await figure('scheduling', () => schedulingFigure({ hosts: 1000, concurrency: 50
 await figure('pools', () => poolsFigure({ hosts: 1000, concurrency: 50, poolPercent: 10, seed }, log));
 await figure('ssh', () =>
   sshFigure(
-    { hosts: Number(values['ssh-hosts']), concurrency: 8, seed, scale: Number(values['ssh-scale']), rounds: Number(values.rounds), fileMiB: 5, subnet: 42, port: 2242 },
+    {
+      hosts: Number(values['ssh-hosts']),
+      concurrency: 8,
+      seed,
+      scale: Number(values['ssh-scale']),
+      rounds: Number(values.rounds),
+      fileMiB: 5,
+      subnet: 42,
+      port: 2242,
+    },
     log,
   ),
 );
 await figure('startup', () => startupFigure(15, log));
 // Figure 6: a 20 MB file to 40 targets, through 4 proxies (rsync daemons) and straight from here:
 // on plain loopback (6), then with the deploy server's and each proxy's NIC shaped (6n).
-const proxiesRun = { targets: Number(values['proxies-hosts']), proxies: 4, fileMB: 20, concurrency: Number(values['proxies-concurrency']), rounds: Number(values.rounds) };
+const proxiesRun = {
+  targets: Number(values['proxies-hosts']),
+  proxies: 4,
+  fileMB: 20,
+  concurrency: Number(values['proxies-concurrency']),
+  rounds: Number(values.rounds),
+};
 await figure('proxies', async () => [
   ...(await proxiesFigure({ ...proxiesRun, subnet: 44, port: 2244 }, log)),
   ...(Number(values['proxies-nic']) > 0 ? await proxiesFigure({ ...proxiesRun, subnet: 45, port: 2245, nicMBps: Number(values['proxies-nic']) }, log) : []),

@@ -34,13 +34,18 @@ export async function schedulingFigure(options: SchedulingOptions, log: (line: s
     }
     log(`scheduling (${order}): child ${JSON.stringify(result)}`);
     if (result.exitCode !== 0 || result.status !== 'success' || result.maxRunning !== concurrency) {
-      throw new Error(`scheduling child (${order}): exit ${result.exitCode}, status ${result.status}, most running at once ${result.maxRunning} (want ${concurrency})`);
+      throw new Error(
+        `scheduling child (${order}): exit ${result.exitCode}, status ${result.status}, most running at once ${result.maxRunning} (want ${concurrency})`,
+      );
     }
     return result;
   };
   const child = await runChild('slowest-first');
   const first = await runChild('config');
-  const longestFirst = slidingWindowMakespan([...durations].sort((a, b) => b - a), concurrency);
+  const longestFirst = slidingWindowMakespan(
+    [...durations].sort((a, b) => b - a),
+    concurrency,
+  );
 
   const cpuPerHost = (child.cpuUserMs + child.cpuSystemMs) / hosts;
   const measuredRatio = child.phaseMs / bound;

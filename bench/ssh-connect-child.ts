@@ -31,7 +31,8 @@ interface TransportModule {
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const ssh = (await import(pathToFileURL(job.module).href)) as TransportModule;
 const checkSshAuthConfig: CheckAuth =
-  ssh.checkSshAuthConfig ?? ((await import(pathToFileURL(job.module.replace(/ssh-transport\.js$/, 'auth-check.js')).href)) as { checkSshAuthConfig: CheckAuth }).checkSshAuthConfig;
+  ssh.checkSshAuthConfig ??
+  ((await import(pathToFileURL(job.module.replace(/ssh-transport\.js$/, 'auth-check.js')).href)) as { checkSshAuthConfig: CheckAuth }).checkSshAuthConfig;
 const signal = new AbortController().signal;
 setMaxListeners(0, signal);
 

@@ -92,7 +92,10 @@ async function measure(module: string, options: Record<string, unknown>, hosts: 
   // Keys come from ssh_config alone: no agent, for either build.
   const env = { ...process.env };
   delete env.SSH_AUTH_SOCK;
-  const child = await timed(process.execPath, [join(ROOT, 'dist/bench/ssh-connect-child.js'), JSON.stringify({ module, options, hosts, concurrency })], { timeoutMs: 600_000, env });
+  const child = await timed(process.execPath, [join(ROOT, 'dist/bench/ssh-connect-child.js'), JSON.stringify({ module, options, hosts, concurrency })], {
+    timeoutMs: 600_000,
+    env,
+  });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   let result: Measured;
   try {
@@ -173,7 +176,9 @@ export async function sshConnectFigure(options: SshConnectOptions, log: (line: s
     const builtinMs = median(await Promise.all([0, 1, 2].map(() => resolutionCost(fleet!, names, false, 1))));
     const sshGSequentialMs = await resolutionCost(fleet, names.slice(0, 40), true, 1);
     const sshGParallelMs = await resolutionCost(fleet, names, true, 8);
-    log(`ssh-connect: resolution per host: deploy's reader ${(builtinMs * 1000).toFixed(1)} µs; ssh -G ${sshGSequentialMs.toFixed(1)} ms one at a time, ${sshGParallelMs.toFixed(1)} ms/host 8 at a time`);
+    log(
+      `ssh-connect: resolution per host: deploy's reader ${(builtinMs * 1000).toFixed(1)} µs; ssh -G ${sshGSequentialMs.toFixed(1)} ms one at a time, ${sshGParallelMs.toFixed(1)} ms/host 8 at a time`,
+    );
     return [
       {
         figure: label,
@@ -197,7 +202,7 @@ export async function sshConnectFigure(options: SshConnectOptions, log: (line: s
         verdict: 'info',
       },
       {
-        figure: '5d   resolution per host: deploy\'s reader vs `ssh -G`',
+        figure: "5d   resolution per host: deploy's reader vs `ssh -G`",
         measured: `${(builtinMs * 1000).toFixed(1)} µs`,
         reference: `ssh -G ${sshGSequentialMs.toFixed(1)} ms (8 at a time: ${sshGParallelMs.toFixed(1)} ms/host)`,
         ratio: `${ratio(sshGSequentialMs / builtinMs, 0)}x`,

@@ -101,7 +101,10 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
   const stats = summarize(durations);
   const bound = lowerBound(durations, concurrency);
   // deploy runs with restart_order slowest-first: the zero-overhead window in that order.
-  const ideal = slidingWindowMakespan([...durations].sort((a, b) => b - a), concurrency);
+  const ideal = slidingWindowMakespan(
+    [...durations].sort((a, b) => b - a),
+    concurrency,
+  );
   log(
     `ssh: ${count} hosts, durations x${scale}: sum ${secs(stats.sumMs)}, median ${stats.medianMs} ms, longest ${stats.maxMs} ms; lower bound ${secs(bound)}, zero-overhead slowest-first window ${secs(ideal)}`,
   );
@@ -147,7 +150,14 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
       restartConfig,
       // slowest-first: the warm-up run records each host's duration (under the project's
       // XDG_STATE_HOME), and the measured runs start the slow hosts first, as in figure 1a.
-      JSON.stringify({ ...base, php_fpm_restart_script: f.restartScript, php_fpm: SERVICE, php_fpm_opcache_threshold: Number(THRESHOLD), restart_concurrency: concurrency, restart_order: 'slowest-first' }),
+      JSON.stringify({
+        ...base,
+        php_fpm_restart_script: f.restartScript,
+        php_fpm: SERVICE,
+        php_fpm_opcache_threshold: Number(THRESHOLD),
+        restart_concurrency: concurrency,
+        restart_order: 'slowest-first',
+      }),
     );
     const syncConfig = join(project, 'sync.json');
     await writeFile(syncConfig, JSON.stringify({ ...base, stage_dir: join(project, 'stage'), deploy_dir: f.deployDir, sync_concurrency: concurrency }));
@@ -185,10 +195,12 @@ export async function sshFigure(options: SshOptions, log: (line: string) => void
       return run.wallMs;
     };
     const clearPayload = async (): Promise<void> => {
-      await Promise.all(f.hosts.map(async (h) => {
-        await rm(join(h.root, 'deploy', 'bench'), { recursive: true, force: true });
-        await mkdir(join(h.root, 'deploy', 'bench'), { recursive: true }); // scp does not create folders
-      }));
+      await Promise.all(
+        f.hosts.map(async (h) => {
+          await rm(join(h.root, 'deploy', 'bench'), { recursive: true, force: true });
+          await mkdir(join(h.root, 'deploy', 'bench'), { recursive: true }); // scp does not create folders
+        }),
+      );
     };
     const checkPayload = (tool: string): void => {
       const bad = f.hosts.filter((h) => {

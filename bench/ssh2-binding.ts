@@ -62,7 +62,9 @@ async function runChild(side: Side, job: BindingJob): Promise<BindingResult> {
 }
 
 const loaded = (r: BindingResult): string =>
-  `binding ${r.bindingAvailable ? 'yes' : 'no'}, cpu-features ${r.cpuFeatures ? 'yes' : 'no'}: ${Object.entries(r.negotiated).map(([cipher, n]) => `${cipher} x${n}`).join(', ')}`;
+  `binding ${r.bindingAvailable ? 'yes' : 'no'}, cpu-features ${r.cpuFeatures ? 'yes' : 'no'}: ${Object.entries(r.negotiated)
+    .map(([cipher, n]) => `${cipher} x${n}`)
+    .join(', ')}`;
 const mbps = (r: BindingResult): number => r.transferBytes / 1e6 / (r.transferMs / 1000);
 const cpuPerMiB = (r: BindingResult): number => r.transferCpuMs / (r.transferBytes / 1024 ** 2);
 
@@ -83,7 +85,9 @@ export async function ssh2BindingFigure(options: Ssh2BindingOptions, log: (line:
     const started = performance.now();
     fleet = await harness.startSshdFleet({ count: options.hosts, subnet: options.subnet, port: options.port });
     const f = fleet;
-    log(`ssh2-binding: ${options.hosts} sshd up on 127.0.${options.subnet}.x:${options.port} in ${secs(performance.now() - started)}; sides ${sides.join(', ')}`);
+    log(
+      `ssh2-binding: ${options.hosts} sshd up on 127.0.${options.subnet}.x:${options.port} in ${secs(performance.now() - started)}; sides ${sides.join(', ')}`,
+    );
     const job = (tag: string): BindingJob => ({
       options: {
         user: f.user,
@@ -110,15 +114,16 @@ export async function ssh2BindingFigure(options: Ssh2BindingOptions, log: (line:
       for (const side of order) {
         const r = await runChild(side, job(`${side}-${round}`));
         if (round > 0) results[side].push(r);
-        said.push(`${side}: connect ${secs(r.connectMs)} (cpu ${secs(r.connectCpuMs)}), ${options.fileMiB} MiB x${options.transferHosts} ${secs(r.transferMs)} = ${mbps(r).toFixed(1)} MB/s (cpu ${cpuPerMiB(r).toFixed(1)} ms/MiB); ${loaded(r)}`);
+        said.push(
+          `${side}: connect ${secs(r.connectMs)} (cpu ${secs(r.connectCpuMs)}), ${options.fileMiB} MiB x${options.transferHosts} ${secs(r.transferMs)} = ${mbps(r).toFixed(1)} MB/s (cpu ${cpuPerMiB(r).toFixed(1)} ms/MiB); ${loaded(r)}`,
+        );
       }
       log(`ssh2-binding ${round === 0 ? 'warm-up' : `round ${round}`}: ${said.join(' | ')}`);
     }
     await Promise.all(f.hosts.map((host) => rm(join(host.root, 'deploy', 'bench-binding'), { recursive: true, force: true })));
     const ref = results.binding;
     // Paired per round (back to back), so the machine's drifting load moves the ratio least.
-    const paired = (side: Side, of: (r: BindingResult) => number): string =>
-      ratio(median(results[side].map((r, i) => of(r) / of(ref[i]!))));
+    const paired = (side: Side, of: (r: BindingResult) => number): string => ratio(median(results[side].map((r, i) => of(r) / of(ref[i]!))));
     const med = (side: Side, of: (r: BindingResult) => number): number => median(results[side].map(of));
     const n = options.rounds;
     const others = sides.filter((side) => side !== 'binding');

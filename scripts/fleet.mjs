@@ -87,9 +87,7 @@ console.log(
     2,
   ),
 );
-console.error(
-  `fleet: ${fleet.hosts.length} host(s) up; behaviours: edit <host.root>/behaviour.env or see README. Ctrl-C stops.`,
-);
+console.error(`fleet: ${fleet.hosts.length} host(s) up; behaviours: edit <host.root>/behaviour.env or see README. Ctrl-C stops.`);
 
 let stopping = false;
 const shutdown = async () => {

@@ -1,6 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decideReplace, type Wanted } from '../src/transport/replace-plan.js';
-import { HostFailure, type ExecOptions, type ExecResult, type PreviousFile, type ReadFileOptions, type ReplaceOptions, type Transport, type WriteFileOptions, type WriteResult } from '../src/transport/types.js';
+import {
+  HostFailure,
+  type ExecOptions,
+  type ExecResult,
+  type PreviousFile,
+  type ReadFileOptions,
+  type ReplaceOptions,
+  type Transport,
+  type WriteFileOptions,
+  type WriteResult,
+} from '../src/transport/types.js';
 
 /** How one synthetic host behaves. Everything defaults to "fine and instant". */
 export interface FakeHostBehaviour {

@@ -39,7 +39,11 @@ export function expandChecks(specs: readonly CheckSpec[], canaries: readonly str
 /** What a check must see to pass, for --dry-run: `status 200, body contains "ok"`, `≤ 5`. */
 export function describeExpectation(spec: CheckSpec): string {
   if (typeof spec === 'string') return 'exit status 0';
-  if ('http' in spec) return [spec.status === undefined ? 'a 2xx status' : `status ${spec.status}`, ...(spec.contains !== undefined ? [`body contains ${JSON.stringify(spec.contains)}`] : [])].join(', ');
+  if ('http' in spec)
+    return [
+      spec.status === undefined ? 'a 2xx status' : `status ${spec.status}`,
+      ...(spec.contains !== undefined ? [`body contains ${JSON.stringify(spec.contains)}`] : []),
+    ].join(', ');
   const bounds = [...(spec.max !== undefined ? [`max ${spec.max}`] : []), ...(spec.max_ratio !== undefined ? [`max(1, baseline × ${spec.max_ratio})`] : [])];
   return `value ${bounds.length > 0 ? bounds.join(' and ') : 'any number'}`;
 }

@@ -15,5 +15,8 @@ export async function runHttpCheck(url: string, expect: { status?: number; conta
   if (expect.contains !== undefined && !body.includes(expect.contains)) {
     return { ok: false, detail: `HTTP ${response.status}, body does not contain ${visible(oneLine(JSON.stringify(expect.contains)))}` };
   }
-  return { ok: true, detail: `HTTP ${response.status}${expect.contains !== undefined ? `, body contains ${visible(oneLine(JSON.stringify(expect.contains)))}` : ''}` };
+  return {
+    ok: true,
+    detail: `HTTP ${response.status}${expect.contains !== undefined ? `, body contains ${visible(oneLine(JSON.stringify(expect.contains)))}` : ''}`,
+  };
 }

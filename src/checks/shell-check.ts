@@ -9,7 +9,13 @@ export interface ShellOutcome {
 }
 
 /** A shell command run here, in its own process group, with DEPLOY_CANARIES (and DEPLOY_HOST) set. */
-export async function runShellCheck(command: string, host: string | undefined, canaries: readonly string[], cwd: string, signal: AbortSignal): Promise<ShellOutcome> {
+export async function runShellCheck(
+  command: string,
+  host: string | undefined,
+  canaries: readonly string[],
+  cwd: string,
+  signal: AbortSignal,
+): Promise<ShellOutcome> {
   const run = await runLocalProcess(command, [], {
     cwd,
     shell: true,

@@ -41,7 +41,9 @@ export abstract class BaseCommand extends Command {
     if (failure.exitCode === EXIT.internal) process.stderr.write(debug && error.stack ? `${error.stack}\n` : 'Run again with DEBUG=1 for the stack trace.\n');
     else if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     if (this.argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({ error: { message: oneLine(failure.message), ...(failure.hint ? { hint: oneLine(failure.hint) } : {}) }, exitCode: failure.exitCode }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ error: { message: oneLine(failure.message), ...(failure.hint ? { hint: oneLine(failure.hint) } : {}) }, exitCode: failure.exitCode }, null, 2)}\n`,
+      );
     }
     process.exitCode = failure.exitCode;
   }

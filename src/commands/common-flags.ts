@@ -3,7 +3,13 @@ import { oneLine, visible } from '../lib/text.js';
 
 /** Flags that choose the configuration: every command has them. */
 export const configFlags = {
-  define: Flags.string({ char: 'D', summary: 'Override one config key for this run (key:value); repeatable; `deploy config` lists the keys.', multiple: true, multipleNonGreedy: true, default: [] }),
+  define: Flags.string({
+    char: 'D',
+    summary: 'Override one config key for this run (key:value); repeatable; `deploy config` lists the keys.',
+    multiple: true,
+    multipleNonGreedy: true,
+    default: [],
+  }),
   config: Flags.string({ char: 'c', summary: 'Config file to use instead of ./scap.config.json.' }),
 };
 

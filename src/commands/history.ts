@@ -4,7 +4,12 @@ import { configFlags, configOptions } from './common-flags.js';
 
 export default class History extends BaseCommand {
   static override summary = 'List recent deploy runs, or show one.';
-  static override examples = ['<%= config.bin %> history', '<%= config.bin %> history 20261123-113300-4f2a --json', '<%= config.bin %> history 20261123-113300-4f2a --timeline', '<%= config.bin %> history 20261123-113300-4f2a --svg run.svg'];
+  static override examples = [
+    '<%= config.bin %> history',
+    '<%= config.bin %> history 20261123-113300-4f2a --json',
+    '<%= config.bin %> history 20261123-113300-4f2a --timeline',
+    '<%= config.bin %> history 20261123-113300-4f2a --svg run.svg',
+  ];
   static override args = { id: Args.string({ required: false, description: 'run id (or a unique prefix) to show' }) };
   static override flags = {
     ...configFlags,

@@ -6,7 +6,10 @@ export default class PhpFpmRestart extends BaseCommand {
   static override summary = 'Rolling restart of php-fpm on every target, canaries first.';
   static override description =
     'Runs php_fpm_restart_script on the canaries, checks them, then on every other target through a sliding window of restart_concurrency hosts.';
-  static override examples = ['<%= config.bin %> php-fpm-restart "Clear opcache after the train"', '<%= config.bin %> php-fpm-restart -D always_restart:true --json'];
+  static override examples = [
+    '<%= config.bin %> php-fpm-restart "Clear opcache after the train"',
+    '<%= config.bin %> php-fpm-restart -D always_restart:true --json',
+  ];
   static override strict = false;
   static override args = {
     message: Args.string({ required: false, description: 'free text naming the deploy in logs (all words)' }),

@@ -6,7 +6,11 @@ export default class Rollback extends BaseCommand {
   static override summary = 'Put back, on every host, the file a sync-file run replaced, canaries first.';
   static override description =
     'Restores what a sync-file run replaced (by default the last successful one; --run picks one from `deploy history`), through the flow of sync-file: the canaries, their restart and checks, then the rest. A host whose file is no longer what that run wrote is skipped, never overwritten.';
-  static override examples = ['<%= config.bin %> rollback "Revert the login fix (T12345)"', '<%= config.bin %> rollback --run 20261123-101500-4f2a "Back to before the train"', '<%= config.bin %> rollback --dry-run'];
+  static override examples = [
+    '<%= config.bin %> rollback "Revert the login fix (T12345)"',
+    '<%= config.bin %> rollback --run 20261123-101500-4f2a "Back to before the train"',
+    '<%= config.bin %> rollback --dry-run',
+  ];
   static override strict = false;
   static override args = {
     message: Args.string({ required: false, description: 'free text naming the rollback in logs (all words)' }),

@@ -6,7 +6,10 @@ export default class SyncFile extends BaseCommand {
   static override summary = 'Copy one staged file to every target, canaries first, then restart php-fpm.';
   static override description =
     'Copies stage_dir/<path> to deploy_dir/<path> on every target: sync the canaries, restart them, run the canary checks, then the rest of the fleet through a sliding window.';
-  static override examples = ['<%= config.bin %> sync-file php/index.php "Fix the login bug (T12345)"', '<%= config.bin %> sync-file -D always_restart:true wmf-config/db.php "Depool db1001"'];
+  static override examples = [
+    '<%= config.bin %> sync-file php/index.php "Fix the login bug (T12345)"',
+    '<%= config.bin %> sync-file -D always_restart:true wmf-config/db.php "Depool db1001"',
+  ];
   static override strict = false;
   static override args = {
     path: Args.string({ required: true, description: 'file to sync, relative to stage_dir' }),

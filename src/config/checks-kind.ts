@@ -2,10 +2,7 @@ import { UserError } from '../errors.js';
 import { type Kind, type ValueSource, oneDefinedItem } from './kinds.js';
 
 /** One item of `canary_checks`, as the config holds it. */
-export type CheckSpec =
-  | string
-  | { http: string; status?: number; contains?: string }
-  | { prometheus: string; query: string; max?: number; max_ratio?: number };
+export type CheckSpec = string | { http: string; status?: number; contains?: string } | { prometheus: string; query: string; max?: number; max_ratio?: number };
 
 const EXPECTED = 'a list of shell commands (strings), {"http": url, "status"?, "contains"?} or {"prometheus": base url, "query", "max"?, "max_ratio"?}';
 
@@ -25,7 +22,8 @@ function item(value: unknown, index: number, source: ValueSource): CheckSpec {
     if (value.trim() === '') bad(source, index, value, 'a non-empty shell command');
     return value;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(source, index, value, 'a shell command (string) or an object with "http" or "prometheus"');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    bad(source, index, value, 'a shell command (string) or an object with "http" or "prometheus"');
   const object = value as Record<string, unknown>;
   if ('http' in object) {
     const extra = onlyKeys(object, ['http', 'status', 'contains']);
@@ -43,7 +41,8 @@ function item(value: unknown, index: number, source: ValueSource): CheckSpec {
     if (!isUrl(object.prometheus)) bad(source, index, value, '"prometheus": the server\'s http:// or https:// base URL');
     if (typeof object.query !== 'string' || object.query.trim() === '') bad(source, index, value, '"query": a PromQL expression');
     if (object.max !== undefined && !isNumber(object.max)) bad(source, index, value, '"max": a number');
-    if (object.max_ratio !== undefined && !(isNumber(object.max_ratio) && (object.max_ratio as number) > 0)) bad(source, index, value, '"max_ratio": a positive number');
+    if (object.max_ratio !== undefined && !(isNumber(object.max_ratio) && (object.max_ratio as number) > 0))
+      bad(source, index, value, '"max_ratio": a positive number');
     return object as CheckSpec;
   }
   return bad(source, index, value, 'an object with "http" or "prometheus"');

@@ -34,7 +34,7 @@ export interface Count {
 }
 
 function fail(source: ValueSource, expected: string, got: unknown): never {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : JSON.stringify(got) ?? String(got);
+  const shown = typeof got === 'string' ? JSON.stringify(got) : (JSON.stringify(got) ?? String(got));
   throw new UserError(`${source.key}: expected ${expected}, got ${shown} (${source.origin})`, source.meaning ? `${source.key}: ${source.meaning}` : undefined);
 }
 
@@ -175,7 +175,10 @@ export const hostsKind: Kind<string[]> = {
   fromDefine: (raw, source) => {
     if (raw.startsWith('@')) return normalizeHosts(source.key, readHostFile(source.key, raw.slice(1), source.baseDir));
     if (isJsonArray(raw)) return hostsKind.fromJson(jsonArray(raw, source, hostsKind.expected), source);
-    const list = raw.split(',').map((host) => host.trim()).filter((host) => host !== '');
+    const list = raw
+      .split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== '');
     return normalizeHosts(source.key, list);
   },
 };

@@ -44,7 +44,16 @@ export function rsyncUrl(options: Pick<RsyncPullOptions, 'proxy' | 'daemonPort' 
 /** The argv a target runs to fetch the file from a proxy's rsync daemon, atomically. */
 export function buildRsyncPull(options: RsyncPullOptions): string[] {
   const temporary = temporaryName(options.destination, options.random);
-  return ['sh', '-c', RSYNC_PULL_SCRIPT, 'deploy-rsync-pull', rsyncUrl(options), temporary, options.destination, String(Math.max(1, Math.ceil(options.timeoutSeconds)))];
+  return [
+    'sh',
+    '-c',
+    RSYNC_PULL_SCRIPT,
+    'deploy-rsync-pull',
+    rsyncUrl(options),
+    temporary,
+    options.destination,
+    String(Math.max(1, Math.ceil(options.timeoutSeconds))),
+  ];
 }
 
 /**
@@ -54,7 +63,10 @@ export function buildRsyncPull(options: RsyncPullOptions): string[] {
 export function proxyOrder(targets: readonly string[], proxies: readonly string[]): Map<string, string[]> {
   const order = new Map<string, string[]>();
   targets.forEach((target, index) => {
-    order.set(target, proxies.map((_, step) => proxies[(index + step) % proxies.length] as string));
+    order.set(
+      target,
+      proxies.map((_, step) => proxies[(index + step) % proxies.length] as string),
+    );
   });
   return order;
 }

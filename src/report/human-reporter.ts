@@ -27,7 +27,6 @@ export interface HumanReporter {
 
 type Style = 'plain' | 'warn' | 'fail' | 'good' | 'dim';
 
-
 /**
  * The stream as ora sees it: its width is never 0 or unknown (ora divides by it and would
  * loop writing cursor moves). The ticker notices a real width of 0 and goes plain.
@@ -56,7 +55,9 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
     case 'phase-start':
       return [['plain', `Started ${event.phase}`]];
     case 'phase-end':
-      return [['good', `Finished ${event.phase} (duration: ${formatDuration(event.durationMs)})${event.notes.length > 0 ? `: ${event.notes.join('; ')}` : ''}`]];
+      return [
+        ['good', `Finished ${event.phase} (duration: ${formatDuration(event.durationMs)})${event.notes.length > 0 ? `: ${event.notes.join('; ')}` : ''}`],
+      ];
     case 'notice':
       return [[event.level === 'warn' ? 'warn' : 'plain', event.level === 'warn' ? `Warning: ${event.text}` : event.text]];
     case 'restart-warning':
@@ -124,7 +125,13 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
   const startLive = (): void => {
     if (ticker) return;
     if (live === 'spinner') {
-      spinner = ora({ stream: withSafeWidth(options.stream), discardStdin: false, hideCursor: false, isEnabled: true, color: options.color ? 'cyan' : false }).start(status.line(now()));
+      spinner = ora({
+        stream: withSafeWidth(options.stream),
+        discardStdin: false,
+        hideCursor: false,
+        isEnabled: true,
+        color: options.color ? 'cyan' : false,
+      }).start(status.line(now()));
       ticker = setInterval(() => {
         // A terminal resized to no width: stop redrawing, go on with plain lines.
         if (((options.stream as { columns?: number }).columns ?? 0) <= 0) {

@@ -57,10 +57,12 @@ export function groupSaid(hosts: readonly SaidHost[]): SaidGroup[] {
       group.warned ||= said.warned;
     }
   }
-  return [...groups.values()]
-    // A host alone in its group is shown with its line as it printed it.
-    .map((group) => ({ line: group.hosts.length === 1 ? group.alone : withRanges(group.texts, group.numbers), hosts: group.hosts, warned: group.warned }))
-    .sort((a, b) => b.hosts.length - a.hosts.length);
+  return (
+    [...groups.values()]
+      // A host alone in its group is shown with its line as it printed it.
+      .map((group) => ({ line: group.hosts.length === 1 ? group.alone : withRanges(group.texts, group.numbers), hosts: group.hosts, warned: group.warned }))
+      .sort((a, b) => b.hosts.length - a.hosts.length)
+  );
 }
 
 function withRanges(texts: string[], numbers: number[][]): string {
@@ -88,7 +90,10 @@ export function saidLines(phase: string, hosts: readonly SaidHost[]): Array<{ wa
   const rest = groups.slice(MAX_GROUPS);
   if (rest.length > 0) {
     const restHosts = rest.reduce((sum, group) => sum + group.hosts.length, 0);
-    lines.push({ warned: rest.some((group) => group.warned), text: `  and ${plural(rest.length, 'other line')} from ${plural(restHosts, 'host')} (each host's whole output: --json)` });
+    lines.push({
+      warned: rest.some((group) => group.warned),
+      text: `  and ${plural(rest.length, 'other line')} from ${plural(restHosts, 'host')} (each host's whole output: --json)`,
+    });
   }
   return lines;
 }

@@ -69,7 +69,8 @@ function viewHost(host: LiveHost, stallAfterMs: number | undefined, now: number)
   const base = { host: host.host, phase: host.phase, ...(host.pool !== undefined ? { pool: host.pool } : {}) };
   if (host.state === 'failed') return { ...base, state: 'failed', error: host.error ?? 'unknown error' };
   const forMs = Math.max(0, now - host.startedAt);
-  if (host.state === 'retrying') return { ...base, state: 'retrying', forMs, ...(host.attempt !== undefined ? { attempt: host.attempt } : {}), error: host.error ?? '' };
+  if (host.state === 'retrying')
+    return { ...base, state: 'retrying', forMs, ...(host.attempt !== undefined ? { attempt: host.attempt } : {}), error: host.error ?? '' };
   const silentMs = Math.max(0, now - host.lastActivityAt);
   if (stallAfterMs !== undefined && silentMs > stallAfterMs) return { ...base, state: 'stalled', forMs, silentMs };
   return { ...base, state: 'running', forMs };
@@ -103,7 +104,12 @@ export function buildStatusView(input: StatusInput): StatusView {
   const holder = input.holder && input.holderAlive ? { holder: input.holder } : {};
   if (!liveRunning) {
     const cutOff = (live !== undefined && live.finished === undefined) || (input.holder !== undefined && !input.holderAlive);
-    return { running: input.holderAlive && input.holder !== undefined, cutOff: cutOff && !input.holderAlive, ...holder, ...(input.lastRun ? { lastRun: input.lastRun } : {}) };
+    return {
+      running: input.holderAlive && input.holder !== undefined,
+      cutOff: cutOff && !input.holderAlive,
+      ...holder,
+      ...(input.lastRun ? { lastRun: input.lastRun } : {}),
+    };
   }
   const hosts = live.hosts.map((host) => viewHost(host, live.phase?.stallAfterMs, now));
   const order: HostState[] = ['stalled', 'retrying', 'failed', 'running'];
@@ -112,17 +118,44 @@ export function buildStatusView(input: StatusInput): StatusView {
     running: true,
     cutOff: false,
     ...holder,
-    run: { command: live.command, ...(live.path !== undefined ? { path: live.path } : {}), message: live.message, pid: live.pid, user: live.user, host: live.host, startedAt: iso(live.startedAt), updatedAt: iso(live.updatedAt) },
+    run: {
+      command: live.command,
+      ...(live.path !== undefined ? { path: live.path } : {}),
+      message: live.message,
+      pid: live.pid,
+      user: live.user,
+      host: live.host,
+      startedAt: iso(live.startedAt),
+      updatedAt: iso(live.updatedAt),
+    },
     ...(live.phase ? { phase: viewPhase(live.phase, hosts, now) } : {}),
-    done: live.done.map((phase) => ({ name: phase.name, durationMs: Math.round(phase.durationMs ?? 0), ok: phase.counts.ok, warning: phase.counts.warning, failed: phase.counts.failed, skipped: phase.counts.skipped, notStarted: phase.counts.notStarted })),
+    done: live.done.map((phase) => ({
+      name: phase.name,
+      durationMs: Math.round(phase.durationMs ?? 0),
+      ok: phase.counts.ok,
+      warning: phase.counts.warning,
+      failed: phase.counts.failed,
+      skipped: phase.counts.skipped,
+      notStarted: phase.counts.notStarted,
+    })),
     hosts,
     moreFailed: live.moreFailed,
-    ...(live.pools ? { pools: live.pools.map((pool) => ({ ...pool, queued: pool.halted ? 0 : Math.max(0, pool.total - pool.running - pool.ok - pool.warning - pool.failed) })) } : {}),
+    ...(live.pools
+      ? {
+          pools: live.pools.map((pool) => ({
+            ...pool,
+            queued: pool.halted ? 0 : Math.max(0, pool.total - pool.running - pool.ok - pool.warning - pool.failed),
+          })),
+        }
+      : {}),
   };
 }
 
 const counted = (parts: Array<[string, number]>, always: string[]): string =>
-  parts.filter(([word, count]) => count > 0 || always.includes(word)).map(([word, count]) => `${word} ${count}`).join(', ');
+  parts
+    .filter(([word, count]) => count > 0 || always.includes(word))
+    .map(([word, count]) => `${word} ${count}`)
+    .join(', ');
 
 function hostLine(host: StatusHost, width: number): string {
   const name = host.host.padEnd(width);
@@ -151,9 +184,13 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
     const lines: string[] = [];
     if (view.running && view.holder && view.holderElsewhere) {
       const on = visible(view.holder.host);
-      lines.push(`A deploy on ${on} holds the lock: ${visible(view.holder.user)}@${on} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${visible(view.holder.startedAt)} (its progress is shown by deploy status on ${on})`);
+      lines.push(
+        `A deploy on ${on} holds the lock: ${visible(view.holder.user)}@${on} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${visible(view.holder.startedAt)} (its progress is shown by deploy status on ${on})`,
+      );
     } else if (view.running && view.holder) {
-      lines.push(`A deploy holds the lock but has published nothing yet: ${view.holder.user}@${view.holder.host} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${view.holder.startedAt}`);
+      lines.push(
+        `A deploy holds the lock but has published nothing yet: ${view.holder.user}@${view.holder.host} pid ${view.holder.pid} running "${visible(view.holder.command)}" since ${view.holder.startedAt}`,
+      );
     } else {
       lines.push(view.cutOff ? 'no deploy running (the last run was cut off)' : 'no deploy running');
     }
@@ -166,23 +203,76 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
   const lines = [`deploy ${what}: ${visible(run.message)}`, `  by ${run.user}@${run.host} pid ${run.pid}, started ${clock(started)}`];
   for (const phase of view.done ?? []) {
     if (phase.name === 'check-canaries') {
-      lines.push(`  done ${phase.name}: ${counted([['passed', phase.ok], ['failed', phase.failed], ['skipped', phase.skipped]], ['passed', 'failed'])}`);
+      lines.push(
+        `  done ${phase.name}: ${counted(
+          [
+            ['passed', phase.ok],
+            ['failed', phase.failed],
+            ['skipped', phase.skipped],
+          ],
+          ['passed', 'failed'],
+        )}`,
+      );
       continue;
     }
-    lines.push(`  done ${phase.name}: ${counted([['ok', phase.ok], ['warn', phase.warning], ['failed', phase.failed], ['skipped', phase.skipped], ['not-started', phase.notStarted]], ['ok', 'failed'])}`);
+    lines.push(
+      `  done ${phase.name}: ${counted(
+        [
+          ['ok', phase.ok],
+          ['warn', phase.warning],
+          ['failed', phase.failed],
+          ['skipped', phase.skipped],
+          ['not-started', phase.notStarted],
+        ],
+        ['ok', 'failed'],
+      )}`,
+    );
   }
   const phase = view.phase;
   if (phase) {
-    const figures = phase.name === 'check-canaries' ? counted([['passed', phase.ok], ['failed', phase.failed], ['left', phase.queued]], ['passed', 'failed', 'left']) : counted(
-      [['queued', phase.queued], ['running', phase.running], ['retrying', phase.retrying], ['stalled', phase.stalled], ['ok', phase.ok], ['warn', phase.warning], ['failed', phase.failed], ['skipped', phase.skipped], ['not-started', phase.notStarted]],
-      ['queued', 'running', 'ok', 'failed'],
+    const figures =
+      phase.name === 'check-canaries'
+        ? counted(
+            [
+              ['passed', phase.ok],
+              ['failed', phase.failed],
+              ['left', phase.queued],
+            ],
+            ['passed', 'failed', 'left'],
+          )
+        : counted(
+            [
+              ['queued', phase.queued],
+              ['running', phase.running],
+              ['retrying', phase.retrying],
+              ['stalled', phase.stalled],
+              ['ok', phase.ok],
+              ['warn', phase.warning],
+              ['failed', phase.failed],
+              ['skipped', phase.skipped],
+              ['not-started', phase.notStarted],
+            ],
+            ['queued', 'running', 'ok', 'failed'],
+          );
+    lines.push(
+      `  phase ${phase.name} (${plural(phase.total, phase.name === 'check-canaries' ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`,
     );
-    lines.push(`  phase ${phase.name} (${plural(phase.total, phase.name === 'check-canaries' ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`);
   } else {
     lines.push('  between phases');
   }
   for (const pool of view.pools ?? []) {
-    lines.push(`  pool ${pool.name}: ${counted([['queued', pool.queued], ['running', pool.running], ['ok', pool.ok], ['warn', pool.warning], ['failed', pool.failed]], ['queued', 'running', 'ok', 'failed'])}${pool.halted ? ' (halted)' : ''}`);
+    lines.push(
+      `  pool ${pool.name}: ${counted(
+        [
+          ['queued', pool.queued],
+          ['running', pool.running],
+          ['ok', pool.ok],
+          ['warn', pool.warning],
+          ['failed', pool.failed],
+        ],
+        ['queued', 'running', 'ok', 'failed'],
+      )}${pool.halted ? ' (halted)' : ''}`,
+    );
   }
   const hosts = view.hosts ?? [];
   const shown = options.maxHosts !== undefined ? hosts.slice(0, Math.max(0, options.maxHosts)) : hosts;

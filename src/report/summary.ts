@@ -8,7 +8,10 @@ export function summaryLines(report: RunReport): string[] {
   const header = ['phase', 'duration', 'ok', 'warn', 'fail', 'skip', 'not-started', 'median', 'slowest'];
   const rows = report.phases.map((phase) => {
     const timed = report.hosts.filter((host) => host.phase === phase.name && host.durationMs !== undefined);
-    const slowest = timed.reduce<(typeof timed)[number] | undefined>((worst, host) => (!worst || (host.durationMs ?? 0) > (worst.durationMs ?? 0) ? host : worst), undefined);
+    const slowest = timed.reduce<(typeof timed)[number] | undefined>(
+      (worst, host) => (!worst || (host.durationMs ?? 0) > (worst.durationMs ?? 0) ? host : worst),
+      undefined,
+    );
     const mid = median(timed.map((host) => host.durationMs ?? 0));
     return [
       phase.name,
@@ -24,7 +27,10 @@ export function summaryLines(report: RunReport): string[] {
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return ['Summary:', `  ${line(header)}`, ...rows.map((row) => `  ${line(row)}`)];
 }
 
@@ -43,7 +49,11 @@ export function warningRecap(report: RunReport): string[] {
 
 /** The last non-blank line of a host's output, as `: <line>`, control characters visible. */
 function lastLine(stdout = '', stderr = ''): string {
-  const line = `${stdout}\n${stderr}`.split('\n').map((text) => text.trim()).filter((text) => text !== '').at(-1);
+  const line = `${stdout}\n${stderr}`
+    .split('\n')
+    .map((text) => text.trim())
+    .filter((text) => text !== '')
+    .at(-1);
   return line === undefined ? '' : `: ${visible(line)}`;
 }
 

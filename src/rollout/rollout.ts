@@ -1,7 +1,17 @@
 import { countResults } from './counts.js';
 import { PoolScheduler } from './scheduler.js';
 import { settleOrGiveUp } from './settle.js';
-import { HostStop, type HostContext, type PoolOptions, type HostResult, type HostTask, type RolloutEvent, type StopReason, type TaskResult, type TimeLimit } from './types.js';
+import {
+  HostStop,
+  type HostContext,
+  type PoolOptions,
+  type HostResult,
+  type HostTask,
+  type RolloutEvent,
+  type StopReason,
+  type TaskResult,
+  type TimeLimit,
+} from './types.js';
 
 export interface RolloutOptions {
   phase: string;
@@ -106,8 +116,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
         armStall();
         emit({ type: 'host-output', phase, host, at: now() });
       },
-      retrying: (attempt, error, delayMs) =>
-        emit({ type: 'host-retry', phase, host, attempt, error: error.message, delayMs }),
+      retrying: (attempt, error, delayMs) => emit({ type: 'host-retry', phase, host, attempt, error: error.message, delayMs }),
     };
     let result: HostResult;
     try {

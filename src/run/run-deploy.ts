@@ -65,7 +65,15 @@ function loadResume(prepared: PreparedRun, warnings: string[]): ResumePoint {
  * The plan's phases: the canary stage (its checks, the deployer's answer on a terminal, the
  * canaries reverted) is passed to the phases, which run it in its place among them.
  */
-function runPhases(prepared: PreparedRun, started: StartedRun, output: RunOutput, held: HeldRun, options: DeployOptions, streams: RunStreams, resume: ResumePoint | undefined): Promise<ExecutionResult> {
+function runPhases(
+  prepared: PreparedRun,
+  started: StartedRun,
+  output: RunOutput,
+  held: HeldRun,
+  options: DeployOptions,
+  streams: RunStreams,
+  resume: ResumePoint | undefined,
+): Promise<ExecutionResult> {
   const { plan, file, restore } = prepared;
   const { config } = prepared.loaded;
   const { transport, interrupts } = held;

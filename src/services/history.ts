@@ -37,7 +37,9 @@ function listLine(entry: HistoryEntry): string {
 function showLines(entry: HistoryEntry): string[] {
   const lines = [`Run ${entry.id} by ${entry.user}@${entry.host}, started ${entry.startedAt}, exit ${entry.exitCode}`, ...summaryLines(entry)];
   for (const host of entry.hosts.filter((h) => h.outcome !== 'ok')) {
-    lines.push(`  ${host.host} ${host.phase}: ${host.outcome}${host.exitCode !== undefined ? ` [${host.exitCode}]` : ''}${host.error ? `: ${host.error}` : ''}`);
+    lines.push(
+      `  ${host.host} ${host.phase}: ${host.outcome}${host.exitCode !== undefined ? ` [${host.exitCode}]` : ''}${host.error ? `: ${host.error}` : ''}`,
+    );
   }
   lines.push(finalLine(entry, entry.reason));
   return lines;

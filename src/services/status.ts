@@ -37,7 +37,8 @@ function lastRun(historyFile: string, live: LiveState | undefined, warn: (text: 
   const fromHistory = entry ? { line: finalLine(entry, entry.reason), status: entry.status, startedAt: entry.startedAt } : undefined;
   const finished = live?.finished;
   // The live state is finished before the history line is written, and is there for a user whose own history is elsewhere.
-  if (finished && (!fromHistory || finished.reportStartedAt > fromHistory.startedAt)) return { line: finished.line, status: finished.status, startedAt: finished.reportStartedAt };
+  if (finished && (!fromHistory || finished.reportStartedAt > fromHistory.startedAt))
+    return { line: finished.line, status: finished.status, startedAt: finished.reportStartedAt };
   return fromHistory;
 }
 
@@ -101,7 +102,9 @@ export async function showStatus(options: StatusOptions): Promise<number> {
       return;
     }
     const columns = out.columns ?? 80;
-    const lines = statusLines(view, { maxHosts: Math.max(1, (out.rows ?? 24) - 12) }).map((line) => (line.length > columns ? `${line.slice(0, columns - 1)}…` : line));
+    const lines = statusLines(view, { maxHosts: Math.max(1, (out.rows ?? 24) - 12) }).map((line) =>
+      line.length > columns ? `${line.slice(0, columns - 1)}…` : line,
+    );
     out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
   };
   let view = await lookStatus(options, warn);

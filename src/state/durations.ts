@@ -43,7 +43,10 @@ export async function rememberDurations(path: string, report: RunReport): Promis
  * the config order.
  */
 export function slowestFirst(hosts: readonly string[], durations: ReadonlyMap<string, number>): string[] {
-  const known = hosts.map((host) => durations.get(host)).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+  const known = hosts
+    .map((host) => durations.get(host))
+    .filter((ms): ms is number => ms !== undefined)
+    .sort((a, b) => a - b);
   const typical = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
   const cost = (host: string): number => Math.round((durations.get(host) ?? typical) / 100);
   return hosts

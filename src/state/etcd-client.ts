@@ -23,7 +23,10 @@ export async function connectEtcd(endpoints: string[]): Promise<Etcd3> {
 /** etcd could not be reached or refused a call: exit 3 with the reason (SPEC). */
 export function unreachable(endpoints: string[], error: unknown): LockHeldError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new LockHeldError(`cannot reach etcd at ${endpoints.join(', ')} for the deploy lock: ${reason}`, 'check etcd_endpoints and that etcd is up; no host was touched');
+  return new LockHeldError(
+    `cannot reach etcd at ${endpoints.join(', ')} for the deploy lock: ${reason}`,
+    'check etcd_endpoints and that etcd is up; no host was touched',
+  );
 }
 
 /** Runs `call`, turning any etcd failure into the exit-3 error above. */

@@ -9,7 +9,10 @@ function holderText(state: EtcdLockState): string {
   return state.holder !== undefined ? describeHolder(state.holder) : `a value that names no holder (${state.raw ?? ''})`;
 }
 
-async function withLock<T>(options: EtcdKey, use: (read: () => Promise<EtcdLockState | undefined>, remove: (state: EtcdLockState) => Promise<boolean>) => Promise<T>): Promise<T> {
+async function withLock<T>(
+  options: EtcdKey,
+  use: (read: () => Promise<EtcdLockState | undefined>, remove: (state: EtcdLockState) => Promise<boolean>) => Promise<T>,
+): Promise<T> {
   const { endpoints, key } = options;
   const client = await connectEtcd(endpoints);
   try {
@@ -45,7 +48,10 @@ export function removeEtcdLock(options: EtcdKey, force: boolean): Promise<string
     if (state === undefined) return `No etcd lock at ${key}: nothing to do`;
     const alive = state.holder === undefined || !isStale(state.holder);
     if (alive && !force) {
-      throw new LockHeldError(`refusing to remove the etcd lock ${key}: its holder may be alive (${holderText(state)})`, 'pass --force if you are sure no deploy is running');
+      throw new LockHeldError(
+        `refusing to remove the etcd lock ${key}: its holder may be alive (${holderText(state)})`,
+        'pass --force if you are sure no deploy is running',
+      );
     }
     if (!(await remove(state))) {
       throw new LockHeldError(`the etcd lock ${key} changed while it was being removed: another deploy may hold it now`, '`deploy lock` shows the holder');

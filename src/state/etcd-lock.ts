@@ -4,7 +4,6 @@ import { connectEtcd, etcdCall, type EtcdLockOptions } from './etcd-client.js';
 import type { RunLock } from './lock-backend.js';
 import { describeHolder, parseHolder, type LockHolder } from './lock-holder.js';
 
-
 /** What the lock key holds now, with the revision that wrote it (for a guarded delete). */
 export interface EtcdLockState {
   holder: LockHolder | undefined;
@@ -50,7 +49,10 @@ async function takeKey(client: Etcd3, lease: Lease, options: EtcdLockOptions, ho
   const kv = result.responses[0]?.response_range?.kvs?.[0];
   const raw = kv?.value.toString('utf8');
   const current = raw === undefined ? undefined : parseHolder(raw);
-  throw heldBy(options, kv === undefined ? undefined : { holder: current, ...(current === undefined ? { raw } : {}), modRevision: kv.mod_revision, lease: kv.lease });
+  throw heldBy(
+    options,
+    kv === undefined ? undefined : { holder: current, ...(current === undefined ? { raw } : {}), modRevision: kv.mod_revision, lease: kv.lease },
+  );
 }
 
 function heldLock(client: Etcd3, lease: Lease, leaseId: string, options: EtcdLockOptions, onRelease: () => void): RunLock {

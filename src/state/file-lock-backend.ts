@@ -37,7 +37,10 @@ function removeLockFile(path: string, force: boolean): string {
   }
   if (!holder) return `No lock at ${path}: nothing to do`;
   if (!isStale(holder) && !force) {
-    throw new LockHeldError(`refusing to remove ${path}: its holder may be alive (${describeHolder(holder)})`, 'pass --force if you are sure no deploy is running');
+    throw new LockHeldError(
+      `refusing to remove ${path}: its holder may be alive (${describeHolder(holder)})`,
+      'pass --force if you are sure no deploy is running',
+    );
   }
   if (!isStale(holder)) rmSync(path, { force: true });
   // A stale lock goes only if it is still that holder's: a deploy may be taking it over right now.

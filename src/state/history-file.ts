@@ -17,7 +17,9 @@ export interface HistoryEntry extends RunReport {
 /** A short id, sortable by time: `20261123-113300-4f2a`. */
 export function runId(startedAt: Date, random: () => number = Math.random): string {
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
+  return `${stamp}-${Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
 }
 
 /**

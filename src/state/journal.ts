@@ -50,7 +50,14 @@ export class Journal {
 
   start(id: string, key: RunKey, startedAt: Date): void {
     const folder = dirname(this.path);
-    const header: JournalLine = { type: 'run', id, command: key.command, ...(key.path !== undefined ? { path: key.path } : {}), ...(key.contentSha256 ? { contentSha256: key.contentSha256 } : {}), startedAt: startedAt.toISOString() };
+    const header: JournalLine = {
+      type: 'run',
+      id,
+      command: key.command,
+      ...(key.path !== undefined ? { path: key.path } : {}),
+      ...(key.contentSha256 ? { contentSha256: key.contentSha256 } : {}),
+      startedAt: startedAt.toISOString(),
+    };
     try {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       writeFirstJsonLine(this.path, header);
@@ -90,7 +97,10 @@ export function loadResumePoint(path: string, key: RunKey, warn: (text: string) 
     throw new UserError(`--resume: cannot read the journal ${path}: ${errorCode(error)}`);
   }
   if (text === undefined) {
-    throw new UserError(`--resume: nothing to resume: no earlier run of ${key.command}${key.path !== undefined ? ` ${key.path}` : ''} is recorded`, 'run it without --resume');
+    throw new UserError(
+      `--resume: nothing to resume: no earlier run of ${key.command}${key.path !== undefined ? ` ${key.path}` : ''} is recorded`,
+      'run it without --resume',
+    );
   }
   const lines = parseJsonLines<JournalLine>(text, (lineNumber) => warn(`--resume: skipped a damaged line ${lineNumber} of ${path}`));
   const header = lines[0];

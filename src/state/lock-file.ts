@@ -22,7 +22,11 @@ export function readLockHolder(path: string): LockHolder | undefined {
     text = readTextIfExists(path);
   } catch (error) {
     // The lock is owner-only: another user's run holds one this user may not read.
-    if (errorCode(error) === 'EACCES') throw new LockHeldError(`another user's deploy may hold the lock ${path}: it cannot be read (EACCES)`, 'if no deploy is running, its owner (or root) can remove it with `deploy unlock`');
+    if (errorCode(error) === 'EACCES')
+      throw new LockHeldError(
+        `another user's deploy may hold the lock ${path}: it cannot be read (EACCES)`,
+        'if no deploy is running, its owner (or root) can remove it with `deploy unlock`',
+      );
     throw new UserError(`lock_file: cannot read ${path}: ${errorCode(error)}`);
   }
   if (text === undefined) return undefined;

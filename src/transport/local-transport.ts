@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { readLocalFile, replaceLocalFile } from './local-replace.js';
 import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
-import { HostFailure, type ExecOptions, type ExecResult, type PreviousFile, type ReadFileOptions, type ReplaceOptions, type Transport, type WriteFileOptions, type WriteResult } from './types.js';
+import {
+  HostFailure,
+  type ExecOptions,
+  type ExecResult,
+  type PreviousFile,
+  type ReadFileOptions,
+  type ReplaceOptions,
+  type Transport,
+  type WriteFileOptions,
+  type WriteResult,
+} from './types.js';
 
 export interface LocalTransportOptions {
   /** local_fleet_dir: host h is the folder <fleetDir>/h. */

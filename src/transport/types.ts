@@ -20,15 +20,7 @@
  * - `close` releases every connection; it is safe to call more than once.
  */
 
-export type HostFailureKind =
-  | 'connect'
-  | 'host-key'
-  | 'auth'
-  | 'timeout'
-  | 'stalled'
-  | 'transfer'
-  | 'connection-lost'
-  | 'interrupted';
+export type HostFailureKind = 'connect' | 'host-key' | 'auth' | 'timeout' | 'stalled' | 'transfer' | 'connection-lost' | 'interrupted';
 
 /** The reason a host failed: it counts toward failure_limit. The message is one line. */
 export class HostFailure extends Error {

@@ -53,7 +53,10 @@ describe('HTTP canary checks (real HTTP server)', () => {
     // When a {host} URL is checked
     const results = await run([{ http: `${http.url}/{host}/health` }], ['mw01', 'mw02']);
     // Then one result per canary: mw01 passes, mw02 (404) fails
-    expect(results.map((result) => [result.check.host, result.ok])).toEqual([['mw01', true], ['mw02', false]]);
+    expect(results.map((result) => [result.check.host, result.ok])).toEqual([
+      ['mw01', true],
+      ['mw02', false],
+    ]);
     expect(http.requestCount()).toBe(2);
   });
 

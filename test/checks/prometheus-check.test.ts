@@ -29,10 +29,13 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('Prometheus canary ch
   const run = (specs: CheckSpec[], baselines?: Map<string, number | undefined>) =>
     runCanaryChecks(expandChecks(specs, canaries), { canaries, cwd: process.cwd(), timeoutMs: 20_000, signal: never, ...(baselines ? { baselines } : {}) });
 
-  it('sums the canaries\' samples only, and compares with max', async () => {
+  it("sums the canaries' samples only, and compares with max", async () => {
     // When the sum over {canaries} is checked against max 5 and max 4
     const query = 'app_errors{host=~"{canaries}"}';
-    const [within, above] = await run([{ prometheus: prometheus.url, query, max: 5 }, { prometheus: prometheus.url, query, max: 4 }]);
+    const [within, above] = await run([
+      { prometheus: prometheus.url, query, max: 5 },
+      { prometheus: prometheus.url, query, max: 4 },
+    ]);
     // Then the value is 5 (2 + 3, not the look-alike's 100): within 5, above 4
     expect(within).toMatchObject({ ok: true });
     expect(within?.detail).toContain('value 5 within max 5');

@@ -50,7 +50,12 @@ async function keyValue(key: string): Promise<string> {
 
 /** Starts `deploy php-fpm-restart` in its own process group and waits until it holds the key. */
 async function startHolder(p: TempProject, key: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'php-fpm-restart', 'slow run'], { cwd: p.dir, detached: true, stdio: 'ignore', env: { ...process.env, CI: '1', XDG_STATE_HOME: join(p.dir, 'state') } });
+  const child = spawn(process.execPath, [BIN, 'php-fpm-restart', 'slow run'], {
+    cwd: p.dir,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, CI: '1', XDG_STATE_HOME: join(p.dir, 'state') },
+  });
   holder = child;
   for (let waited = 0; waited < 60_000; waited += 200) {
     if ((await keyValue(key)) !== '') return child;
@@ -101,7 +106,13 @@ describe.skipIf(!available)('deploy: the etcd lock', () => {
   it('deploy lock shows the holder; deploy unlock refuses a live holder and removes it with --force', async () => {
     // Given the key held by this (live) test process
     const { project: p, key } = await etcdProject(30);
-    const held = { user: userInfo().username, host: hostname(), pid: process.pid, command: 'deploy sync-file x.php train', startedAt: '2026-01-02T03:04:05.678Z' };
+    const held = {
+      user: userInfo().username,
+      host: hostname(),
+      pid: process.pid,
+      command: 'deploy sync-file x.php train',
+      startedAt: '2026-01-02T03:04:05.678Z',
+    };
     expect((await etcd.etcdctl(['put', key, JSON.stringify(held)])).code).toBe(0);
     // When `deploy lock` and `deploy lock --json` run
     const shown = await p.run(['lock']);

@@ -50,7 +50,9 @@ describe('shell completion', () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const folder = join(cwd, 'deploy', 'autocomplete', 'functions', 'bash');
-    const text = readdirSync(folder).map((name) => readFileSync(join(folder, name), 'utf8')).join('\n');
+    const text = readdirSync(folder)
+      .map((name) => readFileSync(join(folder, name), 'utf8'))
+      .join('\n');
     expect(text).toContain('sync-file');
     expect(text).toContain('--dry-run');
   });

@@ -112,7 +112,10 @@ describe('the history after a write cut short', () => {
 describe('files kept on this machine', () => {
   it('are owner-only after a real run: lock, journal and its folder, history and its folder, durations; the metrics file stays world-readable', async () => {
     // Given a restart script that records the lock's mode while the run holds it
-    const { dir, lockFile, run } = await projectWithRestart(`stat -c %a "${'$'}{LOCK}" > lock-mode`, { history_file: 'state/deep/history.jsonl', metrics_file: 'metrics/deploy.prom' });
+    const { dir, lockFile, run } = await projectWithRestart(`stat -c %a "${'$'}{LOCK}" > lock-mode`, {
+      history_file: 'state/deep/history.jsonl',
+      metrics_file: 'metrics/deploy.prom',
+    });
     // When php-fpm-restart runs
     const result = await run(['php-fpm-restart', 'modes'], { LOCK: lockFile });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);

@@ -148,7 +148,10 @@ describe('deploy --dry-run', () => {
     expect(restartLines).toHaveLength(2);
     for (const line of restartLines) expect(line.endsWith(': sudo -u www-data -- /bin/true php8.1-fpm 9223372036854775807')).toBe(true);
     for (const phase of ['sync-canaries', 'restart-canaries', 'check-canaries', 'sync-hosts', 'restart-hosts']) {
-      expect(lines.some((line) => line.includes(phase)), phase).toBe(true);
+      expect(
+        lines.some((line) => line.includes(phase)),
+        phase,
+      ).toBe(true);
     }
     expect(result.stdout).toContain(`/srv/app/${stagedPath}`);
     expect(result.stdout).toContain('hosts: b, c');

@@ -19,7 +19,16 @@ describe('deploy over ssh with ssh_known_hosts set', () => {
   it('exits 2 naming the key and the path when that file does not exist, and touches nothing', async () => {
     // Given an SSH config with a usable key, a host nothing listens on, and a known_hosts path with a typo
     project = await makeTempProject({
-      config: { transport: 'ssh', targets: ['127.0.0.1'], canaries: [], ssh_port: 9, ssh_key: 'id_ed25519', ssh_known_hosts: 'known_hsots', ssh_connect_retries: 0, ssh_config: '/dev/null' },
+      config: {
+        transport: 'ssh',
+        targets: ['127.0.0.1'],
+        canaries: [],
+        ssh_port: 9,
+        ssh_key: 'id_ed25519',
+        ssh_known_hosts: 'known_hsots',
+        ssh_connect_retries: 0,
+        ssh_config: '/dev/null',
+      },
     });
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(project.dir, 'id_ed25519')]);
     // When php-fpm-restart runs

@@ -57,7 +57,7 @@ describe('deploy: bad configuration exits 2 and touches nothing', () => {
   it.each([
     ['a trailing comma in an object', '{\n  "transport": "local",\n  "targets": ["a"],\n}'],
     ['a trailing comma in an array', '{\n  "transport": "local",\n  "targets": ["a", "b",]\n}'],
-    ['single quotes', "{\n  \"transport\": 'local',\n  \"targets\": [\"a\"]\n}"],
+    ['single quotes', '{\n  "transport": \'local\',\n  "targets": ["a"]\n}'],
   ])('malformed JSON: %s', async (_what, text) => {
     // Given a config that is not valid JSON
     await writeConfig(text);

@@ -92,7 +92,9 @@ async function zshLines(line: string, tabs: number): Promise<string[]> {
     env: { HOME: cache },
   });
   expect(result.exitCode, result.stderr).toBe(0);
-  return readFileSync(out, 'utf8').split('\n').filter((text) => text !== '');
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((text) => text !== '');
 }
 
 describe.skipIf(!hasZsh)('zsh: -D completes config keys from the schema', () => {

@@ -26,7 +26,7 @@ describe('addZshDefineCompletion', () => {
     expect(patched).toContain('{-c,--config}"[Config file.]:file:_files"');
     expect(patched.split('\n')[0]).toBe('#compdef deploy');
     expect(patched.indexOf('_deploy_define() {')).toBeLessThan(patched.indexOf('_deploy() {'));
-    expect(patched).toContain("transport) values=(ssh local) ;;");
+    expect(patched).toContain('transport) values=(ssh local) ;;');
     expect(patched).toContain(`'transport:it'"'"'s local or ssh'`);
     // And patching twice changes nothing
     expect(addZshDefineCompletion(patched, 'deploy', WORDS)).toBe(patched);

@@ -11,10 +11,13 @@ describe('isValidHost', () => {
     expect(isValidHost(host)).toBe(true);
   });
 
-  it.each(['', 'mw 01', 'a;b', '-oProxyCommand=x', 'mw01-', '.mw01', 'mw01:0', 'mw01:65536', 'mw01:', 'mw01:22:1', '$(reboot)', 'user@mw01', '[::1]'])('rejects %j', (host) => {
-    // Given something that is not a plain host / When checked / Then invalid
-    expect(isValidHost(host)).toBe(false);
-  });
+  it.each(['', 'mw 01', 'a;b', '-oProxyCommand=x', 'mw01-', '.mw01', 'mw01:0', 'mw01:65536', 'mw01:', 'mw01:22:1', '$(reboot)', 'user@mw01', '[::1]'])(
+    'rejects %j',
+    (host) => {
+      // Given something that is not a plain host / When checked / Then invalid
+      expect(isValidHost(host)).toBe(false);
+    },
+  );
 });
 
 describe('hostName', () => {
@@ -75,7 +78,9 @@ describe('normalizeHosts', () => {
 
   it('names the key and the bad host', () => {
     // Given a host with a space / When normalized / Then a UserError naming key and host
-    expect(() => normalizeHosts('no_restart_targets', ['mw01', 'mw 02'])).toThrow(new UserError('no_restart_targets: "mw 02" is not a host (expected name or name:port)'));
+    expect(() => normalizeHosts('no_restart_targets', ['mw01', 'mw 02'])).toThrow(
+      new UserError('no_restart_targets: "mw 02" is not a host (expected name or name:port)'),
+    );
     expect(() => normalizeHosts('no_restart_targets', ['mw01', 'mw 02'])).toThrow(UserError);
   });
 });

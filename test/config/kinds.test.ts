@@ -58,7 +58,12 @@ describe('intKind', () => {
 
   it('rejects strings in JSON, fractions, values below the minimum and non-numbers, naming the key and what was expected', () => {
     // Given wrong values / When read / Then each error names the key, the expectation and the origin
-    for (const fn of [() => json(intKind(1), '22', 'ssh_port'), () => json(intKind(1), 1.5, 'ssh_port'), () => define(intKind(1), '0', 'ssh_port'), () => define(intKind(1), '', 'ssh_port')]) {
+    for (const fn of [
+      () => json(intKind(1), '22', 'ssh_port'),
+      () => json(intKind(1), 1.5, 'ssh_port'),
+      () => define(intKind(1), '0', 'ssh_port'),
+      () => define(intKind(1), '', 'ssh_port'),
+    ]) {
       const message = userErrorOf(fn);
       expect(message).toContain('ssh_port: expected an integer >= 1');
     }
@@ -188,7 +193,9 @@ describe('proxyJumpKind', () => {
     expect(define(proxyJumpKind, ' ops@bastion1:2201,bastion2 ')).toBe('ops@bastion1:2201,bastion2');
     expect(define(proxyJumpKind, '[10.0.0.3]:22,ssh://u@b')).toBe('[10.0.0.3]:22,ssh://u@b');
     expect(define(proxyJumpKind, 'none')).toBe('none');
-    expect(userErrorOf(() => define(proxyJumpKind, 'a,,b', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump: expected [user@]host[:port], several comma-separated, or none');
+    expect(userErrorOf(() => define(proxyJumpKind, 'a,,b', 'ssh_proxy_jump'))).toContain(
+      'ssh_proxy_jump: expected [user@]host[:port], several comma-separated, or none',
+    );
     expect(userErrorOf(() => define(proxyJumpKind, 'b1:port', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump:');
     expect(userErrorOf(() => define(proxyJumpKind, 'two words', 'ssh_proxy_jump'))).toContain('ssh_proxy_jump:');
   });

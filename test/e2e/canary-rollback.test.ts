@@ -75,7 +75,15 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
     expect(result.exitCode, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.status).toBe('rolled-back');
-    expect(report.phases.map((phase) => phase.name)).toEqual(['sync-canaries', 'restart-canaries', 'check-canaries', 'rollback-sync', 'rollback-restart', 'sync-hosts', 'restart-hosts']);
+    expect(report.phases.map((phase) => phase.name)).toEqual([
+      'sync-canaries',
+      'restart-canaries',
+      'check-canaries',
+      'rollback-sync',
+      'rollback-restart',
+      'sync-hosts',
+      'restart-hosts',
+    ]);
     // And mw01 has its old bytes and mode back; mw02 has no file, and no temporary file is left
     expect((await readFile(deployed('mw01'))).equals(OLD)).toBe(true);
     expect((await stat(deployed('mw01'))).mode & 0o7777).toBe(0o640);
@@ -99,7 +107,9 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
     for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
     expect(newRestarts(before, await restarts())).toEqual({ mw01: ['100'], mw02: ['100'], mw03: [], mw04: [] });
     expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
-    expect(result.stdout).toMatch(/Aborted sync-file php\/payload.bin: canary checks failed; mw01, mw02 keep the new php\/payload.bin \(not rolled back\) \(duration: \d\dm \d\ds\)\n$/);
+    expect(result.stdout).toMatch(
+      /Aborted sync-file php\/payload.bin: canary checks failed; mw01, mw02 keep the new php\/payload.bin \(not rolled back\) \(duration: \d\dm \d\ds\)\n$/,
+    );
   }, 150_000);
 
   /**
@@ -129,39 +139,51 @@ describe.skipIf(!available)('failed canary checks over SSH to a real OpenSSH fle
     return { exitCode: result.exitCode ?? -1, screen };
   }
 
-  it.skipIf(!scriptAvailable)('on a terminal, asks; "b" rolls back', async () => {
-    await writeConfig({ canary_failure_action: 'abort' });
-    // When the checks fail on a terminal and the deployer answers b (the configured action is abort)
-    const { exitCode, screen } = await onTerminal('b\n');
-    // Then the question was asked with abort as the default, and the canaries were rolled back
-    expect(screen).toContain('Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback (default: x)');
-    expect(exitCode, screen).toBe(1);
-    expect(screen).toMatch(/Rolled back php\/payload.bin on 2 hosts: canary checks failed/);
-    expect((await readFile(deployed('mw01'))).equals(OLD)).toBe(true);
-    expect(existsSync(deployed('mw02'))).toBe(false);
-  }, 150_000);
+  it.skipIf(!scriptAvailable)(
+    'on a terminal, asks; "b" rolls back',
+    async () => {
+      await writeConfig({ canary_failure_action: 'abort' });
+      // When the checks fail on a terminal and the deployer answers b (the configured action is abort)
+      const { exitCode, screen } = await onTerminal('b\n');
+      // Then the question was asked with abort as the default, and the canaries were rolled back
+      expect(screen).toContain('Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback (default: x)');
+      expect(exitCode, screen).toBe(1);
+      expect(screen).toMatch(/Rolled back php\/payload.bin on 2 hosts: canary checks failed/);
+      expect((await readFile(deployed('mw01'))).equals(OLD)).toBe(true);
+      expect(existsSync(deployed('mw02'))).toBe(false);
+    },
+    150_000,
+  );
 
-  it.skipIf(!scriptAvailable)('on a terminal, asks; "x" exits without rollback', async () => {
-    await writeConfig({});
-    // When the checks fail on a terminal and the deployer answers x (the configured action is rollback)
-    const { exitCode, screen } = await onTerminal('x\n');
-    // Then the question offered rollback as the default, and the canaries keep the new file
-    expect(screen).toContain('e[x]it without rollback (default: b)');
-    expect(exitCode, screen).toBe(1);
-    expect(screen).toMatch(/Aborted sync-file php\/payload.bin: canary checks failed; mw01, mw02 keep the new/);
-    for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
-    expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
-  }, 150_000);
+  it.skipIf(!scriptAvailable)(
+    'on a terminal, asks; "x" exits without rollback',
+    async () => {
+      await writeConfig({});
+      // When the checks fail on a terminal and the deployer answers x (the configured action is rollback)
+      const { exitCode, screen } = await onTerminal('x\n');
+      // Then the question offered rollback as the default, and the canaries keep the new file
+      expect(screen).toContain('e[x]it without rollback (default: b)');
+      expect(exitCode, screen).toBe(1);
+      expect(screen).toMatch(/Aborted sync-file php\/payload.bin: canary checks failed; mw01, mw02 keep the new/);
+      for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
+      expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
+    },
+    150_000,
+  );
 
-  it.skipIf(!scriptAvailable)('on a terminal, Ctrl-C during the question interrupts the run: exit 130, no rollback', async () => {
-    await writeConfig({});
-    // When the checks fail on a terminal and the deployer presses Ctrl-C at the question
-    const { exitCode, screen } = await onTerminal('\x03');
-    // Then the run is interrupted as usual, and the canaries keep the new file
-    expect(exitCode, screen).toBe(130);
-    expect(screen).toMatch(/SIGINT received/);
-    expect(screen).toMatch(/Interrupted sync-file php\/payload.bin/);
-    for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
-    expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
-  }, 150_000);
+  it.skipIf(!scriptAvailable)(
+    'on a terminal, Ctrl-C during the question interrupts the run: exit 130, no rollback',
+    async () => {
+      await writeConfig({});
+      // When the checks fail on a terminal and the deployer presses Ctrl-C at the question
+      const { exitCode, screen } = await onTerminal('\x03');
+      // Then the run is interrupted as usual, and the canaries keep the new file
+      expect(exitCode, screen).toBe(130);
+      expect(screen).toMatch(/SIGINT received/);
+      expect(screen).toMatch(/Interrupted sync-file php\/payload.bin/);
+      for (const host of ['mw01', 'mw02']) expect((await readFile(deployed(host))).equals(payload)).toBe(true);
+      expect((await readFile(deployed('mw03'))).equals(OLD)).toBe(true);
+    },
+    150_000,
+  );
 });

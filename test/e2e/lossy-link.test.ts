@@ -98,21 +98,25 @@ describe.skipIf(unavailable !== undefined)(unavailable === undefined ? title : `
     return report.hosts.filter((h) => h.outcome !== 'ok').map((h) => `round ${round} ${h.host}: ${h.outcome}: ${h.error ?? ''}`);
   }
 
-  it(`reports every host ok over ${ROUNDS} runs x ${HOSTS} hosts of restarts that exit 0 at once`, async () => {
-    // Given 4 hosts whose restart exits 0 at once, behind a link that drops 20% of the packets each way
-    await netns!.dropPackets(port, LOSS_PERCENT);
-    const droppedBefore = await netns!.dropped();
+  it(
+    `reports every host ok over ${ROUNDS} runs x ${HOSTS} hosts of restarts that exit 0 at once`,
+    async () => {
+      // Given 4 hosts whose restart exits 0 at once, behind a link that drops 20% of the packets each way
+      await netns!.dropPackets(port, LOSS_PERCENT);
+      const droppedBefore = await netns!.dropped();
 
-    // When php-fpm is restarted on all of them at once, 6 times
-    const failures: string[] = [];
-    for (let round = 1; round <= ROUNDS; round++) failures.push(...(await restartRound(round)));
+      // When php-fpm is restarted on all of them at once, 6 times
+      const failures: string[] = [];
+      for (let round = 1; round <= ROUNDS; round++) failures.push(...(await restartRound(round)));
 
-    // Then every host run is ok
-    const dropped = (await netns!.dropped()) - droppedBefore;
-    console.log(`lossy link: ${failures.length} of ${ROUNDS * HOSTS} host runs not ok, ${dropped} packets dropped`);
-    expect(failures, `${failures.length} of ${ROUNDS * HOSTS} host runs not ok`).toEqual([]);
-    // And every host ran its restart once per run, and the link did lose packets
-    for (const host of fleet!.hosts) expect((await fleet!.restartLog(host.name)).length).toBe(ROUNDS);
-    expect(dropped).toBeGreaterThan(0);
-  }, 30_000 + ROUNDS * 20_000);
+      // Then every host run is ok
+      const dropped = (await netns!.dropped()) - droppedBefore;
+      console.log(`lossy link: ${failures.length} of ${ROUNDS * HOSTS} host runs not ok, ${dropped} packets dropped`);
+      expect(failures, `${failures.length} of ${ROUNDS * HOSTS} host runs not ok`).toEqual([]);
+      // And every host ran its restart once per run, and the link did lose packets
+      for (const host of fleet!.hosts) expect((await fleet!.restartLog(host.name)).length).toBe(ROUNDS);
+      expect(dropped).toBeGreaterThan(0);
+    },
+    30_000 + ROUNDS * 20_000,
+  );
 });

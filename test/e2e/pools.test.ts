@@ -57,9 +57,12 @@ describe.skipIf(!available)('pools over SSH to a real OpenSSH fleet', () => {
   }
 
   const startsOf = async (hosts: readonly string[], since: number): Promise<number[]> =>
-    (await Promise.all(hosts.map((host) => fleet.restartLog(host)))).flat().filter((entry) => entry.at >= since).map((entry) => entry.at);
+    (await Promise.all(hosts.map((host) => fleet.restartLog(host))))
+      .flat()
+      .filter((entry) => entry.at >= since)
+      .map((entry) => entry.at);
 
-  it('holds the window, each pool\'s cap and max_parallel_pools, and restarts every host once', async () => {
+  it("holds the window, each pool's cap and max_parallel_pools, and restarts every host once", async () => {
     // Given every restart sleeping 0.6 s, a window of 4, 50% per pool (caps 3, 2, 1), at most 2 pools at once
     for (const host of fleet.hosts) await fleet.setBehaviour(host.name, { kind: 'ok', sleepMs: SLEEP_MS });
     // When php-fpm is restarted

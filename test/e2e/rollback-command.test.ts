@@ -67,7 +67,10 @@ describe.skipIf(!available)('deploy rollback over SSH to a real OpenSSH fleet', 
     expect(await readFile(deployed('mw03'), 'utf8')).toBe('hot fix\n');
     const report = JSON.parse(result.stdout) as Report;
     expect(report).toMatchObject({ command: 'rollback', status: 'success' });
-    expect(report.hosts.filter((host) => host.host === 'mw03').map((host) => [host.phase, host.outcome])).toEqual([['sync-hosts', 'skipped'], ['restart-hosts', 'skipped']]);
+    expect(report.hosts.filter((host) => host.host === 'mw03').map((host) => [host.phase, host.outcome])).toEqual([
+      ['sync-hosts', 'skipped'],
+      ['restart-hosts', 'skipped'],
+    ]);
     expect(report.hosts.find((host) => host.host === 'mw03')?.error).toMatch(/^changed since run \d{8}-\d{6}-[0-9a-f]{4}: the file has other content$/);
     expect((await fleet.restartLog('mw03')).length).toBe(restartsBefore);
     expect(result.stderr).toMatch(/Rolled back php\/settings\.php: undo v2 \(duration: \d\dm \d\ds\)\n$/);

@@ -44,12 +44,18 @@ describe.skipIf(!available)('deploy through a two-hop ProxyJump to hosts it cann
     await writeFile(join(project, 'ssh_config_plain'), hostBlocks + common);
     // known_hosts naming every host by address, and one with a wrong key for each bastion.
     const lines = await Promise.all(
-      fleet.hosts.map(async (h) => `[${h.address}]:${h.port} ${(await readFile(join(fleet.dir, 'etc', h.name, 'ssh_host_ed25519_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')}`),
+      fleet.hosts.map(
+        async (h) =>
+          `[${h.address}]:${h.port} ${(await readFile(join(fleet.dir, 'etc', h.name, 'ssh_host_ed25519_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')}`,
+      ),
     );
     await writeFile(join(project, 'known_hosts'), `${lines.join('\n')}\n`);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(project, 'impostor')]);
     const impostor = (await readFile(join(project, 'impostor.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
-    for (const [index, name] of [[0, 'b1'], [1, 'b2']] as const) {
+    for (const [index, name] of [
+      [0, 'b1'],
+      [1, 'b2'],
+    ] as const) {
       const wrong = lines.map((line, i) => (i === index ? `${line.split(' ')[0]} ${impostor}` : line));
       await writeFile(join(project, `known_hosts.wrong-${name}`), `${wrong.join('\n')}\n`);
     }
@@ -94,7 +100,7 @@ describe.skipIf(!available)('deploy through a two-hop ProxyJump to hosts it cann
     expect(errorOf(report, 'mw03')).toMatch(/^could not connect to mw03 \(127\.0\.\d+\.4:\d+\): connection refused/);
   }, 200_000);
 
-  it('syncs and restarts every target through b1 then b2, every hop\'s key verified', async () => {
+  it("syncs and restarts every target through b1 then b2, every hop's key verified", async () => {
     // Given ProxyJump b1,b2 in ssh_config / When a file is synced
     const { exitCode, report, stderr } = await deploy(['sync-file', PATH, 'through', 'bastions']);
     // Then every target has the file and was restarted once
@@ -109,19 +115,32 @@ describe.skipIf(!available)('deploy through a two-hop ProxyJump to hosts it cann
 
   it('takes the route from ssh_proxy_jump too', async () => {
     // Given an ssh_config without ProxyJump, and ssh_proxy_jump b1,b2 / When php-fpm is restarted
-    const { exitCode, report, stderr } = await deploy(['php-fpm-restart', 'via', 'key'], { ssh_config: join(project, 'ssh_config_plain'), ssh_proxy_jump: 'b1,b2' });
+    const { exitCode, report, stderr } = await deploy(['php-fpm-restart', 'via', 'key'], {
+      ssh_config: join(project, 'ssh_config_plain'),
+      ssh_proxy_jump: 'b1,b2',
+    });
     // Then every target was restarted
     expect(exitCode, stderr).toBe(0);
-    expect(report.hosts.filter((h) => h.outcome === 'ok').map((h) => h.host).sort()).toEqual(TARGETS);
+    expect(
+      report.hosts
+        .filter((h) => h.outcome === 'ok')
+        .map((h) => h.host)
+        .sort(),
+    ).toEqual(TARGETS);
   }, 200_000);
 
   it('fails every target behind a bastion whose key is wrong, naming that bastion', async () => {
-    for (const [bastion, at] of [['b2', '3'], ['b1', '2']] as const) {
+    for (const [bastion, at] of [
+      ['b2', '3'],
+      ['b1', '2'],
+    ] as const) {
       // Given known_hosts with an impostor's key for the bastion / When php-fpm is restarted
       const { exitCode, report } = await deploy(['php-fpm-restart', 'wrong', bastion], { ssh_known_hosts: join(project, `known_hosts.wrong-${bastion}`) });
       // Then the canary failed on that bastion's host key, and no other target was touched
       expect(exitCode).toBe(1);
-      expect(errorOf(report, 'mw03')).toMatch(new RegExp(`via jump host ${bastion} \\(127\\.0\\.\\d+\\.${at}:\\d+\\): host key for 127\\.0\\.\\d+\\.${at}:\\d+ CHANGED`));
+      expect(errorOf(report, 'mw03')).toMatch(
+        new RegExp(`via jump host ${bastion} \\(127\\.0\\.\\d+\\.${at}:\\d+\\): host key for 127\\.0\\.\\d+\\.${at}:\\d+ CHANGED`),
+      );
       expect(report.hosts.filter((h) => h.outcome === 'ok')).toEqual([]);
     }
   }, 400_000);
@@ -139,7 +158,9 @@ describe.skipIf(!available)('deploy through a two-hop ProxyJump to hosts it cann
     });
     try {
       // When a command runs on the three targets at once
-      const results = await Promise.all(TARGETS.map((host) => transport.exec(host, ['cat', '/proc/sys/kernel/hostname'], { signal: new AbortController().signal })));
+      const results = await Promise.all(
+        TARGETS.map((host) => transport.exec(host, ['cat', '/proc/sys/kernel/hostname'], { signal: new AbortController().signal })),
+      );
       // Then three target connections went through one connection to b1 and one to b2
       expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
       expect(transport.connectionsOpened).toBe(3);

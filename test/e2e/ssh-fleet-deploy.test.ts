@@ -53,7 +53,14 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
 
   /** Run a command against the fleet with the base config plus overrides, as JSON. */
   async function writeConfig(config: Record<string, unknown>): Promise<void> {
-    await writeFleetDeployConfig(project, fleet, { targets: names(), canaries: ['mw01', 'mw02'], ssh_connect_timeout: 5, restart_concurrency: 4, failure_limit: 3, ...config });
+    await writeFleetDeployConfig(project, fleet, {
+      targets: names(),
+      canaries: ['mw01', 'mw02'],
+      ssh_connect_timeout: 5,
+      restart_concurrency: 4,
+      failure_limit: 3,
+      ...config,
+    });
   }
 
   async function deploy(args: string[], config: Record<string, unknown> = {}): Promise<{ exitCode: number; report: Report; stderr: string }> {
@@ -70,7 +77,9 @@ describe.skipIf(!available)('deploy over SSH to a real OpenSSH fleet', () => {
     await fleet.setBehaviour('mw07', { kind: 'exit', code: 1, stdout: 'opcache full\n', stderr: 'pybal: depool timed out\n' });
     const mw01 = fleet.hosts[0]?.root ?? '';
     // When the file is synced
-    const { exitCode, report, stderr } = await deploy(['sync-file', PATH, 'e2e', 'sync'], { canary_checks: [`cmp ${join(mw01, 'deploy', PATH)} stage/${PATH}`] });
+    const { exitCode, report, stderr } = await deploy(['sync-file', PATH, 'e2e', 'sync'], {
+      canary_checks: [`cmp ${join(mw01, 'deploy', PATH)} stage/${PATH}`],
+    });
     // Then the run finished with warnings, exit 0
     expect(exitCode).toBe(0);
     expect(report.status).toBe('warnings');

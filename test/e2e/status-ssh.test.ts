@@ -55,7 +55,11 @@ describe.skipIf(!available)('deploy status over SSH to a real OpenSSH fleet', ()
     // Then mw02 was retrying with its attempt and why, mw01 running, and the run went on to finish
     expect(view, finished.stdout).toBeDefined();
     expect(view?.running).toBe(true);
-    expect(view?.hosts?.find((host) => host.host === 'mw02')).toMatchObject({ state: 'retrying', attempt: expect.any(Number), error: expect.stringMatching(/mw02|refused|connect/i) });
+    expect(view?.hosts?.find((host) => host.host === 'mw02')).toMatchObject({
+      state: 'retrying',
+      attempt: expect.any(Number),
+      error: expect.stringMatching(/mw02|refused|connect/i),
+    });
     expect([0, 1]).toContain(finished.exitCode);
     const after = await runCli(['status'], { cwd: project });
     expect(after.stdout).toMatch(/^no deploy running\nlast run: /);

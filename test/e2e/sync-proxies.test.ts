@@ -54,7 +54,9 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     targets = fleet.hosts.slice(PROXIES);
     // Each proxy runs a real rsync daemon in its own namespaces: module `deploy` is its deploy_dir.
     daemons = await Promise.all(
-      proxies.map((host) => startRsyncDaemon({ path: fleet.deployDir, module: 'deploy', nsenterPid: fleetHostPid(host), address: host.address, port: RSYNC_PORT })),
+      proxies.map((host) =>
+        startRsyncDaemon({ path: fleet.deployDir, module: 'deploy', nsenterPid: fleetHostPid(host), address: host.address, port: RSYNC_PORT }),
+      ),
     );
     project = await mkdtemp(join(tmpdir(), 'deploy-e2e-proxies-'));
     await mkdir(join(project, 'stage', 'php'), { recursive: true });
@@ -100,7 +102,9 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     const watcher = (async () => {
       while (running) {
         for (const host of targets) {
-          const seen = await readFile(onHost(host)).catch((e: NodeJS.ErrnoException) => (host === fresh() && e.code === 'ENOENT' ? oldContent : Buffer.from(`<${e.code}>`)));
+          const seen = await readFile(onHost(host)).catch((e: NodeJS.ErrnoException) =>
+            host === fresh() && e.code === 'ENOENT' ? oldContent : Buffer.from(`<${e.code}>`),
+          );
           reads += 1;
           if (!seen.equals(oldContent) && !seen.equals(newContent)) torn.push(`${host.name}: ${seen.length} bytes`);
         }
@@ -125,7 +129,10 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
   async function strayFiles(host: FleetHost): Promise<string[]> {
     const root = join(host.root, 'deploy');
     const entries = await readdir(root, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name))).filter((rel) => rel !== PATH);
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(root, join(e.parentPath, e.name)))
+      .filter((rel) => rel !== PATH);
   }
 
   async function expectEveryTargetExact(): Promise<void> {

@@ -29,7 +29,15 @@ export async function runCli(args: readonly string[], options: RunCliOptions): P
   const env: Record<string, string> = {};
   // Runs record their history under XDG_STATE_HOME: keep it out of the user's own.
   const state = join(tmpdir(), 'deploy-test-state');
-  const merged: Record<string, string | undefined> = { ...process.env, CI: '1', NO_COLOR: '1', DEBUG: undefined, FORCE_COLOR: undefined, XDG_STATE_HOME: state, ...options.env };
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    CI: '1',
+    NO_COLOR: '1',
+    DEBUG: undefined,
+    FORCE_COLOR: undefined,
+    XDG_STATE_HOME: state,
+    ...options.env,
+  };
   for (const [name, value] of Object.entries(merged)) if (value !== undefined) env[name] = value;
   const result = await execa(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
@@ -104,9 +112,7 @@ export async function makeTempProject(options: TempProjectOptions = {}): Promise
     restart_sudo_user: '',
     canary_wait_time: 0,
   };
-  const config = Object.fromEntries(
-    Object.entries({ ...defaults, ...(options.config || {}) }).filter(([, value]) => value !== undefined),
-  );
+  const config = Object.fromEntries(Object.entries({ ...defaults, ...(options.config || {}) }).filter(([, value]) => value !== undefined));
   const configPath = join(dir, 'scap.config.json');
   if (options.config !== false) await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   return {

@@ -54,10 +54,16 @@ describe('writeFileAtomically', () => {
     const trace = join(dir, 'trace');
     const script = `import(${JSON.stringify(MODULE)}).then((m) => m.writeFileAtomically(${JSON.stringify(path)}, Buffer.from('data\\n'), 0o600))`;
     // When it writes a file
-    const result = await execa('strace', ['-f', '-qq', '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', '-o', trace, process.execPath, '-e', script], { reject: false });
+    const result = await execa(
+      'strace',
+      ['-f', '-qq', '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', '-o', trace, process.execPath, '-e', script],
+      { reject: false },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     // Then: open the temporary (fd N), fsync(N), rename it over the path, open the folder, fsync it
-    const calls = readFileSync(trace, 'utf8').split('\n').map((line) => line.replace(/^\d+\s+/, ''));
+    const calls = readFileSync(trace, 'utf8')
+      .split('\n')
+      .map((line) => line.replace(/^\d+\s+/, ''));
     const opened = calls.findIndex((call) => call.startsWith('openat(') && call.includes(`${dir}/.history-state.json.deploy-`) && call.includes('O_CREAT'));
     expect(opened, calls.join('\n')).toBeGreaterThanOrEqual(0);
     const fd = /= (\d+)$/.exec(calls[opened] as string)?.[1];

@@ -97,7 +97,11 @@ describe('a newcomer on a fresh clone, typing the README', () => {
     const lines = result.output.trimEnd().split('\n');
     const summary = lines.findIndex((line) => new RegExp(`^${TIME} Summary:$`).test(line));
     expect(summary, result.output).toBeGreaterThan(0);
-    for (const phase of PHASES) expect(lines.slice(summary).some((line) => new RegExp(`^${TIME} {3}${phase} +\\d\\dm \\d\\ds `).test(line)), phase).toBe(true);
+    for (const phase of PHASES)
+      expect(
+        lines.slice(summary).some((line) => new RegExp(`^${TIME} {3}${phase} +\\d\\dm \\d\\ds `).test(line)),
+        phase,
+      ).toBe(true);
     // And the last line says what was synchronized, with the message and the duration
     const [, path, message] = /sync-file -c \S+ (\S+) "([^"]+)"$/.exec(commands.run) ?? [];
     expect(lines.at(-1)).toMatch(new RegExp(`^${TIME} Synchronized ${path}: ${message} ${DURATION}$`));

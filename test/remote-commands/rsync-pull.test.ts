@@ -7,7 +7,14 @@ import { renderCommand } from '../../src/transport/quote.js';
 import { makeTempDir } from '../helpers/cli.js';
 import { rsyncAvailable, startRsyncDaemon, type TestRsyncDaemon } from '../servers/rsync-daemon.js';
 
-const options = { proxy: 'proxy1', module: 'deploy', relativePath: 'php/index.php', destination: '/srv/app/php/index.php', timeoutSeconds: 10, random: '0123456789ab' };
+const options = {
+  proxy: 'proxy1',
+  module: 'deploy',
+  relativePath: 'php/index.php',
+  destination: '/srv/app/php/index.php',
+  timeoutSeconds: 10,
+  random: '0123456789ab',
+};
 
 describe('buildRsyncPull', () => {
   it('passes the URL, our temporary name, the destination and the timeout as arguments of a fixed script', () => {
@@ -15,8 +22,21 @@ describe('buildRsyncPull', () => {
     // When the command is built and rendered
     const argv = buildRsyncPull(options);
     // Then the script is constant and every value is its own quoted word
-    expect(argv).toEqual(['sh', '-c', RSYNC_PULL_SCRIPT, 'deploy-rsync-pull', 'rsync://proxy1/deploy/php/index.php', '/srv/app/php/.index.php.deploy-0123456789ab.tmp', '/srv/app/php/index.php', '10']);
-    expect(renderCommand(argv).endsWith(" deploy-rsync-pull rsync://proxy1/deploy/php/index.php /srv/app/php/.index.php.deploy-0123456789ab.tmp /srv/app/php/index.php 10")).toBe(true);
+    expect(argv).toEqual([
+      'sh',
+      '-c',
+      RSYNC_PULL_SCRIPT,
+      'deploy-rsync-pull',
+      'rsync://proxy1/deploy/php/index.php',
+      '/srv/app/php/.index.php.deploy-0123456789ab.tmp',
+      '/srv/app/php/index.php',
+      '10',
+    ]);
+    expect(
+      renderCommand(argv).endsWith(
+        ' deploy-rsync-pull rsync://proxy1/deploy/php/index.php /srv/app/php/.index.php.deploy-0123456789ab.tmp /srv/app/php/index.php 10',
+      ),
+    ).toBe(true);
   });
 
   it('keeps a hostile path one word, never shell text', () => {
@@ -38,7 +58,13 @@ describe('proxyOrder', () => {
     // Given 5 targets and 2 proxies
     const order = proxyOrder(['t0', 't1', 't2', 't3', 't4'], ['p0', 'p1']);
     // Then first choices alternate and every target has both proxies
-    expect([...order.values()]).toEqual([['p0', 'p1'], ['p1', 'p0'], ['p0', 'p1'], ['p1', 'p0'], ['p0', 'p1']]);
+    expect([...order.values()]).toEqual([
+      ['p0', 'p1'],
+      ['p1', 'p0'],
+      ['p0', 'p1'],
+      ['p1', 'p0'],
+      ['p0', 'p1'],
+    ]);
     expect(proxyOrder(['t0'], []).get('t0')).toEqual([]);
   });
 });
@@ -63,10 +89,14 @@ describe.skipIf(!rsyncAvailable())('the pull command against a real rsync daemon
     await writeFile(join(target, 'php', 'index.php'), 'old content\n');
     daemon = await startRsyncDaemon({ path: served });
     const d = daemon;
-    return { target, pull: (relativePath) => buildRsyncPull({ proxy: d.address, daemonPort: d.port, module: d.module, relativePath, destination: join(target, relativePath), timeoutSeconds: 10 }) };
+    return {
+      target,
+      pull: (relativePath) =>
+        buildRsyncPull({ proxy: d.address, daemonPort: d.port, module: d.module, relativePath, destination: join(target, relativePath), timeoutSeconds: 10 }),
+    };
   }
 
-  it('replaces the file with the proxy\'s and leaves no temporary', async () => {
+  it("replaces the file with the proxy's and leaves no temporary", async () => {
     // Given a target with the old file and a proxy serving the new one
     const { target, pull } = await setUp();
     // When the target runs the pull
@@ -78,7 +108,7 @@ describe.skipIf(!rsyncAvailable())('the pull command against a real rsync daemon
     expect(await readdir(join(target, 'php'))).toEqual(['index.php']);
   });
 
-  it('creates the destination\'s folder when the target lacks it, as a direct write does', async () => {
+  it("creates the destination's folder when the target lacks it, as a direct write does", async () => {
     // Given a target that has never had anything under new/deeper/
     const { target, pull } = await setUp();
     await mkdir(join(dir!, 'proxy', 'new', 'deeper'), { recursive: true });

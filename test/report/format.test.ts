@@ -51,7 +51,9 @@ describe('summary and last line', () => {
   it('ends with Synchronized on success or warnings, and Failed/Aborted/Interrupted otherwise', () => {
     expect(finalLine(report, undefined)).toBe('Synchronized php/index.php: T123 fix (duration: 00m 12s)');
     expect(finalLine({ ...report, command: 'php-fpm-restart', path: undefined }, undefined)).toBe('Finished php-fpm-restart: T123 fix (duration: 00m 12s)');
-    expect(finalLine({ ...report, status: 'aborted' }, 'canary checks failed')).toBe('Aborted sync-file php/index.php: canary checks failed (duration: 00m 12s)');
+    expect(finalLine({ ...report, status: 'aborted' }, 'canary checks failed')).toBe(
+      'Aborted sync-file php/index.php: canary checks failed (duration: 00m 12s)',
+    );
     expect(finalLine({ ...report, status: 'interrupted' }, 'x')).toMatch(/^Interrupted /);
     expect(finalLine({ ...report, status: 'failed' }, '1 host failed')).toMatch(/^Failed sync-file php\/index.php: 1 host failed/);
   });
@@ -80,7 +82,11 @@ describe('end-of-run recap and live status', () => {
     // Given two hosts started, one of them retrying its connection
     const status = new PhaseActivity();
     status.reset('restart-hosts');
-    status.update({ type: 'progress', phase: 'restart-hosts', counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 } });
+    status.update({
+      type: 'progress',
+      phase: 'restart-hosts',
+      counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 },
+    });
     status.update({ type: 'host-start', phase: 'restart-hosts', host: 'a', at: 0 });
     status.update({ type: 'host-start', phase: 'restart-hosts', host: 'b', at: 0 });
     status.update({ type: 'host-retry', phase: 'restart-hosts', host: 'b', attempt: 1, error: 'refused', delayMs: 100 });

@@ -26,7 +26,13 @@ async function restartPhase(interactive: boolean, color: boolean, stream: Captur
     task: async (host, context) => ({ outcome: 'ok', exitCode: (await fleet.exec(host, ['x'], { signal: context.signal })).exitCode }),
     onEvent: report,
   });
-  report({ type: 'phase-end', phase: 'restart-hosts', durationMs: 250, counts: { total: 3, ok: 3, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 0, left: 0 }, notes: [] });
+  report({
+    type: 'phase-end',
+    phase: 'restart-hosts',
+    durationMs: 250,
+    counts: { total: 3, ok: 3, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 0, left: 0 },
+    notes: [],
+  });
   close();
   return stream.text;
 }
@@ -90,7 +96,14 @@ describe('output from hosts', () => {
     // Given a restart warning whose output clears the screen, sets the title, writes the clipboard and hides text behind a CR
     const stream = new Capture();
     const { report, close } = createHumanReporter({ stream, interactive: false, color: false });
-    report({ type: 'restart-warning', host: 'mw01', command: 'restart', exitCode: 1, stdout: 'a\x1b[2Jb\x1b]0;title\x07', stderr: 'c\x1b]52;c;ZXZpbA==\x07\rhidden' });
+    report({
+      type: 'restart-warning',
+      host: 'mw01',
+      command: 'restart',
+      exitCode: 1,
+      stdout: 'a\x1b[2Jb\x1b]0;title\x07',
+      stderr: 'c\x1b]52;c;ZXZpbA==\x07\rhidden',
+    });
     report({ type: 'host-end', phase: 'p', result: { host: 'mw02', phase: 'p', outcome: 'failed', error: 'lost\x1b[31m' } });
     report({ type: 'check-result', command: 'check', ok: false, detail: 'exit status 2: bad\x1b[0m', exitCode: 2, output: 'bad\x1b[0m' });
     close();

@@ -47,7 +47,7 @@ describe('redaction', () => {
     });
   });
 
-  it('redacts a failed host\'s error on the screen too', () => {
+  it("redacts a failed host's error on the screen too", () => {
     const host = reportWithSecrets().hosts[0] as RunReport['hosts'][number];
     const event = redactEvent({ type: 'host-end', phase: host.phase, result: host }, createRedactor(['token=\\w+']));
     expect(JSON.stringify(event)).not.toContain('token=e');

@@ -52,7 +52,9 @@ describe('what the hosts said, grouped', () => {
 
   it('stays short for 1,000 hosts: at most MAX_GROUPS lines and one line for the rest', () => {
     // Given 1,000 hosts, most saying one thing, 20 saying each a different thing
-    const hosts = Array.from({ length: 1000 }, (_, index) => said(`mw${1000 + index}`, index < 980 ? 'not restarting\n' : `odd answer ${'x'.repeat(index - 979)}\n`, index === 999));
+    const hosts = Array.from({ length: 1000 }, (_, index) =>
+      said(`mw${1000 + index}`, index < 980 ? 'not restarting\n' : `odd answer ${'x'.repeat(index - 979)}\n`, index === 999),
+    );
     // When the lines are made / Then there are few of them, none long
     const lines = saidLines('restart-hosts', hosts);
     expect(lines).toHaveLength(1 + MAX_GROUPS + 1);
@@ -68,13 +70,21 @@ describe('what the hosts said, grouped', () => {
     const counts = { total: 2, ok: 2, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 0, left: 0 };
     for (const phase of ['sync-hosts', 'restart-hosts']) {
       report({ type: 'phase-start', phase, hosts: 2 });
-      for (const host of ['mw01', 'mw02']) report({ type: 'host-end', phase, result: { host, phase, outcome: 'ok', exitCode: 0, stdout: `${host}: NOT restarting\n`, stderr: '' } });
+      for (const host of ['mw01', 'mw02'])
+        report({ type: 'host-end', phase, result: { host, phase, outcome: 'ok', exitCode: 0, stdout: `${host}: NOT restarting\n`, stderr: '' } });
       report({ type: 'phase-end', phase, durationMs: 5, counts, notes: [] });
     }
     close();
     // Then only the restart phase is followed by its one group
-    const lines = stream.text.trimEnd().split('\n').map((line) => line.slice(9));
-    expect(lines.slice(-3)).toEqual(['Finished restart-hosts (duration: 00m 00s)', "restart-hosts: each host's last line of output, hosts grouped by it:", '  2 hosts mw[01-02]: <host>: NOT restarting']);
+    const lines = stream.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.slice(9));
+    expect(lines.slice(-3)).toEqual([
+      'Finished restart-hosts (duration: 00m 00s)',
+      "restart-hosts: each host's last line of output, hosts grouped by it:",
+      '  2 hosts mw[01-02]: <host>: NOT restarting',
+    ]);
     expect(lines.filter((line) => line.includes('grouped by it'))).toHaveLength(1);
   });
 });

@@ -19,7 +19,7 @@ describe('src/rollout', () => {
       "import '../x/side-effect.js';",
       "const m = await import('../x/dynamic.js');",
       "export { c } from '../x/reexport.js';",
-      "export * from \"../x/star.js\";",
+      'export * from "../x/star.js";',
       "const r = require('../x/require.js');",
     ].join('\n');
     // When parsed / Then every one is found

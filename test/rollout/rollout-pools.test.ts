@@ -107,7 +107,10 @@ describe('rollout with pools', () => {
       });
       // Then every host ran, and the trace holds every limit and conserves work
       expect(stoppedBy, `seed ${seed}`).toBeUndefined();
-      expect(results.every((result) => result.outcome === 'ok'), `seed ${seed}`).toBe(true);
+      expect(
+        results.every((result) => result.outcome === 'ok'),
+        `seed ${seed}`,
+      ).toBe(true);
       checkTrace(events, fleet, window);
     }
   });
@@ -124,7 +127,18 @@ describe('rollout with pools', () => {
       hosts,
       concurrency: 3,
       failureLimit: 10,
-      pools: { of, concurrency: new Map([['a', 1], ['b', 2]]), maxParallel: 0, failureLimit: new Map([['a', 1], ['b', 0]]) },
+      pools: {
+        of,
+        concurrency: new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+        maxParallel: 0,
+        failureLimit: new Map([
+          ['a', 1],
+          ['b', 0],
+        ]),
+      },
       task: restartOn(fake),
       onEvent: (event) => events.push(event),
     });
@@ -143,14 +157,27 @@ describe('rollout with pools', () => {
   it('keeps counting failure_limit over the whole phase', async () => {
     // Given two pools of one failing host each, pool limits 5, phase failure_limit 1
     const fake = new FakeFleet({ hosts: { a1: { refuse: true }, b1: { refuse: true } } });
-    const of = new Map([['a1', 'a'], ['b1', 'b'], ['c1', 'c']]);
+    const of = new Map([
+      ['a1', 'a'],
+      ['b1', 'b'],
+      ['c1', 'c'],
+    ]);
     // When rolled out one at a time
     const { results, stoppedBy } = await rollout({
       phase: 'restart-hosts',
       hosts: ['a1', 'b1', 'c1'],
       concurrency: 1,
       failureLimit: 1,
-      pools: { of, concurrency: new Map(), maxParallel: 0, failureLimit: new Map([['a', 5], ['b', 5], ['c', 5]]) },
+      pools: {
+        of,
+        concurrency: new Map(),
+        maxParallel: 0,
+        failureLimit: new Map([
+          ['a', 5],
+          ['b', 5],
+          ['c', 5],
+        ]),
+      },
       task: restartOn(fake),
     });
     // Then the phase limit stops the run, across pools

@@ -69,7 +69,11 @@ describe('rollout: failure_limit', () => {
     // When the hosts are rolled out
     const { results, stoppedBy } = await rollout({ phase: 'sync-hosts', hosts, concurrency: 1, failureLimit: 0, task });
     // Then h002 is skipped with its reason and the others ran: nothing stopped the phase
-    expect(results.map((result) => [result.host, result.outcome, result.error])).toEqual([['h001', 'ok', undefined], ['h002', 'skipped', 'changed since run r1'], ['h003', 'ok', undefined]]);
+    expect(results.map((result) => [result.host, result.outcome, result.error])).toEqual([
+      ['h001', 'ok', undefined],
+      ['h002', 'skipped', 'changed since run r1'],
+      ['h003', 'ok', undefined],
+    ]);
     expect(stoppedBy).toBeUndefined();
   });
 
@@ -79,7 +83,14 @@ describe('rollout: failure_limit', () => {
     const fleet = fleetOf({ h001: { refuse: true }, h002: { refuse: true }, h003: { refuse: true } });
     const events: RolloutEvent[] = [];
     // When they are rolled out
-    const { results, stoppedBy } = await rollout({ phase: 'restart-hosts', hosts, concurrency: 1, failureLimit: 1, task: restartOn(fleet), onEvent: (e) => events.push(e) });
+    const { results, stoppedBy } = await rollout({
+      phase: 'restart-hosts',
+      hosts,
+      concurrency: 1,
+      failureLimit: 1,
+      task: restartOn(fleet),
+      onEvent: (e) => events.push(e),
+    });
     // Then the second failure stopped scheduling: everything after it was never started
     expect(stoppedBy).toBe('failure-limit');
     expect(results.slice(0, 2).map((r) => r.outcome)).toEqual(['failed', 'failed']);
@@ -104,7 +115,14 @@ describe('rollout: hangs and stops', () => {
     // Given a host that never finishes and a 100 ms timeout
     const fleet = fleetOf({ stuck: { hang: true } }, { execMs: 5 });
     // When the phase runs
-    const { results } = await rollout({ phase: 'p', hosts: ['stuck', 'x', 'y'], concurrency: 1, failureLimit: 5, timeout: { ms: 100, message: 'timed out after 0.1s' }, task: restartOn(fleet) });
+    const { results } = await rollout({
+      phase: 'p',
+      hosts: ['stuck', 'x', 'y'],
+      concurrency: 1,
+      failureLimit: 5,
+      timeout: { ms: 100, message: 'timed out after 0.1s' },
+      task: restartOn(fleet),
+    });
     // Then the hung host failed as timed out, its command was stopped, and the others ran
     expect(results[0]).toMatchObject({ outcome: 'failed', error: 'timed out after 0.1s' });
     expect(fleet.running).toBe(0);
@@ -115,7 +133,14 @@ describe('rollout: hangs and stops', () => {
     // Given a silent host and a slow host that prints every 20 ms, with a 100 ms stall limit
     const fleet = fleetOf({ silent: { hang: true }, talker: { execMs: 300, talkEveryMs: 20 } });
     // When both run
-    const { results } = await rollout({ phase: 'p', hosts: ['silent', 'talker'], concurrency: 2, failureLimit: 5, stall: { ms: 100, message: 'stalled: no output for 0.1s' }, task: restartOn(fleet) });
+    const { results } = await rollout({
+      phase: 'p',
+      hosts: ['silent', 'talker'],
+      concurrency: 2,
+      failureLimit: 5,
+      stall: { ms: 100, message: 'stalled: no output for 0.1s' },
+      task: restartOn(fleet),
+    });
     // Then only the silent one was stopped, as stalled
     expect(results[0]).toMatchObject({ outcome: 'failed' });
     expect(results[0]?.error).toMatch(/^stalled: no output for 0.1s/);
@@ -128,7 +153,14 @@ describe('rollout: hangs and stops', () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 20);
     // When the phase runs
-    const { results, stoppedBy } = await rollout({ phase: 'p', hosts: hostsNamed(10), concurrency: 2, failureLimit: 0, stop: stop.signal, task: restartOn(fleet) });
+    const { results, stoppedBy } = await rollout({
+      phase: 'p',
+      hosts: hostsNamed(10),
+      concurrency: 2,
+      failureLimit: 0,
+      stop: stop.signal,
+      task: restartOn(fleet),
+    });
     // Then the two in flight finished ok and the eight others never started
     expect(stoppedBy).toBe('interrupt');
     expect(results.map((r) => r.outcome)).toEqual(['ok', 'ok', ...Array(8).fill('not-started')]);
@@ -144,7 +176,15 @@ describe('rollout: hangs and stops', () => {
       kill.abort();
     }, 30);
     // When the phase runs
-    const { results } = await rollout({ phase: 'p', hosts: ['a', 'b', 'c'], concurrency: 2, failureLimit: 5, stop: stop.signal, kill: kill.signal, task: restartOn(fleet) });
+    const { results } = await rollout({
+      phase: 'p',
+      hosts: ['a', 'b', 'c'],
+      concurrency: 2,
+      failureLimit: 5,
+      stop: stop.signal,
+      kill: kill.signal,
+      task: restartOn(fleet),
+    });
     // Then both in-flight hosts were stopped and reported as such, the third never started
     expect(results.map((r) => r.outcome)).toEqual(['failed', 'failed', 'not-started']);
     expect(results[0]?.error).toBe('stopped by a second interrupt');
@@ -155,7 +195,14 @@ describe('rollout: hangs and stops', () => {
     // Given a host to skip
     const fleet = fleetOf({});
     // When the phase runs
-    const { results } = await rollout({ phase: 'p', hosts: ['a', 'job'], skip: new Map([['job', 'in no_restart_targets']]), concurrency: 5, failureLimit: 0, task: restartOn(fleet) });
+    const { results } = await rollout({
+      phase: 'p',
+      hosts: ['a', 'job'],
+      skip: new Map([['job', 'in no_restart_targets']]),
+      concurrency: 5,
+      failureLimit: 0,
+      task: restartOn(fleet),
+    });
     // Then it is skipped with the reason and never touched
     expect(results[1]).toEqual({ host: 'job', phase: 'p', outcome: 'skipped', error: 'in no_restart_targets' });
     expect(fleet.touched()).toEqual(['a']);
@@ -167,7 +214,14 @@ describe('rollout: faults', () => {
     // Given a host whose first two connection attempts fail, 80 ms apart, then a quick command, and a 60 ms stall limit
     const fleet = new FakeFleet({ hosts: { flaky: { failConnects: 2, execMs: 10 } }, connectRetries: 3, retryDelayMs: 80 });
     // When it runs
-    const { results } = await rollout({ phase: 'p', hosts: ['flaky'], concurrency: 1, failureLimit: 0, stall: { ms: 60, message: 'stalled' }, task: restartOn(fleet) });
+    const { results } = await rollout({
+      phase: 'p',
+      hosts: ['flaky'],
+      concurrency: 1,
+      failureLimit: 0,
+      stall: { ms: 60, message: 'stalled' },
+      task: restartOn(fleet),
+    });
     // Then it is ok: the retries took longer than the stall limit but the command never was silent that long
     expect(results[0]).toMatchObject({ host: 'flaky', outcome: 'ok' });
   });
@@ -181,7 +235,16 @@ describe('rollout: faults', () => {
     setTimeout(() => stop.abort(), 30);
     setTimeout(() => kill.abort(), 60);
     // When a first and a second interrupt arrive
-    const { results, stoppedBy } = await rollout({ phase: 'p', hosts: hostsNamed(6), concurrency: 3, failureLimit: 0, stop: stop.signal, kill: kill.signal, task: restartOn(fleet), onEvent: (e) => events.push(e) });
+    const { results, stoppedBy } = await rollout({
+      phase: 'p',
+      hosts: hostsNamed(6),
+      concurrency: 3,
+      failureLimit: 0,
+      stop: stop.signal,
+      kill: kill.signal,
+      task: restartOn(fleet),
+      onEvent: (e) => events.push(e),
+    });
     // Then the phase stopped by interrupt, the 3 in flight were stopped, 3 never started, and no limit was reported
     expect(stoppedBy).toBe('interrupt');
     expect(results.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'not-started', 'not-started', 'not-started']);

@@ -24,7 +24,10 @@ describe('PoolScheduler', () => {
     const scheduler = new PoolScheduler(['x1', 'x2', 'x3', 'y1', 'y2'], {
       concurrency: 3,
       poolOf: pools({ x: ['x1', 'x2', 'x3'], y: ['y1', 'y2'] }),
-      poolConcurrency: new Map([['x', 1], ['y', 5]]),
+      poolConcurrency: new Map([
+        ['x', 1],
+        ['y', 5],
+      ]),
     });
     // When it starts
     // Then x2 and x3 wait for x1, and y's hosts fill the window past them
@@ -52,7 +55,7 @@ describe('PoolScheduler', () => {
     expect(scheduler.take()).toEqual(['c1', 'c2']);
   });
 
-  it('drops a halted pool\'s waiting hosts, and everything on stop', () => {
+  it("drops a halted pool's waiting hosts, and everything on stop", () => {
     // Given two pools with a window of 1
     const scheduler = new PoolScheduler(['a1', 'b1', 'a2', 'b2'], { concurrency: 1, poolOf: pools({ a: ['a1', 'a2'], b: ['b1', 'b2'] }) });
     expect(scheduler.take()).toEqual(['a1']);

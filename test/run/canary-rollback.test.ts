@@ -49,14 +49,28 @@ describe('sync-file: failed canary checks roll the canaries back (canary_failure
     const report = JSON.parse(fixture.stdout.text);
     expect(report.status).toBe('rolled-back');
     expect(report.exitCode).toBe(1);
-    expect(report.phases.map((phase: { name: string }) => phase.name)).toEqual(['sync-canaries', 'restart-canaries', 'check-canaries', 'rollback-sync', 'rollback-restart', 'sync-hosts', 'restart-hosts']);
+    expect(report.phases.map((phase: { name: string }) => phase.name)).toEqual([
+      'sync-canaries',
+      'restart-canaries',
+      'check-canaries',
+      'rollback-sync',
+      'rollback-restart',
+      'sync-hosts',
+      'restart-hosts',
+    ]);
     for (const phase of ['rollback-sync', 'rollback-restart']) {
-      expect(report.hosts.filter((host: { phase: string }) => host.phase === phase).map((host: { host: string; outcome: string }) => [host.host, host.outcome])).toEqual([
+      expect(
+        report.hosts.filter((host: { phase: string }) => host.phase === phase).map((host: { host: string; outcome: string }) => [host.host, host.outcome]),
+      ).toEqual([
         ['mw01', 'ok'],
         ['mw02', 'ok'],
       ]);
     }
-    expect(report.hosts.filter((host: { phase: string }) => host.phase === 'sync-hosts').map((host: { outcome: string; error: string }) => `${host.outcome}: ${host.error}`)).toEqual(['not-started: canaries rolled back', 'not-started: canaries rolled back']);
+    expect(
+      report.hosts
+        .filter((host: { phase: string }) => host.phase === 'sync-hosts')
+        .map((host: { outcome: string; error: string }) => `${host.outcome}: ${host.error}`),
+    ).toEqual(['not-started: canaries rolled back', 'not-started: canaries rolled back']);
   });
 
   it('ends with the last line the contract gives', async () => {
@@ -124,7 +138,7 @@ describe('sync-file: failed canary checks roll the canaries back (canary_failure
 });
 
 describe('sync-file --resume of a run aborted at its canary checks', () => {
-  it('rolls back the canaries the resumed run gave the new file, from that run\'s record', async () => {
+  it("rolls back the canaries the resumed run gave the new file, from that run's record", async () => {
     // Given a run aborted at its canary checks (the canaries keep the new file)
     await fleetWithFailingCheck({ canary_failure_action: 'abort' });
     expect(await syncFile({ ...fixture.options(), path: 'php/index.php' })).toBe(1);
@@ -156,7 +170,9 @@ describe('sync-file: failed canary checks with canary_failure_action abort', () 
     }
     expect(fixture.fleet.touched().sort()).toEqual(['mw01', 'mw02']);
     expect(fixture.stdout.text).not.toMatch(/rollback-sync/);
-    expect(fixture.stdout.text).toMatch(/Aborted sync-file php\/index.php: canary checks failed; mw01, mw02 keep the new php\/index.php \(not rolled back\) \(duration: 00m \d\ds\)\n$/);
+    expect(fixture.stdout.text).toMatch(
+      /Aborted sync-file php\/index.php: canary checks failed; mw01, mw02 keep the new php\/index.php \(not rolled back\) \(duration: 00m \d\ds\)\n$/,
+    );
   });
 });
 

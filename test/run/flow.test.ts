@@ -16,7 +16,11 @@ const firstAt = (f: StepFixture, host: string, action: string): number =>
 describe('sync-file: canaries first', () => {
   it('syncs, restarts and checks the canaries before any other host is touched', async () => {
     // Given two canaries and a check that records when it ran
-    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01', 'mw02'], canary_checks: ['node -e "console.log(process.hrtime.bigint())" > check-ran'] });
+    fixture = await stepFixture({
+      targets: TARGETS,
+      canaries: ['mw01', 'mw02'],
+      canary_checks: ['node -e "console.log(process.hrtime.bigint())" > check-ran'],
+    });
     const checkFile = join(fixture.dir, 'check-ran');
     let checkSeenBeforeOthers = false;
     fixture.fleet.setBehaviour('mw03', {});
@@ -58,7 +62,12 @@ describe('sync-file: canaries first', () => {
 
   it('needs every canary check to pass: one passing check of several is not enough', async () => {
     // Given two checks, the first passing and the second failing
-    fixture = await stepFixture({ targets: TARGETS, canaries: ['mw01'], canary_checks: ['exit 0', 'echo "latency p99 2.1s" >&2; exit 3'], canary_failure_action: 'abort' });
+    fixture = await stepFixture({
+      targets: TARGETS,
+      canaries: ['mw01'],
+      canary_checks: ['exit 0', 'echo "latency p99 2.1s" >&2; exit 3'],
+      canary_failure_action: 'abort',
+    });
     // When the file is synced with --json
     const code = await syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
     // Then the run is aborted: both checks ran, one passed, one failed, and no other host was touched
@@ -93,7 +102,9 @@ describe('php-fpm-restart', () => {
     const code = await phpFpmRestart(fixture.options());
     // Then the warning line names the command, host and status, with the output indented under it
     expect(code).toBe(0);
-    expect(fixture.stdout.text).toContain('/usr/local/sbin/restart-php-fpm php7.4-fpm 100 on b returned [3]:\n    not repooled\n    pybal: timeout\n    retry later\n');
+    expect(fixture.stdout.text).toContain(
+      '/usr/local/sbin/restart-php-fpm php7.4-fpm 100 on b returned [3]:\n    not repooled\n    pybal: timeout\n    retry later\n',
+    );
     expect(fixture.stdout.text).toMatch(/Finished php-fpm-restart: test deploy \(duration: 00m 00s\)\n$/);
   });
 
@@ -103,7 +114,11 @@ describe('php-fpm-restart', () => {
     // When php-fpm is restarted
     await phpFpmRestart(fixture.options({ defines: ['always_restart:true'] }));
     // Then the host ran the script with the maximum threshold
-    expect(fixture.fleet.records.find((r) => r.action === 'exec-start')?.argv).toEqual(['/usr/local/sbin/restart-php-fpm', 'php7.4-fpm', '9223372036854775807']);
+    expect(fixture.fleet.records.find((r) => r.action === 'exec-start')?.argv).toEqual([
+      '/usr/local/sbin/restart-php-fpm',
+      'php7.4-fpm',
+      '9223372036854775807',
+    ]);
   });
 
   it('with --force, skips the canary checks with a warning and appends --force', async () => {

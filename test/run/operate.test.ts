@@ -56,7 +56,9 @@ describe('--resume', () => {
 
   it('refuses to resume when the staged file changed, or when nothing was ever run', async () => {
     fixture = await stepFixture({ targets: ['a'] });
-    await expect(syncFile({ ...fixture.options({ resume: true }), path: 'php/index.php' })).rejects.toThrow(/nothing to resume: no earlier run of sync-file php\/index.php/);
+    await expect(syncFile({ ...fixture.options({ resume: true }), path: 'php/index.php' })).rejects.toThrow(
+      /nothing to resume: no earlier run of sync-file php\/index.php/,
+    );
     fixture.fleet.setBehaviour('a', { refuse: true });
     await syncFile({ ...fixture.options(), path: 'php/index.php' });
     await writeFile(join(fixture.dir, 'stage', 'php', 'index.php'), 'changed');
@@ -65,7 +67,8 @@ describe('--resume', () => {
 });
 
 describe('the lock', () => {
-  const holder = (pid: number) => JSON.stringify({ user: 'alice', host: hostname(), pid, command: 'deploy sync-file x.php', startedAt: '2026-01-01T00:00:00.000Z' });
+  const holder = (pid: number) =>
+    JSON.stringify({ user: 'alice', host: hostname(), pid, command: 'deploy sync-file x.php', startedAt: '2026-01-01T00:00:00.000Z' });
 
   it('is taken over with a warning when its holder process is gone', async () => {
     // Given a lock left by a process that no longer exists
@@ -84,7 +87,10 @@ describe('the lock', () => {
     fixture = await stepFixture({ targets: ['a'] });
     await writeFile(join(fixture.dir, 'deploy.lock'), holder(process.pid));
     // When a deploy runs / Then it is refused with the holder named, and no host was touched
-    await expect(phpFpmRestart(fixture.options())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`alice@.* pid ${process.pid} running "deploy sync-file x.php" since 2026-01-01`)) });
+    await expect(phpFpmRestart(fixture.options())).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(new RegExp(`alice@.* pid ${process.pid} running "deploy sync-file x.php" since 2026-01-01`)),
+    });
     expect(fixture.fleet.touched()).toEqual([]);
   });
 
@@ -106,7 +112,10 @@ describe('the lock', () => {
 describe('hangs and retries', () => {
   it('stops a silent host with restart_stall_timeout but not a slow host that talks', async () => {
     // Given a silent hung host and a slow talking one, 0.15 s stall limit
-    fixture = await stepFixture({ targets: ['silent', 'talker'], restart_stall_timeout: 0.15, failure_limit: 1 }, { hosts: { silent: { hang: true }, talker: { execMs: 400, talkEveryMs: 30 } } });
+    fixture = await stepFixture(
+      { targets: ['silent', 'talker'], restart_stall_timeout: 0.15, failure_limit: 1 },
+      { hosts: { silent: { hang: true }, talker: { execMs: 400, talkEveryMs: 30 } } },
+    );
     // When restarted
     await phpFpmRestart(fixture.options({ json: true }));
     // Then the silent host failed as stalled, the talker finished ok
@@ -171,7 +180,10 @@ describe('history and metrics', () => {
   });
 
   it('redact on screen and in --json too with redact_output', async () => {
-    fixture = await stepFixture({ targets: ['a'], redact_patterns: ['token=\\w+'], redact_output: true }, { hosts: { a: { exitCode: 1, stderr: 'token=abc123\n' } } });
+    fixture = await stepFixture(
+      { targets: ['a'], redact_patterns: ['token=\\w+'], redact_output: true },
+      { hosts: { a: { exitCode: 1, stderr: 'token=abc123\n' } } },
+    );
     await phpFpmRestart(fixture.options({ json: true }));
     expect(fixture.stdout.text + fixture.stderr.text).not.toContain('abc123');
     expect(fixture.stderr.text).toContain('[REDACTED]');
@@ -181,7 +193,10 @@ describe('history and metrics', () => {
 describe('restart_order slowest-first', () => {
   it('restarts the hosts that were slowest last time first, the others in config order', async () => {
     // Given a first run where h2 was slow and h4 slower
-    fixture = await stepFixture({ targets: hostsNamed(6), restart_concurrency: 1, restart_order: 'slowest-first' }, { defaults: { execMs: 1 }, hosts: { h2: { execMs: 150 }, h4: { execMs: 300 } } });
+    fixture = await stepFixture(
+      { targets: hostsNamed(6), restart_concurrency: 1, restart_order: 'slowest-first' },
+      { defaults: { execMs: 1 }, hosts: { h2: { execMs: 150 }, h4: { execMs: 300 } } },
+    );
     await phpFpmRestart(fixture.options());
     expect(execStarts(fixture)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
     fixture.fleet.records.length = 0;

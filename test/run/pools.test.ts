@@ -36,7 +36,7 @@ describe('pools', () => {
     expect(fixture.fleet.records).toHaveLength(0);
   });
 
-  it('holds each pool to pool_concurrency and reports each host\'s pool and the pools in --json', async () => {
+  it("holds each pool to pool_concurrency and reports each host's pool and the pools in --json", async () => {
     // Given three pools (job hosts in none: "default"), 50% per pool, a window of 4
     fixture = await stepFixture(
       { targets: [...APP, ...API, ...JOB], pools: { appserver: APP, api: API }, pool_concurrency: '50%', restart_concurrency: 4 },
@@ -87,14 +87,23 @@ describe('pools', () => {
     expect(lines.at(-1)).toMatch(/pool_failure_limit reached: pool api halted/);
   });
 
-  it('--dry-run shows each pool\'s cap per restart phase, in text and JSON', async () => {
+  it("--dry-run shows each pool's cap per restart phase, in text and JSON", async () => {
     // Given pools with a canary in appserver, 34% per pool, at most 2 pools at once
-    fixture = await stepFixture({ targets: [...APP, ...API], canaries: ['app1'], pools: { appserver: APP, api: API }, pool_concurrency: '34%', max_parallel_pools: 2, pool_failure_limit: '50%' });
+    fixture = await stepFixture({
+      targets: [...APP, ...API],
+      canaries: ['app1'],
+      pools: { appserver: APP, api: API },
+      pool_concurrency: '34%',
+      max_parallel_pools: 2,
+      pool_failure_limit: '50%',
+    });
     // When dry-run
     await phpFpmRestart(fixture.options({ dryRun: true }));
     // Then restart-hosts shows appserver's 5 remaining hosts at 2 at once, api's 3 at 2 at once
     expect(fixture.stdout.text).toMatch(/pools \(max_parallel_pools 2\): appserver 1 hosts, at most 1 at once, pool_failure_limit 0\n/);
-    expect(fixture.stdout.text).toMatch(/pools \(max_parallel_pools 2\): appserver 5 hosts, at most 2 at once, pool_failure_limit 2; api 3 hosts, at most 2 at once, pool_failure_limit 1/);
+    expect(fixture.stdout.text).toMatch(
+      /pools \(max_parallel_pools 2\): appserver 5 hosts, at most 2 at once, pool_failure_limit 2; api 3 hosts, at most 2 at once, pool_failure_limit 1/,
+    );
     fixture.stdout.text = '';
     await phpFpmRestart(fixture.options({ dryRun: true, json: true }));
     const plan = JSON.parse(fixture.stdout.text);

@@ -24,7 +24,12 @@ describe('sync-file with sync_proxies', () => {
     expect(code).toBe(0);
     expect(report.phases.map((phase) => phase.name)).toEqual(['sync-proxies', 'sync-canaries', 'check-canaries', 'sync-hosts']);
     // And only the proxies were written from here; every target pulled with rsync from its proxy
-    expect(fixture.fleet.records.filter((r) => r.action === 'write').map((r) => r.host).sort()).toEqual(['p0', 'p1']);
+    expect(
+      fixture.fleet.records
+        .filter((r) => r.action === 'write')
+        .map((r) => r.host)
+        .sort(),
+    ).toEqual(['p0', 'p1']);
     const pulls = fixture.fleet.records.filter((r) => r.action === 'exec-start').map((r) => `${r.host}<-${r.argv?.find((w) => w.startsWith('rsync://'))}`);
     expect(pulls).toEqual([
       't0<-rsync://p0/deploy/php/index.php',
@@ -45,7 +50,10 @@ describe('sync-file with sync_proxies', () => {
 
   it('passes over a proxy whose sync failed without aborting: its targets pull from the other', async () => {
     // Given p0 refusing connections
-    fixture = await stepFixture({ targets: ['t0', 't1'], canaries: [], sync_proxies: ['p0', 'p1'], php_fpm_restart_script: '', failure_limit: 0 }, { hosts: { p0: { refuse: true } } });
+    fixture = await stepFixture(
+      { targets: ['t0', 't1'], canaries: [], sync_proxies: ['p0', 'p1'], php_fpm_restart_script: '', failure_limit: 0 },
+      { hosts: { p0: { refuse: true } } },
+    );
     // When sync-file runs
     const code = await syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
     const report = JSON.parse(fixture.stdout.text) as { status: string; hosts: HostEntry[] };

@@ -25,7 +25,9 @@ describe('keeping old versions', () => {
     expect(fixture.stdout.text).not.toMatch(/could not keep/);
     const versions = join(fixture.dir, 'versions');
     const [record] = readdirSync(join(versions, 'runs'));
-    const lines = readFileSync(join(versions, 'runs', record ?? ''), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(versions, 'runs', record ?? ''), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.map((line) => JSON.parse(line).host).sort()).toEqual(HOSTS);
     expect(readdirSync(join(versions, 'objects'))).toHaveLength(1);
   });

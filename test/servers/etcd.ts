@@ -6,7 +6,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { assertLoopback, reservePorts } from './ports.js';
-import { cleanupSync, findExecutable, onProcessExit, runCommand, spawnService, startTimeoutMs, waitReady, type RunResult, type ServiceProcess } from './service-process.js';
+import {
+  cleanupSync,
+  findExecutable,
+  onProcessExit,
+  runCommand,
+  spawnService,
+  startTimeoutMs,
+  waitReady,
+  type RunResult,
+  type ServiceProcess,
+} from './service-process.js';
 
 export interface TestEtcd {
   address: string;
@@ -93,11 +103,15 @@ export async function startEtcd(options: { address?: string; baseDir?: string; s
     const service = spawnService(argv, { cwd: dir, env: { HOME: dir }, label });
     current = service;
     try {
-      readyMs = await waitReady(service, async () => (await etcdctl(['--dial-timeout=1s', '--command-timeout=2s', 'endpoint', 'health'], { timeoutMs: 5_000 })).code === 0, {
-        label,
-        timeoutMs,
-        pollMs: 150,
-      });
+      readyMs = await waitReady(
+        service,
+        async () => (await etcdctl(['--dial-timeout=1s', '--command-timeout=2s', 'endpoint', 'health'], { timeoutMs: 5_000 })).code === 0,
+        {
+          label,
+          timeoutMs,
+          pollMs: 150,
+        },
+      );
     } catch (error) {
       await service.stop().catch(() => undefined);
       throw error;

@@ -69,7 +69,9 @@ describe('http test server', () => {
       // When a series and a metric are removed, Then they are gone
       server.removeMetric('php_fpm_up', { host: 'mw02' });
       server.removeMetric('ratio');
-      expect(server.metricsText()).toBe('# TYPE php_fpm_up gauge\nphp_fpm_up{host="mw01"} 1\n# TYPE http_errors_total counter\nhttp_errors_total{host="mw01",code="5\\"0\\\\0"} 5\n');
+      expect(server.metricsText()).toBe(
+        '# TYPE php_fpm_up gauge\nphp_fpm_up{host="mw01"} 1\n# TYPE http_errors_total counter\nhttp_errors_total{host="mw01",code="5\\"0\\\\0"} 5\n',
+      );
       // And bad names or a type change are refused
       expect(() => server.setGauge('bad-name', {}, 1)).toThrow(/metric name/);
       expect(() => server.setGauge('ok', { 'bad-label': 'x' }, 1)).toThrow(/label name/);

@@ -38,7 +38,7 @@ describe('test ports', () => {
     c.release();
   });
 
-  it('skips a port something listens on, and a port locked by a live process, but takes over a dead owner\'s lock', async () => {
+  it("skips a port something listens on, and a port locked by a live process, but takes over a dead owner's lock", async () => {
     // Given a listener on base, a live lock on base+1 (our parent) and a dead one on base+2
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: base }, resolve));

@@ -74,7 +74,9 @@ export async function reservePorts(count: number, options: { address?: string; r
   if (ports.length < count) {
     const found = ports.length;
     release();
-    throw new Error(`test ports: only found ${found} of ${count} free ports on ${address} in ${base}..${base + span - 1} (set DEPLOY_TEST_PORT_BASE / DEPLOY_TEST_PORT_SPAN)`);
+    throw new Error(
+      `test ports: only found ${found} of ${count} free ports on ${address} in ${base}..${base + span - 1} (set DEPLOY_TEST_PORT_BASE / DEPLOY_TEST_PORT_SPAN)`,
+    );
   }
   return { ports: [...ports], release };
 }

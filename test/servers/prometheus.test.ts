@@ -67,7 +67,7 @@ describe.skipIf(!available)('prometheus harness', () => {
     }
   });
 
-  it('fails fast with Prometheus\'s own message when the config is bad, leaving nothing behind', async () => {
+  it("fails fast with Prometheus's own message when the config is bad, leaving nothing behind", async () => {
     // Given a rule Prometheus cannot parse
     const rules = 'groups:\n  - name: bad\n    rules:\n      - record: x\n        expr: "sum("\n';
     // When it is started, Then the error carries its own complaint

@@ -71,12 +71,20 @@ export async function startRsyncDaemon(options: RsyncDaemonOptions): Promise<Tes
   const seen = (p: string): string => (options.nsenterPid !== undefined ? `/proc/${options.nsenterPid}/root${p}` : p);
   assertConfValue(options.path);
   if (!path.isAbsolute(options.path) || !existsSync(seen(options.path))) {
-    throw new Error(`startRsyncDaemon: module path ${options.path} does not exist${options.nsenterPid !== undefined ? ` in the namespace of pid ${options.nsenterPid}` : ''}`);
+    throw new Error(
+      `startRsyncDaemon: module path ${options.path} does not exist${options.nsenterPid !== undefined ? ` in the namespace of pid ${options.nsenterPid}` : ''}`,
+    );
   }
 
   const dir = await mkdtemp(path.join(options.baseDir ?? os.tmpdir(), 'deploy-svc-rsync-'));
   assertConfValue(dir);
-  const reservation = options.port === undefined ? await reservePorts(1, { address }).catch(async (e: unknown) => { await rm(dir, { recursive: true, force: true }); throw e; }) : undefined;
+  const reservation =
+    options.port === undefined
+      ? await reservePorts(1, { address }).catch(async (e: unknown) => {
+          await rm(dir, { recursive: true, force: true });
+          throw e;
+        })
+      : undefined;
   const port = options.port ?? reservation!.ports[0]!;
   const configPath = path.join(dir, 'rsyncd.conf');
   const logPath = path.join(dir, 'rsyncd.log');
@@ -106,7 +114,15 @@ export async function startRsyncDaemon(options: RsyncDaemonOptions): Promise<Tes
   const argv =
     options.nsenterPid === undefined
       ? daemon
-      : [nsenter!, `--target=${options.nsenterPid}`, '--mount', '--pid', '--', ...(setpriv !== undefined ? [setpriv, '--pdeathsig', 'KILL', '--'] : []), ...daemon];
+      : [
+          nsenter!,
+          `--target=${options.nsenterPid}`,
+          '--mount',
+          '--pid',
+          '--',
+          ...(setpriv !== undefined ? [setpriv, '--pdeathsig', 'KILL', '--'] : []),
+          ...daemon,
+        ];
   const timeoutMs = startTimeoutMs(options.startTimeoutMs);
   let readyMs = 0;
   let stopping: Promise<void> | undefined;

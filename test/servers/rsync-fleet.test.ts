@@ -64,7 +64,7 @@ describe.skipIf(!available)('rsync daemon inside a fleet host', () => {
     expect(processesMentioning(daemon.dir)).toEqual([]);
   });
 
-  it('refuses a module path that does not exist in the host\'s namespace', async () => {
+  it("refuses a module path that does not exist in the host's namespace", async () => {
     // Given mw02, where /srv/fleet/nowhere does not exist (though it might on this machine)
     // When / Then
     await expect(startRsyncDaemon({ path: '/srv/fleet/nowhere', nsenterPid: fleetHostPid(fleet.hosts[1]!), address: fleet.hosts[1]!.address })).rejects.toThrow(

@@ -109,7 +109,11 @@ export function cleanupSync(service: ServiceProcess | undefined, dir: string, re
  * Polls `check` until it resolves true. Fails at once when the process exits, and after
  * `timeoutMs` with the process's output tail in the message.
  */
-export async function waitReady(service: ServiceProcess, check: () => Promise<boolean>, options: { label: string; timeoutMs: number; pollMs?: number }): Promise<number> {
+export async function waitReady(
+  service: ServiceProcess,
+  check: () => Promise<boolean>,
+  options: { label: string; timeoutMs: number; pollMs?: number },
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (!service.alive()) {

@@ -18,12 +18,25 @@ let fixture: StepFixture | undefined;
 let keyNumber = 0;
 afterEach(async () => fixture?.cleanup());
 
-const etcdConfig = (endpoint: string) => ({ lock_backend: 'etcd', etcd_endpoints: [endpoint], etcd_lock_key: `/deploy/status-test-${process.pid}-${keyNumber++}`, etcd_lock_ttl: 10 });
+const etcdConfig = (endpoint: string) => ({
+  lock_backend: 'etcd',
+  etcd_endpoints: [endpoint],
+  etcd_lock_key: `/deploy/status-test-${process.pid}-${keyNumber++}`,
+  etcd_lock_ttl: 10,
+});
 
 async function status(f: StepFixture, extra: Partial<StatusOptions> = {}): Promise<{ text: string; warnings: string }> {
   const out = new Capture();
   const err = new Capture();
-  const code = await showStatus({ configPath: f.configPath, defines: [], cwd: f.dir, systemConfigPath: join(f.dir, 'no-system-config.json'), stdout: out, stderr: err, ...extra });
+  const code = await showStatus({
+    configPath: f.configPath,
+    defines: [],
+    cwd: f.dir,
+    systemConfigPath: join(f.dir, 'no-system-config.json'),
+    stdout: out,
+    stderr: err,
+    ...extra,
+  });
   expect(code).toBe(0);
   return { text: out.text, warnings: err.text };
 }
@@ -50,7 +63,11 @@ describe.skipIf(!available)('deploy status with the lock in etcd', () => {
     fixture.signals.emit('SIGINT', 'SIGINT');
     expect(await run).toBe(130);
     // Then the run, its phase and host are shown, with the holder from the etcd key (this process)
-    expect(view).toMatchObject({ running: true, run: { command: 'php-fpm-restart', message: 'test deploy', pid: process.pid }, phase: { name: 'restart-hosts' } });
+    expect(view).toMatchObject({
+      running: true,
+      run: { command: 'php-fpm-restart', message: 'test deploy', pid: process.pid },
+      phase: { name: 'restart-hosts' },
+    });
     expect(view?.holder).toMatchObject({ pid: process.pid, command: 'deploy php-fpm-restart test deploy' });
     expect(view?.holderElsewhere).toBeUndefined();
     expect(shown.text).toMatch(/^deploy php-fpm-restart: test deploy\n/);
@@ -67,7 +84,14 @@ describe.skipIf(!available)('deploy status with the lock in etcd', () => {
     // Given the etcd key held by a deploy on another machine (no live state here)
     const config = etcdConfig(etcd!.endpoint);
     fixture = await stepFixture({ targets: ['h0'], ...config });
-    const holder = { user: 'deployer', host: 'deploy2.example', pid: 4242, command: 'deploy sync-file php/x.php elsewhere', startedAt: '2026-01-02T03:04:05.000Z', nonce: 'abcdef0123456789' };
+    const holder = {
+      user: 'deployer',
+      host: 'deploy2.example',
+      pid: 4242,
+      command: 'deploy sync-file php/x.php elsewhere',
+      startedAt: '2026-01-02T03:04:05.000Z',
+      nonce: 'abcdef0123456789',
+    };
     const put = await etcd!.etcdctl(['put', config.etcd_lock_key, JSON.stringify(holder)]);
     expect(put.code, put.stderr).toBe(0);
     // When status is looked at, as text and JSON
@@ -75,7 +99,9 @@ describe.skipIf(!available)('deploy status with the lock in etcd', () => {
     const view = JSON.parse((await status(fixture, { json: true })).text) as StatusView;
     // Then a deploy runs, held on deploy2.example, and the text says where to look
     expect(view).toMatchObject({ running: true, holder, holderElsewhere: true });
-    expect(shown.text).toContain('A deploy on deploy2.example holds the lock: deployer@deploy2.example pid 4242 running "deploy sync-file php/x.php elsewhere"');
+    expect(shown.text).toContain(
+      'A deploy on deploy2.example holds the lock: deployer@deploy2.example pid 4242 running "deploy sync-file php/x.php elsewhere"',
+    );
     expect(shown.text).toContain('its progress is shown by deploy status on deploy2.example');
     await etcd!.etcdctl(['del', config.etcd_lock_key]);
   }, 60_000);
@@ -94,7 +120,14 @@ describe.skipIf(!available)('deploy status with the lock in etcd', () => {
 describe('--dry-run names the lock it would take', () => {
   it('gives etcd endpoints, key and lease with lock_backend etcd, and no lock file', async () => {
     // Given the lock in etcd (which need not be up: a dry run connects to nothing)
-    fixture = await stepFixture({ targets: ['t0'], canaries: [], lock_backend: 'etcd', etcd_endpoints: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], etcd_lock_key: '/deploy/dry', etcd_lock_ttl: 30 });
+    fixture = await stepFixture({
+      targets: ['t0'],
+      canaries: [],
+      lock_backend: 'etcd',
+      etcd_endpoints: ['http://127.0.0.1:1', 'http://127.0.0.1:2'],
+      etcd_lock_key: '/deploy/dry',
+      etcd_lock_ttl: 30,
+    });
     // When sync-file --dry-run runs, as text and as JSON
     expect(await syncFile({ ...fixture.options({ dryRun: true }), path: 'php/index.php' })).toBe(0);
     const text = fixture.stdout.text;
@@ -102,7 +135,9 @@ describe('--dry-run names the lock it would take', () => {
     expect(await syncFile({ ...fixture.options({ dryRun: true, json: true }), path: 'php/index.php' })).toBe(0);
     const plan = JSON.parse(fixture.stdout.text) as Record<string, unknown>;
     // Then both name the etcd key and endpoints, never the lock file
-    expect(text).toMatch(/^Plan for sync-file php\/index\.php \(transport \S+, lock etcd key \/deploy\/dry at http:\/\/127\.0\.0\.1:1, http:\/\/127\.0\.0\.1:2, lease 30s\):/);
+    expect(text).toMatch(
+      /^Plan for sync-file php\/index\.php \(transport \S+, lock etcd key \/deploy\/dry at http:\/\/127\.0\.0\.1:1, http:\/\/127\.0\.0\.1:2, lease 30s\):/,
+    );
     expect(text).not.toContain('deploy.lock');
     expect(plan.lock).toEqual({ backend: 'etcd', endpoints: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], key: '/deploy/dry', ttlSeconds: 30 });
     expect(plan).not.toHaveProperty('lockFile');

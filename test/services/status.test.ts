@@ -53,11 +53,18 @@ describe('deploy status during a run', () => {
     // (retrying), h2 loses its connection at once (failed), h4 and h5 wait
     fixture = await stepFixture(
       { targets: ['h0', 'h1', 'h2', 'h3', 'h4', 'h5'], restart_concurrency: 3, failure_limit: 10 },
-      { connectRetries: 50, retryDelayMs: 300, hosts: { h0: { hang: true, talkEveryMs: 100 }, h1: { failConnects: 1000 }, h2: { dropAfterMs: 0, execMs: 5000 }, h3: { hang: true } } },
+      {
+        connectRetries: 50,
+        retryDelayMs: 300,
+        hosts: { h0: { hang: true, talkEveryMs: 100 }, h1: { failConnects: 1000 }, h2: { dropAfterMs: 0, execMs: 5000 }, h3: { hang: true } },
+      },
     );
     const run = phpFpmRestart(fixture.options());
     // When status is looked at while they are all at it
-    const view = await statusWhen(fixture, (v) => hostState(v, 'h0') === 'running' && hostState(v, 'h1') === 'retrying' && hostState(v, 'h2') === 'failed' && hostState(v, 'h3') === 'running');
+    const view = await statusWhen(
+      fixture,
+      (v) => hostState(v, 'h0') === 'running' && hostState(v, 'h1') === 'retrying' && hostState(v, 'h2') === 'failed' && hostState(v, 'h3') === 'running',
+    );
     const shown = await text(fixture);
     const json = JSON.parse(await text(fixture, { json: true })) as StatusView;
     interrupt(fixture);
@@ -76,8 +83,17 @@ describe('deploy status during a run', () => {
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['running', 'cutOff', 'holder', 'run', 'phase', 'done', 'hosts']));
     expect(json.holder).toMatchObject({ pid: process.pid, command: 'deploy php-fpm-restart test deploy' });
     expect(json.run).toMatchObject({ command: 'php-fpm-restart', message: 'test deploy', pid: process.pid });
-    expect(json.hosts?.find((h) => h.host === 'h2')).toEqual({ host: 'h2', phase: 'restart-hosts', state: 'failed', error: 'connection to h2 lost: peer stopped answering' });
-    expect(json.hosts?.find((h) => h.host === 'h1')).toMatchObject({ state: 'retrying', attempt: expect.any(Number), error: expect.stringMatching(/connection reset/) });
+    expect(json.hosts?.find((h) => h.host === 'h2')).toEqual({
+      host: 'h2',
+      phase: 'restart-hosts',
+      state: 'failed',
+      error: 'connection to h2 lost: peer stopped answering',
+    });
+    expect(json.hosts?.find((h) => h.host === 'h1')).toMatchObject({
+      state: 'retrying',
+      attempt: expect.any(Number),
+      error: expect.stringMatching(/connection reset/),
+    });
     // And once the run has ended, no deploy runs and its last line is shown
     expect(await text(fixture)).toMatch(/^no deploy running\nlast run: Interrupted php-fpm-restart/);
   });
@@ -102,7 +118,10 @@ describe('deploy status during a run', () => {
 
   it('shows per-pool counts when pools are configured', async () => {
     // Given pools a (h0 hangs, h1) and b (h2), one host of each pool at a time
-    fixture = await stepFixture({ targets: ['h0', 'h1', 'h2'], pools: { a: ['h0', 'h1'], b: ['h2'] }, pool_concurrency: 1, restart_concurrency: 3 }, { hosts: { h0: { hang: true } } });
+    fixture = await stepFixture(
+      { targets: ['h0', 'h1', 'h2'], pools: { a: ['h0', 'h1'], b: ['h2'] }, pool_concurrency: 1, restart_concurrency: 3 },
+      { hosts: { h0: { hang: true } } },
+    );
     const run = phpFpmRestart(fixture.options());
     // When b is done and a is stuck on h0
     const view = await statusWhen(fixture, (v) => v.pools?.find((pool) => pool.name === 'b')?.ok === 1 && hostState(v, 'h0') === 'running');
@@ -120,7 +139,7 @@ describe('deploy status during a run', () => {
 });
 
 describe('deploy status with no run', () => {
-  it('says no deploy is running, then gives the last run\'s final line', async () => {
+  it("says no deploy is running, then gives the last run's final line", async () => {
     // Given a project that never ran
     fixture = await stepFixture({ targets: ['h0'] });
     // Then status says so, alone
@@ -129,14 +148,31 @@ describe('deploy status with no run', () => {
     expect(await phpFpmRestart(fixture.options())).toBe(0);
     // Then its last line is shown, from the history
     expect(await text(fixture)).toMatch(/^no deploy running\nlast run: Finished php-fpm-restart: test deploy \(duration: 00m \d\ds\)\n$/);
-    expect(JSON.parse(await text(fixture, { json: true }))).toEqual({ running: false, cutOff: false, lastRun: { line: expect.stringMatching(/^Finished php-fpm-restart/), status: 'success', startedAt: expect.any(String) } });
+    expect(JSON.parse(await text(fixture, { json: true }))).toEqual({
+      running: false,
+      cutOff: false,
+      lastRun: { line: expect.stringMatching(/^Finished php-fpm-restart/), status: 'success', startedAt: expect.any(String) },
+    });
   });
 
-  it('says the last run was cut off when the live state\'s writer is dead', async () => {
+  it("says the last run was cut off when the live state's writer is dead", async () => {
     // Given a live state left unfinished by a process that has exited
     fixture = await stepFixture({ targets: ['h0'] });
     const dead = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' }).pid as number;
-    const state: LiveState = { version: 1, pid: dead, host: hostname(), user: 'alice', command: 'php-fpm-restart', message: 'cut', transport: 'fake', startedAt: Date.now(), updatedAt: Date.now(), done: [], hosts: [{ host: 'h0', phase: 'restart-hosts', state: 'running', startedAt: Date.now(), lastActivityAt: Date.now() }], moreFailed: 0 };
+    const state: LiveState = {
+      version: 1,
+      pid: dead,
+      host: hostname(),
+      user: 'alice',
+      command: 'php-fpm-restart',
+      message: 'cut',
+      transport: 'fake',
+      startedAt: Date.now(),
+      updatedAt: Date.now(),
+      done: [],
+      hosts: [{ host: 'h0', phase: 'restart-hosts', state: 'running', startedAt: Date.now(), lastActivityAt: Date.now() }],
+      moreFailed: 0,
+    };
     const path = statusFilePath(join(fixture.dir, 'deploy.lock'));
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, JSON.stringify(state));

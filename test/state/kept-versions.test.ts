@@ -25,7 +25,11 @@ describe('kept versions', () => {
     // When all three are kept
     const kept = await Promise.all([keepContent(folder, file('old\n')), keepContent(folder, file('old\n')), keepContent(folder, file('other\n', 0o600))]);
     // Then two contents are stored, each once, readable by the owner only
-    expect(kept).toEqual([{ sha256: sha256(Buffer.from('old\n')), mode: 0o644 }, { sha256: sha256(Buffer.from('old\n')), mode: 0o644 }, { sha256: sha256(Buffer.from('other\n')), mode: 0o600 }]);
+    expect(kept).toEqual([
+      { sha256: sha256(Buffer.from('old\n')), mode: 0o644 },
+      { sha256: sha256(Buffer.from('old\n')), mode: 0o644 },
+      { sha256: sha256(Buffer.from('other\n')), mode: 0o600 },
+    ]);
     const objects = readdirSync(join(folder, 'objects')).filter((name) => !name.startsWith('.'));
     expect(objects.sort()).toEqual([sha256(Buffer.from('old\n')), sha256(Buffer.from('other\n'))].sort());
     for (const name of objects) expect(statSync(join(folder, 'objects', name)).mode & 0o777).toBe(0o600);
@@ -46,7 +50,10 @@ describe('kept versions', () => {
     recordHostVersion(folder, 'r1', { host: 'mw02', path: '/srv/a.php', before: null, after });
     // When the record is read / Then both hosts are there, and the kept content reads back
     const versions = readRunVersions(folder, 'r1', () => undefined);
-    expect(versions).toEqual([{ host: 'mw01', path: '/srv/a.php', before, after }, { host: 'mw02', path: '/srv/a.php', before: null, after }]);
+    expect(versions).toEqual([
+      { host: 'mw01', path: '/srv/a.php', before, after },
+      { host: 'mw02', path: '/srv/a.php', before: null, after },
+    ]);
     expect((await readKeptContent(folder, before!)).toString()).toBe('v1\n');
     expect(statSync(join(folder, 'runs', 'r1.jsonl')).mode & 0o777).toBe(0o600);
     expect(readRunVersions(folder, 'r2', () => undefined)).toBeUndefined();
@@ -64,7 +71,12 @@ describe('kept versions', () => {
     // Given 22 runs, each replacing "v<n>" with "v<n+1>"
     for (let n = 1; n <= 22; n += 1) {
       const before = await keepContent(folder, file(`v${n}\n`));
-      recordHostVersion(folder, `2026112${String(n).padStart(2, '0')}`, { host: 'mw01', path: '/srv/a.php', before, after: { sha256: sha256(Buffer.from(`v${n + 1}\n`)), mode: 0o644 } });
+      recordHostVersion(folder, `2026112${String(n).padStart(2, '0')}`, {
+        host: 'mw01',
+        path: '/srv/a.php',
+        before,
+        after: { sha256: sha256(Buffer.from(`v${n + 1}\n`)), mode: 0o644 },
+      });
     }
     // When pruned to the default 20 runs
     const removed = await pruneVersions(folder);

@@ -29,7 +29,10 @@ function holder(pid: number, command: string): LockHolder {
 
 /** The first takeover guard of a stale holder (src/state/lock-takeover.ts names it so). */
 function firstGuard(lockPath: string, stale: LockHolder): string {
-  return `${lockPath}.takeover-${createHash('sha256').update(`${JSON.stringify(stale)}\n`).digest('hex').slice(0, 16)}`;
+  return `${lockPath}.takeover-${createHash('sha256')
+    .update(`${JSON.stringify(stale)}\n`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 describe('acquireLock', () => {

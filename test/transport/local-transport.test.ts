@@ -83,7 +83,7 @@ describe('local transport: writeFile', () => {
     expect(await readFile(join(dir, 'h', 'd', 'f'), 'utf8')).toBe('NEW');
   });
 
-  it('clears our own stale temporaries for the file on the next write, and nobody else\'s', async () => {
+  it("clears our own stale temporaries for the file on the next write, and nobody else's", async () => {
     // Given a temporary left by a write that died, and a file of someone else's with a similar name
     const folder = join(dir, 'h', 'd');
     await mkdir(folder, { recursive: true });

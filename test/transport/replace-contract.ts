@@ -59,16 +59,25 @@ export function replaceContract(subject: () => ReplaceSubject): void {
     const file = path('guarded.conf');
     await transport.writeFile(host, file, text('v1\n'), { signal: signal(), mode: 0o644 });
     // When a write expects other content / Then nothing is written and the conflict is named
-    expect(await transport.writeFile(host, file, text('v3\n'), { signal: signal(), mode: 0o644, expect: sha256(text('v2\n')) })).toEqual({ changed: false, conflict: 'the file has other content' });
+    expect(await transport.writeFile(host, file, text('v3\n'), { signal: signal(), mode: 0o644, expect: sha256(text('v2\n')) })).toEqual({
+      changed: false,
+      conflict: 'the file has other content',
+    });
     expect((await look(file))?.content).toBe('v1\n');
     // When it expects no file / Then the same
-    expect(await transport.writeFile(host, file, text('v3\n'), { signal: signal(), mode: 0o644, expect: null })).toEqual({ changed: false, conflict: 'a file is there' });
+    expect(await transport.writeFile(host, file, text('v3\n'), { signal: signal(), mode: 0o644, expect: null })).toEqual({
+      changed: false,
+      conflict: 'a file is there',
+    });
     // When it expects the content that is there / Then it replaces it
     expect(await transport.writeFile(host, file, text('v3\n'), { signal: signal(), mode: 0o644, expect: sha256(text('v1\n')) })).toEqual({ changed: true });
     expect((await look(file))?.content).toBe('v3\n');
     // And a write expecting a file where there is none writes nothing
     const none = path('none.conf');
-    expect(await transport.writeFile(host, none, text('x\n'), { signal: signal(), mode: 0o644, expect: sha256(text('v1\n')) })).toEqual({ changed: false, conflict: 'the file is gone' });
+    expect(await transport.writeFile(host, none, text('x\n'), { signal: signal(), mode: 0o644, expect: sha256(text('v1\n')) })).toEqual({
+      changed: false,
+      conflict: 'the file is gone',
+    });
     expect(await look(none)).toBeUndefined();
   });
 
@@ -78,11 +87,20 @@ export function replaceContract(subject: () => ReplaceSubject): void {
     const file = path('removed.conf');
     await transport.writeFile(host, file, text('bye\n'), { signal: signal(), mode: 0o600 });
     // When a removal expects other content / Then the file stays
-    expect(await transport.removeFile(host, file, { signal: signal(), expect: sha256(text('other\n')) })).toEqual({ changed: false, conflict: 'the file has other content' });
+    expect(await transport.removeFile(host, file, { signal: signal(), expect: sha256(text('other\n')) })).toEqual({
+      changed: false,
+      conflict: 'the file has other content',
+    });
     expect((await look(file))?.content).toBe('bye\n');
     // When it expects this content, with keep / Then it is gone and was handed over first
     const kept: Array<string | undefined> = [];
-    expect(await transport.removeFile(host, file, { signal: signal(), expect: sha256(text('bye\n')), keep: async (previous) => void kept.push(previous?.content.toString()) })).toEqual({ changed: true });
+    expect(
+      await transport.removeFile(host, file, {
+        signal: signal(),
+        expect: sha256(text('bye\n')),
+        keep: async (previous) => void kept.push(previous?.content.toString()),
+      }),
+    ).toEqual({ changed: true });
     expect(await look(file)).toBeUndefined();
     expect(kept).toEqual(['bye\n']);
     // When it is removed again / Then nothing changes

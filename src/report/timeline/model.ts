@@ -59,17 +59,13 @@ export interface TimelineModel {
  */
 export function zeroLengthMarks(model: TimelineModel): number {
   const empty = (index: number) => model.phases[index]?.durationMs === 0;
-  return Math.max(
-    model.phases.filter((_, index) => empty(index)).length,
-    ...model.rows.map((row) => row.bars.filter((bar) => empty(bar.phaseIndex)).length),
-  );
+  return Math.max(model.phases.filter((_, index) => empty(index)).length, ...model.rows.map((row) => row.bars.filter((bar) => empty(bar.phaseIndex)).length));
 }
 
 /** A recorded run: the `--json` report, with the history file's id and who ran it when known. */
 export type RecordedRun = RunReport & { id?: string; user?: string; host?: string };
 
-const nonNegative = (value: number | undefined): number | undefined =>
-  value === undefined || !Number.isFinite(value) ? undefined : Math.max(0, value);
+const nonNegative = (value: number | undefined): number | undefined => (value === undefined || !Number.isFinite(value) ? undefined : Math.max(0, value));
 
 /** A phase's worst outcome; a phase with nothing to do is `skipped`. */
 export function phaseOutcome(counts: TimelinePhase['counts']): Outcome {
@@ -88,7 +84,15 @@ function allPhases(run: RecordedRun): PhaseReport[] {
     const mine = run.hosts.filter((h) => h.phase === host.phase);
     const count = (outcome: Outcome) => mine.filter((h) => h.outcome === outcome).length;
     const durationMs = Math.max(0, ...mine.map((h) => nonNegative(h.durationMs) ?? 0));
-    phases.push({ name: host.phase, durationMs, ok: count('ok'), warning: count('warning'), failed: count('failed'), skipped: count('skipped'), notStarted: count('not-started') });
+    phases.push({
+      name: host.phase,
+      durationMs,
+      ok: count('ok'),
+      warning: count('warning'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      notStarted: count('not-started'),
+    });
   }
   return phases;
 }

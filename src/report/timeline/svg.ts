@@ -75,7 +75,12 @@ function titleBlock(model: TimelineModel): string[] {
     rect(PAD, 12, badgeWidth, 20, `rx="4" fill="${STATUS_COLOURS[model.status] ?? '#555'}" class="status"`),
     text(PAD + badgeWidth / 2, 26.5, badge, 'fill="#ffffff" font-size="12" font-weight="bold" text-anchor="middle" letter-spacing="0.5"'),
     text(PAD + badgeWidth + 10, 27, clip(shown(what), room), 'font-size="15" font-weight="bold" fill="#1f2328" class="title"'),
-    text(PAD, 50, `run ${model.id ?? '(no id)'}${who} · started ${when} · took ${formatSeconds(model.durationMs)}${model.startsRecorded ? '' : ' · host starts not recorded: bars start with their phase'}`, 'font-size="12" fill="#57606a"'),
+    text(
+      PAD,
+      50,
+      `run ${model.id ?? '(no id)'}${who} · started ${when} · took ${formatSeconds(model.durationMs)}${model.startsRecorded ? '' : ' · host starts not recorded: bars start with their phase'}`,
+      'font-size="12" fill="#57606a"',
+    ),
   ];
 }
 
@@ -83,7 +88,14 @@ function titleBlock(model: TimelineModel): string[] {
  * Pixel spans on the chart, each at least `minWidth` wide, none hiding another in its row. An
  * item that never ran is a `markWidth` mark, at `zeroAt` when given (its phase's own mark).
  */
-function spansOf<T extends { startMs: number; durationMs: number }>(items: readonly T[], perMs: number, chartWidth: number, minWidth: number, markWidth: number, zeroAt?: (item: T) => number | undefined): Span[] {
+function spansOf<T extends { startMs: number; durationMs: number }>(
+  items: readonly T[],
+  perMs: number,
+  chartWidth: number,
+  minWidth: number,
+  markWidth: number,
+  zeroAt?: (item: T) => number | undefined,
+): Span[] {
   const spans = items.map((item) => {
     if (item.durationMs > 0) return { start: item.startMs * perMs, end: (item.startMs + item.durationMs) * perMs };
     const start = zeroAt?.(item) ?? item.startMs * perMs;
@@ -101,7 +113,15 @@ function legend(model: TimelineModel, y: number): { parts: string[]; height: num
   for (const outcome of OUTCOME_ORDER) {
     const colour = OUTCOME_COLOURS[outcome];
     const label = `${outcome.replace('-', ' ')} (${bars.filter((bar) => bar.outcome === outcome).length})`;
-    parts.push(rect(x, y, 14, 12, `rx="2" fill="${colour.fill}" stroke="${colour.stroke}"${colour.dash ? ` stroke-dasharray="${colour.dash}"` : ''} class="legend-swatch"`));
+    parts.push(
+      rect(
+        x,
+        y,
+        14,
+        12,
+        `rx="2" fill="${colour.fill}" stroke="${colour.stroke}"${colour.dash ? ` stroke-dasharray="${colour.dash}"` : ''} class="legend-swatch"`,
+      ),
+    );
     parts.push(text(x + 20, y + 10, label, 'font-size="12" fill="#1f2328"'));
     x += 20 + label.length * CHAR.sans12 + 16;
   }
@@ -164,13 +184,29 @@ export function timelineSvg(model: TimelineModel): string {
   for (const [index, row] of model.rows.entries()) {
     const y = rowsY + index * ROW;
     if (index % 2 === 1) parts.push(rect(PAD, y, nameWidth + chartWidth, ROW, 'fill="#1f2328" fill-opacity="0.035"'));
-    parts.push(text(PAD, y + ROW / 2 + 4, clip(shown(row.host), Math.floor((nameWidth - 10) / CHAR.mono12)), `font-family="${MONO}" font-size="12" fill="#1f2328" class="host"`));
+    parts.push(
+      text(
+        PAD,
+        y + ROW / 2 + 4,
+        clip(shown(row.host), Math.floor((nameWidth - 10) / CHAR.mono12)),
+        `font-family="${MONO}" font-size="12" fill="#1f2328" class="host"`,
+      ),
+    );
     const spans = spansOf(row.bars, perMs, chartWidth, MIN_BAR, MARK, (bar) => phaseSpans[bar.phaseIndex]?.start);
     for (const [barIndex, bar] of row.bars.entries()) {
       const span = spans[barIndex] as Span;
       const colour = OUTCOME_COLOURS[bar.outcome] ?? OUTCOME_COLOURS.skipped;
       const dash = colour.dash ? ` stroke-dasharray="${colour.dash}"` : '';
-      parts.push(rect(chartX + span.start, y + (ROW - BAR) / 2, span.end - span.start, BAR, `rx="2" fill="${colour.fill}" stroke="${colour.stroke}"${dash} class="bar ${bar.outcome}"`, barTitle(bar)));
+      parts.push(
+        rect(
+          chartX + span.start,
+          y + (ROW - BAR) / 2,
+          span.end - span.start,
+          BAR,
+          `rx="2" fill="${colour.fill}" stroke="${colour.stroke}"${dash} class="bar ${bar.outcome}"`,
+          barTitle(bar),
+        ),
+      );
     }
   }
 

@@ -160,12 +160,21 @@ function legendLines(head: string, items: Piece[][], width: number): Piece[][] {
 }
 
 function titleLines(model: TimelineModel): Piece[][] {
-  const what = [model.command, model.path].filter((part) => part !== undefined).map((part) => shown(part as string)).join(' ');
+  const what = [model.command, model.path]
+    .filter((part) => part !== undefined)
+    .map((part) => shown(part as string))
+    .join(' ');
   const status: Style = model.status === 'success' ? 'ok' : model.status === 'warnings' || model.status === 'interrupted' ? 'warning' : 'failed';
   const who = model.user !== undefined ? ` by ${shown(model.user)}${model.machine !== undefined ? `@${shown(model.machine)}` : ''}` : '';
-  const when = shown(model.startedAt).replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+  const when = shown(model.startedAt)
+    .replace('T', ' ')
+    .replace(/(\.\d+)?Z$/, ' UTC');
   return [
-    [[model.status, status], [` ${what}: `, 'bold'], [shown(model.message), 'plain']],
+    [
+      [model.status, status],
+      [` ${what}: `, 'bold'],
+      [shown(model.message), 'plain'],
+    ],
     [[`run ${model.id !== undefined ? shown(model.id) : '(no id)'}${who}, took ${formatSeconds(model.durationMs)}, started ${when}`, 'dim']],
   ];
 }
@@ -185,7 +194,11 @@ export function timelineLines(model: TimelineModel, options: TimelineTextOptions
   const withName = (name: string, cells: Cells, style: Style = 'plain'): Piece[] => [[clip(name, nameWidth).padEnd(nameWidth + 1), style], ...cells.pieces()];
 
   const [labels, ruler] = axisRows(model, perMs, chartWidth);
-  const phaseSpans = columns(model.phases.map((phase) => ({ start: phase.startMs, end: phase.startMs + phase.durationMs })), perMs, chartWidth);
+  const phaseSpans = columns(
+    model.phases.map((phase) => ({ start: phase.startMs, end: phase.startMs + phase.durationMs })),
+    perMs,
+    chartWidth,
+  );
   const lines: Piece[][] = [
     ...titleLines(model),
     withName('', labels),
@@ -198,7 +211,9 @@ export function timelineLines(model: TimelineModel, options: TimelineTextOptions
     [` ${shown(phase.name)} ${phaseDuration(phase)}`, 'plain'],
   ]);
   const markItems: Piece[][] = [
-    ...(Object.entries(OUTCOME_MARKS) as Array<[Exclude<Outcome, 'ok'>, string]>).map(([outcome, mark]): Piece[] => [[`${mark} ${outcome.replace('-', ' ')}`, outcome]]),
+    ...(Object.entries(OUTCOME_MARKS) as Array<[Exclude<Outcome, 'ok'>, string]>).map(([outcome, mark]): Piece[] => [
+      [`${mark} ${outcome.replace('-', ' ')}`, outcome],
+    ]),
     [['no mark: ok', 'ok']],
   ];
   lines.push(...legendLines('phases: ', phaseItems, width), ...legendLines('marks:  ', markItems, width));

@@ -61,13 +61,24 @@ export interface OnCheckFailure {
  * The check phase: run the checks; when they fail, decide (configured action, or the
  * deployer's answer on a terminal, retries included). Without `onFailure`, a failure aborts.
  */
-export async function checkCanaries(phase: CheckPhase, options: CheckRunOptions, baselines: Baselines, onFailure?: OnCheckFailure): Promise<{ checks: CheckResult[]; decision: CheckDecision }> {
+export async function checkCanaries(
+  phase: CheckPhase,
+  options: CheckRunOptions,
+  baselines: Baselines,
+  onFailure?: OnCheckFailure,
+): Promise<{ checks: CheckResult[]; decision: CheckDecision }> {
   const first = await runChecks(phase, options, baselines);
   if (first.passed) return { checks: first.checks, decision: 'passed' };
   if (options.stop.aborted) return { checks: first.checks, decision: 'interrupt' };
   if (!onFailure) return { checks: first.checks, decision: 'abort' };
   return decideOnFailedChecks(
-    { action: onFailure.action, ...(onFailure.ask ? { ask: onFailure.ask } : {}), recheck: () => runChecks({ ...phase, waitMs: 0 }, options, baselines), stop: options.stop, report: options.report },
+    {
+      action: onFailure.action,
+      ...(onFailure.ask ? { ask: onFailure.ask } : {}),
+      recheck: () => runChecks({ ...phase, waitMs: 0 }, options, baselines),
+      stop: options.stop,
+      report: options.report,
+    },
     first.checks,
   );
 }

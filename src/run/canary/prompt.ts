@@ -5,7 +5,16 @@ import type { CanaryFailureAnswer, CanaryFailureAsker } from '../prepare/deploy-
 export const CANARY_QUESTION = 'Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback';
 
 const KEYS: Record<CanaryFailureAnswer, string> = { retry: 'r', ignore: 'i', rollback: 'b', abort: 'x' };
-const WORDS: Record<string, CanaryFailureAnswer> = { retry: 'retry', ignore: 'ignore', continue: 'ignore', rollback: 'rollback', back: 'rollback', 'roll back': 'rollback', exit: 'abort', abort: 'abort' };
+const WORDS: Record<string, CanaryFailureAnswer> = {
+  retry: 'retry',
+  ignore: 'ignore',
+  continue: 'ignore',
+  rollback: 'rollback',
+  back: 'rollback',
+  'roll back': 'rollback',
+  exit: 'abort',
+  abort: 'abort',
+};
 
 /** An answer typed at the question: a key (r, i, b, x) or its word; empty is the default; anything else undefined. */
 export function parseAnswer(line: string, defaultAnswer: CanaryFailureAnswer): CanaryFailureAnswer | undefined {

@@ -74,7 +74,11 @@ export async function revertCanaries(input: RevertInput): Promise<PhaseRun[]> {
     return restore(host, context);
   };
   const received = plan.sync.hosts.length - syncSkip.size;
-  input.report({ type: 'notice', level: 'warn', text: `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}` });
+  input.report({
+    type: 'notice',
+    level: 'warn',
+    text: `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`,
+  });
   const synced = await runPhase(plan.sync, syncSkip, task, input);
   if (!plan.restart) return [synced];
   const rolledBack = new Set(synced.results.filter((result) => result.outcome === 'ok').map((result) => result.host));

@@ -24,7 +24,16 @@ export function canaryFailureJson(plan: CanaryFailurePlan | undefined): object {
       ? {
           rollback: [
             { name: plan.sync.name, hosts: plan.sync.hosts, concurrency: plan.sync.concurrency },
-            ...(plan.restart ? [{ name: plan.restart.name, hosts: plan.restart.hosts.filter((host) => !plan.restart?.skip.has(host)), concurrency: plan.restart.concurrency, command: renderCommand(plan.restart.argv) }] : []),
+            ...(plan.restart
+              ? [
+                  {
+                    name: plan.restart.name,
+                    hosts: plan.restart.hosts.filter((host) => !plan.restart?.skip.has(host)),
+                    concurrency: plan.restart.concurrency,
+                    command: renderCommand(plan.restart.argv),
+                  },
+                ]
+              : []),
           ],
         }
       : {}),

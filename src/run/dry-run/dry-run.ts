@@ -18,7 +18,9 @@ export interface DryRunContext {
 }
 
 function lockText(lock: LockDescription): string {
-  return lock.backend === 'etcd' ? `lock etcd key ${lock.key} at ${lock.endpoints.join(', ')}, lease ${formatSeconds(lock.ttlSeconds * 1000)}` : `lock ${lock.file}`;
+  return lock.backend === 'etcd'
+    ? `lock etcd key ${lock.key} at ${lock.endpoints.join(', ')}, lease ${formatSeconds(lock.ttlSeconds * 1000)}`
+    : `lock ${lock.file}`;
 }
 
 /** `pools (max_parallel_pools 2): appserver 8 hosts, at most 2 at once, pool_failure_limit 1; ...` */
@@ -51,7 +53,8 @@ export function dryRunLines(context: DryRunContext): string[] {
         const where = `timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}`;
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (${where}):`);
         if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
-        for (const check of phase.checks) lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
+        for (const check of phase.checks)
+          lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
         if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));
       }
       return;
@@ -61,7 +64,9 @@ export function dryRunLines(context: DryRunContext): string[] {
     if (phase.kind === 'sync' && restore) {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): put back what run ${restore.runId} replaced`);
     } else if (phase.kind === 'sync') {
-      const how = phase.proxies ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here` : `write ${file?.destination}`;
+      const how = phase.proxies
+        ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here`
+        : `write ${file?.destination}`;
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
@@ -87,7 +92,12 @@ export function dryRunJson(context: DryRunContext): object {
     lock: context.lock,
     phases: context.plan.phases.map((phase) =>
       phase.kind === 'check'
-        ? { name: phase.name, checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command), waitMs: phase.waitMs, ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }) }
+        ? {
+            name: phase.name,
+            checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command),
+            waitMs: phase.waitMs,
+            ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }),
+          }
         : {
             name: phase.name,
             hosts: phase.hosts.filter((host) => !phase.skip.has(host)),

@@ -14,8 +14,12 @@ function okIn(report: RunReport, phase: string): string[] {
 export function canaryFailureReason(execution: ExecutionResult, report: RunReport): string {
   if (report.path === undefined || execution.canaryFailure === undefined) return 'canary checks failed; no other host was touched';
   if (execution.canaryFailure === 'rollback') {
-    const left = report.hosts.filter((host) => host.phase === 'rollback-sync' && (host.outcome === 'failed' || host.outcome === 'not-started')).map((host) => host.host);
-    return left.length === 0 ? 'canary checks failed' : `canary checks failed; not rolled back: ${left.join(', ')} (${left.length === 1 ? 'keeps' : 'keep'} the new file)`;
+    const left = report.hosts
+      .filter((host) => host.phase === 'rollback-sync' && (host.outcome === 'failed' || host.outcome === 'not-started'))
+      .map((host) => host.host);
+    return left.length === 0
+      ? 'canary checks failed'
+      : `canary checks failed; not rolled back: ${left.join(', ')} (${left.length === 1 ? 'keeps' : 'keep'} the new file)`;
   }
   const keepNew = okIn(report, 'sync-canaries');
   if (keepNew.length === 0) return 'canary checks failed; no host has the new file';

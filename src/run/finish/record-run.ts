@@ -26,12 +26,16 @@ export async function recordRun(run: { id: string; reason?: string }, report: Ru
   const durations = durationsPath(config.history_file);
   await rememberDurations(durations, report).catch((error: Error) => warn(`could not record the restart durations in ${durations}: ${error.message}`));
   if (config.statsd_host !== '') {
-    await sendStatsd(config.statsd_host, statsdLines(report)).catch((error: Error) => warn(`could not send metrics to statsd ${config.statsd_host}: ${error.message}`));
+    await sendStatsd(config.statsd_host, statsdLines(report)).catch((error: Error) =>
+      warn(`could not send metrics to statsd ${config.statsd_host}: ${error.message}`),
+    );
   }
   if (config.metrics_file !== '') {
     // Atomically, so a collector never reads half of it. World-readable on purpose, unlike
     // the history: node_exporter's textfile collector (another user) reads it, and it holds
     // only counts and durations, no output.
-    await writeFileAtomically(config.metrics_file, Buffer.from(prometheusText(report)), 0o644).catch((error: Error) => warn(`could not write metrics_file ${config.metrics_file}: ${error.message}`));
+    await writeFileAtomically(config.metrics_file, Buffer.from(prometheusText(report)), 0o644).catch((error: Error) =>
+      warn(`could not write metrics_file ${config.metrics_file}: ${error.message}`),
+    );
   }
 }

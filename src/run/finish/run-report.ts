@@ -7,7 +7,15 @@ import { EXIT } from '../../exit-codes.js';
 function phaseReport(run: PhaseRun): PhaseReport {
   const durationMs = Math.round(run.durationMs);
   const counts = run.phase.kind === 'check' ? checkCounts(run.phase, run.checks, run.reached) : countResults(run.results.length, run.results);
-  return { name: run.phase.name, durationMs, ok: counts.ok, warning: counts.warning, failed: counts.failed, skipped: counts.skipped, notStarted: counts.notStarted };
+  return {
+    name: run.phase.name,
+    durationMs,
+    ok: counts.ok,
+    warning: counts.warning,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    notStarted: counts.notStarted,
+  };
 }
 
 export function runStatus(execution: ExecutionResult, phases: PhaseReport[]): RunStatus {

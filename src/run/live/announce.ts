@@ -33,7 +33,13 @@ export function announceEnv(announcement: Announcement): Record<string, string> 
  * Run announce_command through the shell, in its own process group, for at most ten seconds.
  * Whatever happens to it is at most one warning: it never changes the run's outcome.
  */
-export async function announce(shellCommand: string, announcement: Announcement, cwd: string, warn: (text: string) => void, timeoutMs = ANNOUNCE_TIMEOUT_MS): Promise<void> {
+export async function announce(
+  shellCommand: string,
+  announcement: Announcement,
+  cwd: string,
+  warn: (text: string) => void,
+  timeoutMs = ANNOUNCE_TIMEOUT_MS,
+): Promise<void> {
   if (shellCommand.trim() === '') return;
   const timeout = AbortSignal.timeout(timeoutMs);
   try {

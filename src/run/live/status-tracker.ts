@@ -59,7 +59,13 @@ export class StatusTracker {
 
   update(event: RunEvent): 'now' | 'later' | 'ignore' {
     if (event.type === 'run-start') {
-      this.run = { command: event.command, ...(event.path !== undefined ? { path: event.path } : {}), message: event.message, transport: event.transport, startedAt: this.now() };
+      this.run = {
+        command: event.command,
+        ...(event.path !== undefined ? { path: event.path } : {}),
+        message: event.message,
+        transport: event.transport,
+        startedAt: this.now(),
+      };
       return 'now';
     }
     if (!this.run || this.finished) return 'ignore';
@@ -73,10 +79,22 @@ export class StatusTracker {
         this.active.clear();
         return 'now';
       case 'run-end':
-        this.finished = { status: event.report.status, exitCode: event.report.exitCode, line: finalLine(event.report, event.reason), reportStartedAt: event.report.startedAt };
+        this.finished = {
+          status: event.report.status,
+          exitCode: event.report.exitCode,
+          line: finalLine(event.report, event.reason),
+          reportStartedAt: event.report.startedAt,
+        };
         return 'now';
       case 'host-start':
-        this.active.set(event.host, { host: event.host, phase: event.phase, state: 'running', ...this.poolOf(event.host), startedAt: event.at, lastActivityAt: event.at });
+        this.active.set(event.host, {
+          host: event.host,
+          phase: event.phase,
+          state: 'running',
+          ...this.poolOf(event.host),
+          startedAt: event.at,
+          lastActivityAt: event.at,
+        });
         this.pool(event.host, (pool) => pool.running++);
         return 'later';
       case 'host-retry':
@@ -94,7 +112,15 @@ export class StatusTracker {
         });
         if (outcome === 'failed') {
           const at = this.now();
-          this.failed.push({ host: event.result.host, phase: event.result.phase, state: 'failed', ...this.poolOf(event.result.host), startedAt: host?.startedAt ?? at, lastActivityAt: at, error: event.result.error ?? 'unknown error' });
+          this.failed.push({
+            host: event.result.host,
+            phase: event.result.phase,
+            state: 'failed',
+            ...this.poolOf(event.result.host),
+            startedAt: host?.startedAt ?? at,
+            lastActivityAt: at,
+            error: event.result.error ?? 'unknown error',
+          });
         }
         return 'later';
       }
@@ -144,10 +170,19 @@ export class StatusTracker {
 
   private startPhase(name: string, hosts: number): void {
     const planned = this.options.plan.phases.find((phase) => phase.name === name);
-    this.phase = { name, startedAt: this.now(), counts: emptyCounts(hosts), ...(planned?.kind === 'restart' ? { stallAfterMs: stallAfterMs(planned.stallTimeoutMs) } : {}) };
+    this.phase = {
+      name,
+      startedAt: this.now(),
+      counts: emptyCounts(hosts),
+      ...(planned?.kind === 'restart' ? { stallAfterMs: stallAfterMs(planned.stallTimeoutMs) } : {}),
+    };
     this.active.clear();
     const members = planned?.kind === 'restart' ? planned.pools?.members : undefined;
-    this.pools = members ? new Map(members.map((member) => [member.name, { name: member.name, total: member.hosts.length, running: 0, ok: 0, warning: 0, failed: 0, halted: false }])) : undefined;
+    this.pools = members
+      ? new Map(
+          members.map((member) => [member.name, { name: member.name, total: member.hosts.length, running: 0, ok: 0, warning: 0, failed: 0, halted: false }]),
+        )
+      : undefined;
   }
 
   private poolOf(host: string): { pool?: string } {

@@ -44,7 +44,15 @@ interface Progress {
  * stop the run, and every phase not reached is reported with its hosts not started.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecutionResult> {
-  const progress: Progress = { runs: [], halted: [], syncFailed: new Set(), notRestored: new Set(), restarted: new Set(), failedProxies: new Set(), sources: new Map() };
+  const progress: Progress = {
+    runs: [],
+    halted: [],
+    syncFailed: new Set(),
+    notRestored: new Set(),
+    restarted: new Set(),
+    failedProxies: new Set(),
+    sources: new Map(),
+  };
   const baselines = await takeCheckBaselines(options.plan, options.stop);
   for (const phase of options.plan.phases) {
     if (progress.stoppedBy === undefined && options.stop.aborted) progress.stoppedBy = 'interrupt';
@@ -138,29 +146,47 @@ function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, prog
   const file = requireFile(options.file);
   if (!phase.proxies) return syncTask(transport, file, keeper);
   const { failedProxies, sources } = progress;
-  return proxySyncTask(transport, file, { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources, ...(keeper ? { keeper } : {}) });
+  return proxySyncTask(transport, file, {
+    ...phase.proxies,
+    timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS,
+    failedProxies,
+    sources,
+    ...(keeper ? { keeper } : {}),
+  });
 }
 
 /** With pools (restart phases): progress per pool, and a warning when a pool is halted. */
 function poolNotices(phase: SyncPhase | RestartPhase, report: Reporter): (event: RolloutEvent) => void {
-  const onPoolHostEnd = phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
+  const onPoolHostEnd =
+    phase.kind === 'restart' && phase.pools ? poolProgress(phase.name, phase.pools, (text) => report({ type: 'notice', level: 'info', text })) : undefined;
   return (event) => {
     if (event.type === 'host-end') onPoolHostEnd?.(event.result);
     if (event.type === 'pool-halted') {
       const { pool, failed, limit } = event;
-      report({ type: 'notice', level: 'warn', text: `pool_failure_limit reached in pool ${pool} (${event.phase}): ${failed} hosts failed, ${limit} tolerated; no new host of pool ${pool} will start` });
+      report({
+        type: 'notice',
+        level: 'warn',
+        text: `pool_failure_limit reached in pool ${pool} (${event.phase}): ${failed} hosts failed, ${limit} tolerated; no new host of pool ${pool} will start`,
+      });
     }
   };
 }
 
 /** What later phases must know of this one's hosts: failed proxies and syncs, restores left alone, restarts done. */
-function remember(phase: SyncPhase | RestartPhase, results: readonly HostResult[], skip: ReadonlyMap<string, string>, restoring: boolean, progress: Progress): void {
+function remember(
+  phase: SyncPhase | RestartPhase,
+  results: readonly HostResult[],
+  skip: ReadonlyMap<string, string>,
+  restoring: boolean,
+  progress: Progress,
+): void {
   for (const result of results) {
     if (phase.name === 'sync-proxies' && result.outcome === 'failed') progress.failedProxies.add(result.host);
     else if (phase.kind === 'sync' && result.outcome === 'failed') progress.syncFailed.add(result.host);
     // A host a restore left alone (changed since, or not changed by, the run) is not restarted either.
     else if (phase.kind === 'sync' && result.outcome === 'skipped' && restoring && !skip.has(result.host)) progress.notRestored.add(result.host);
-    if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed')) progress.restarted.add(result.host);
+    if (phase.kind === 'restart' && (result.outcome === 'ok' || result.outcome === 'warning' || result.outcome === 'failed'))
+      progress.restarted.add(result.host);
   }
 }
 

@@ -17,7 +17,13 @@ export interface HostPhaseRun {
  * Run one sync or restart phase through the engine: its window, failure limit, pools and (for
  * restarts) timeout and stall watchdog. Every event goes to the run's reporter, then `onEvent`.
  */
-export function rollPhase(phase: SyncPhase | RestartPhase, skip: ReadonlyMap<string, string>, task: HostTask, run: HostPhaseRun, onEvent?: (event: RolloutEvent) => void): Promise<RolloutResult> {
+export function rollPhase(
+  phase: SyncPhase | RestartPhase,
+  skip: ReadonlyMap<string, string>,
+  task: HostTask,
+  run: HostPhaseRun,
+  onEvent?: (event: RolloutEvent) => void,
+): Promise<RolloutResult> {
   return rollout({
     phase: phase.name,
     hosts: phase.hosts,

@@ -31,7 +31,10 @@ export interface ProxySyncOptions {
  * has the file, so nothing is kept or recorded for it.
  */
 async function keepBeforePull(transport: Transport, host: string, file: StagedFile, keeper: VersionKeeper, context: HostContext): Promise<boolean> {
-  const current = await transport.readFile(host, file.destination, { signal: context.signal, onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs) });
+  const current = await transport.readFile(host, file.destination, {
+    signal: context.signal,
+    onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+  });
   if (current !== null && current.mode === (file.mode & 0o7777) && current.content.equals(file.content)) return true;
   await keeper.keep(host, current);
   return false;
@@ -60,7 +63,14 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
         continue;
       }
       // A proxy listed as name:port names its SSH port; its rsync daemon listens on its own.
-      const argv = buildRsyncPull({ proxy: hostName(proxy), ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}), module: options.module, relativePath: file.relativePath, destination: file.destination, timeoutSeconds: options.timeoutSeconds });
+      const argv = buildRsyncPull({
+        proxy: hostName(proxy),
+        ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}),
+        module: options.module,
+        relativePath: file.relativePath,
+        destination: file.destination,
+        timeoutSeconds: options.timeoutSeconds,
+      });
       const result = await transport.exec(host, argv, {
         signal: context.signal,
         onStart: () => context.commandStarted(),

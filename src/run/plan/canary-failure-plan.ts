@@ -28,7 +28,14 @@ export function canaryFailurePlan(config: Config, canaries: string[], force: boo
     concurrency: resolveConcurrency(config.restart_concurrency, canaries.length - skip.size || 1),
     failureLimit: canaries.length,
     // Otherwise opcache may keep serving the bad code: restart whatever always_restart says.
-    argv: buildRestartCommand({ script: config.php_fpm_restart_script, service: config.php_fpm, threshold: config.php_fpm_opcache_threshold, alwaysRestart: true, sudoUser: config.restart_sudo_user, force }),
+    argv: buildRestartCommand({
+      script: config.php_fpm_restart_script,
+      service: config.php_fpm,
+      threshold: config.php_fpm_opcache_threshold,
+      alwaysRestart: true,
+      sudoUser: config.restart_sudo_user,
+      force,
+    }),
     timeoutMs: config.restart_timeout * 1000,
     stallTimeoutMs: config.restart_stall_timeout * 1000,
   };

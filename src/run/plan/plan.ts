@@ -28,8 +28,7 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   const canarySet = new Set(canaries);
   const others = config.targets.filter((host) => !canarySet.has(host));
   const noRestart = new Set(config.no_restart_targets);
-  const restartSkips = (hosts: string[]) =>
-    new Map(hosts.filter((host) => noRestart.has(host)).map((host) => [host, 'in no_restart_targets']));
+  const restartSkips = (hosts: string[]) => new Map(hosts.filter((host) => noRestart.has(host)).map((host) => [host, 'in no_restart_targets']));
   const restarts = config.php_fpm_restart_script.trim() !== '';
   const argv = restarts
     ? buildRestartCommand({
@@ -41,8 +40,7 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
         force: options.force,
       })
     : [];
-  const restartOrder = (hosts: string[]): string[] =>
-    config.restart_order === 'slowest-first' ? slowestFirst(hosts, options.durations ?? new Map()) : hosts;
+  const restartOrder = (hosts: string[]): string[] => (config.restart_order === 'slowest-first' ? slowestFirst(hosts, options.durations ?? new Map()) : hosts);
   const restartPhase = (name: PhaseName, listed: string[]): RestartPhase => {
     const hosts = restartOrder(listed);
     const skip = restartSkips(hosts);

@@ -46,13 +46,15 @@ const COUNT_WORDS: Array<[HostResult['outcome'], string]> = [
 
 /** `restart-hosts pools: appserver ok 8 fail 0; api ok 3 warn 1` (ok and fail always shown). */
 export function poolCountsLine(phase: string, pools: PhasePools, results: readonly HostResult[]): string {
-  const parts = [...new Set([...pools.members.map((member) => member.name), ...results.map((result) => pools.of.get(result.host) ?? DEFAULT_POOL)])].map((name) => {
-    const mine = results.filter((result) => (pools.of.get(result.host) ?? DEFAULT_POOL) === name);
-    const counts = COUNT_WORDS.map(([outcome, word]) => [word, mine.filter((result) => result.outcome === outcome).length] as const)
-      .filter(([word, count]) => count > 0 || word === 'ok' || word === 'fail')
-      .map(([word, count]) => `${word} ${count}`);
-    return `${name} ${counts.join(' ')}`;
-  });
+  const parts = [...new Set([...pools.members.map((member) => member.name), ...results.map((result) => pools.of.get(result.host) ?? DEFAULT_POOL)])].map(
+    (name) => {
+      const mine = results.filter((result) => (pools.of.get(result.host) ?? DEFAULT_POOL) === name);
+      const counts = COUNT_WORDS.map(([outcome, word]) => [word, mine.filter((result) => result.outcome === outcome).length] as const)
+        .filter(([word, count]) => count > 0 || word === 'ok' || word === 'fail')
+        .map(([word, count]) => `${word} ${count}`);
+      return `${name} ${counts.join(' ')}`;
+    },
+  );
   return `${phase} pools: ${parts.join('; ')}`;
 }
 
@@ -60,7 +62,13 @@ export function poolCountsLine(phase: string, pools: PhasePools, results: readon
  * Per-pool progress during a restart phase: the counts line again, at most every `everyMs`,
  * as hosts finish (the line at the phase's end is the pool summary).
  */
-export function poolProgress(phase: string, pools: PhasePools, say: (line: string) => void, everyMs = 5000, now: () => number = Date.now): (result: HostResult) => void {
+export function poolProgress(
+  phase: string,
+  pools: PhasePools,
+  say: (line: string) => void,
+  everyMs = 5000,
+  now: () => number = Date.now,
+): (result: HostResult) => void {
   const results: HostResult[] = [];
   let last = now();
   return (result) => {

@@ -10,7 +10,15 @@ export interface PhasePools extends PoolOptions {
 }
 
 export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
-export type PhaseName = 'sync-proxies' | 'sync-canaries' | 'restart-canaries' | 'check-canaries' | 'sync-hosts' | 'restart-hosts' | 'rollback-sync' | 'rollback-restart';
+export type PhaseName =
+  | 'sync-proxies'
+  | 'sync-canaries'
+  | 'restart-canaries'
+  | 'check-canaries'
+  | 'sync-hosts'
+  | 'restart-hosts'
+  | 'rollback-sync'
+  | 'rollback-restart';
 
 export interface HostPhase {
   name: PhaseName;
@@ -36,7 +44,6 @@ export interface RestartPhase extends HostPhase {
   /** Set when `pools` is configured: per-pool caps and limits for this phase. */
   pools?: PhasePools;
 }
-
 
 export interface CheckPhase {
   name: 'check-canaries';

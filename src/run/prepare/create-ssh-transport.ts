@@ -20,7 +20,10 @@ function checkExplicitKnownHosts(loaded: LoadedConfig): void {
     problem = errorCode(error) === 'ENOENT' ? 'does not exist' : `cannot be read: ${errorCode(error)}`;
   }
   if (problem !== undefined) {
-    throw new UserError(`ssh_known_hosts: ${path} ${problem}${origin !== undefined ? ` (set in ${origin})` : ''}`, 'give an existing known_hosts file, or leave ssh_known_hosts unset');
+    throw new UserError(
+      `ssh_known_hosts: ${path} ${problem}${origin !== undefined ? ` (set in ${origin})` : ''}`,
+      'give an existing known_hosts file, or leave ssh_known_hosts unset',
+    );
   }
 }
 

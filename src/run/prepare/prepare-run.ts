@@ -42,12 +42,22 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
   checkRestartScript(config.php_fpm_restart_script);
   // The local demo maps deploy_dir into per-host folders; a target's rsync pull would write the real path.
   if (flow.viaProxies && config.sync_proxies.length > 0 && config.transport === 'local' && options.transport === undefined) {
-    throw new UserError('sync_proxies needs the ssh transport: the local demo cannot run rsync pulls in its host folders', 'unset sync_proxies, or use transport "ssh"');
+    throw new UserError(
+      'sync_proxies needs the ssh transport: the local demo cannot run rsync pulls in its host folders',
+      'unset sync_proxies, or use transport "ssh"',
+    );
   }
   const { file, restore } = flow.source ? await flow.source(config, warn) : {};
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const { command, viaProxies, revertsCanaries } = flow;
-  const plan = buildPlan(config, { command, force: options.force, syncs: file !== undefined || restore !== undefined, viaProxies, revertsCanaries, ...(durations ? { durations } : {}) });
+  const plan = buildPlan(config, {
+    command,
+    force: options.force,
+    syncs: file !== undefined || restore !== undefined,
+    viaProxies,
+    revertsCanaries,
+    ...(durations ? { durations } : {}),
+  });
   const key: RunKey = {
     command,
     ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}),

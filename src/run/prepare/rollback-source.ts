@@ -20,11 +20,13 @@ const succeeded = (entry: HistoryEntry): boolean => entry.status === 'success' |
 function pickRun(entries: readonly HistoryEntry[], runId: string | undefined, historyFile: string): HistoryEntry {
   if (runId !== undefined) {
     const entry = findRun(entries, runId, '--run');
-    if (entry.command !== 'sync-file') throw new UserError(`--run ${runId}: run ${entry.id} is a ${entry.command} run, not sync-file`, 'rollback puts back what a sync-file run replaced');
+    if (entry.command !== 'sync-file')
+      throw new UserError(`--run ${runId}: run ${entry.id} is a ${entry.command} run, not sync-file`, 'rollback puts back what a sync-file run replaced');
     return entry;
   }
   const last = entries.filter((entry) => entry.command === 'sync-file' && succeeded(entry)).at(-1);
-  if (last === undefined) throw new UserError(`rollback: no successful sync-file run in history_file ${historyFile}`, 'name a run with --run <id> (`deploy history` lists them)');
+  if (last === undefined)
+    throw new UserError(`rollback: no successful sync-file run in history_file ${historyFile}`, 'name a run with --run <id> (`deploy history` lists them)');
   return last;
 }
 

@@ -22,7 +22,15 @@ export interface StartedRun {
  * Start the run: its journal header, the run-start event, the start announcement, then the
  * notices (resume, warnings from before the run had a screen, what a rollback puts back, the plan's notes).
  */
-export async function startRun(flow: Flow, prepared: PreparedRun, options: DeployOptions, output: RunOutput, transportName: string, resume: ResumePoint | undefined, earlyWarnings: readonly string[]): Promise<StartedRun> {
+export async function startRun(
+  flow: Flow,
+  prepared: PreparedRun,
+  options: DeployOptions,
+  output: RunOutput,
+  transportName: string,
+  resume: ResumePoint | undefined,
+  earlyWarnings: readonly string[],
+): Promise<StartedRun> {
   const { config } = prepared.loaded;
   const { report, warn, journal } = output;
   const { command } = flow;

@@ -37,7 +37,10 @@ export async function checkSshAuth(context: SshContext, hosts: readonly string[]
   for (const [problem, names] of problems) {
     const unique = [...new Set(names)];
     const shown = unique.length > 3 ? `${unique.slice(0, 3).join(', ')} and ${unique.length - 3} more` : unique.join(', ');
-    throw new UserError(`ssh: no SSH key to authenticate to ${shown}: ${problem}`, 'set ssh_key, add an IdentityFile to ssh_config, or load a key into ssh-agent (ssh-add)');
+    throw new UserError(
+      `ssh: no SSH key to authenticate to ${shown}: ${problem}`,
+      'set ssh_key, add an IdentityFile to ssh_config, or load a key into ssh-agent (ssh-add)',
+    );
   }
 }
 
@@ -80,7 +83,9 @@ function checkExplicitKey(identity: IdentityFile, plan: AuthPlan, keys: Buffer[]
       return;
     case 'public':
       if (!inAgent(identity, keys)) {
-        throw new UserError(`ssh_key: ${path} is a public key and ${plan.agentSocket !== undefined ? 'the ssh-agent does not hold its private key' : 'there is no ssh-agent'}`);
+        throw new UserError(
+          `ssh_key: ${path} is a public key and ${plan.agentSocket !== undefined ? 'the ssh-agent does not hold its private key' : 'there is no ssh-agent'}`,
+        );
       }
       return;
     case 'private':
@@ -99,7 +104,12 @@ function unusable(plan: AuthPlan, keys: Buffer[] | string | undefined): string |
   const filesSaid =
     files.length === 0
       ? `none of its IdentityFiles exists (${plan.identities.map((identity) => identity.path).join(', ') || 'IdentityFile none'})`
-      : files.map((identity) => `${identity.path} is ${identity.status === 'unusable' ? identity.reason : `${identity.status === 'encrypted' ? 'encrypted' : 'a public key'} and not in the agent`}`).join(', ');
+      : files
+          .map(
+            (identity) =>
+              `${identity.path} is ${identity.status === 'unusable' ? identity.reason : `${identity.status === 'encrypted' ? 'encrypted' : 'a public key'} and not in the agent`}`,
+          )
+          .join(', ');
   const agentSaid =
     plan.agentSocket === undefined
       ? 'no ssh-agent (SSH_AUTH_SOCK unset, or IdentityAgent none)'

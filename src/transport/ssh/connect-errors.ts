@@ -23,10 +23,7 @@ export function connectFailure(error: Ssh2Error, target: SshTarget, connectTimeo
   const where = `could not connect to ${targetLabel(target)}`;
   const code = error.code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || error.level === 'client-dns') {
-    return new HostFailure(
-      'connect',
-      `${where}: cannot resolve host name ${target.hostName} (check the host name, or HostName in ssh config)`,
-    );
+    return new HostFailure('connect', `${where}: cannot resolve host name ${target.hostName} (check the host name, or HostName in ssh config)`);
   }
   if (code !== undefined && SOCKET_CODES[code] !== undefined) {
     return new HostFailure('connect', `${where}: ${SOCKET_CODES[code]}`);

@@ -23,12 +23,7 @@ export function backoffDelay(attempt: number, baseDelayMs: number, random: () =>
  * Run `attempt` until it succeeds, retrying only failures of kind 'connect' (never host-key
  * or auth refusals), with exponential backoff and jitter. `onRetry` hears each retry.
  */
-export async function withConnectRetries<T>(
-  attempt: () => Promise<T>,
-  policy: RetryPolicy,
-  onRetry: RetryListener,
-  signal: AbortSignal,
-): Promise<T> {
+export async function withConnectRetries<T>(attempt: () => Promise<T>, policy: RetryPolicy, onRetry: RetryListener, signal: AbortSignal): Promise<T> {
   const random = policy.random ?? Math.random;
   const sleep = policy.sleep ?? sleepUnlessAborted;
   const base = policy.baseDelayMs ?? RETRY_BASE_DELAY_MS;

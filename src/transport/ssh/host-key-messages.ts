@@ -73,12 +73,7 @@ const CANNOT = 'deploy cannot check host certificates (its SSH library, ssh2, do
  * cannot negotiate host certificates, so say so, name the CA line and give the plain line that
  * would work (in place of the plain line ssh would not need, when there is one).
  */
-function certificateMessage(
-  verdict: Extract<HostKeyVerdict, { outcome: 'certificate' }>,
-  key: Buffer,
-  context: RefusalContext,
-  label: string,
-): string {
+function certificateMessage(verdict: Extract<HostKeyVerdict, { outcome: 'certificate' }>, key: Buffer, context: RefusalContext, label: string): string {
   const { authority, offending } = verdict;
   const line = `${context.name} ${keyTypeOfBlob(key)} ${key.toString('base64')}`;
   const ca = `the @cert-authority line ${authority.file} line ${authority.line}`;

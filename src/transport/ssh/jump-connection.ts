@@ -27,10 +27,7 @@ export class JumpConnection extends SshConnection {
         this.ssh.forwardOut('127.0.0.1', 0, hostName, port, (error, channel) => {
           if (error !== undefined && error !== null) {
             reject(
-              new HostFailure(
-                'connect',
-                oneLine(`jump host ${targetLabel(this.target)} could not reach ${endpointLabel(hostName, port)}: ${error.message}`),
-              ),
+              new HostFailure('connect', oneLine(`jump host ${targetLabel(this.target)} could not reach ${endpointLabel(hostName, port)}: ${error.message}`)),
             );
             return;
           }

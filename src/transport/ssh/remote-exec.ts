@@ -24,17 +24,17 @@ export function exitCodeForSignal(signalName: string): number | undefined {
  * the remote process group on abort, or with HostFailure('connection-lost') when the
  * connection breaks mid-command.
  */
-export async function runRemoteCommand(
-  connection: SshConnection,
-  argv: readonly string[],
-  options: ExecOptions,
-): Promise<ExecResult> {
+export async function runRemoteCommand(connection: SshConnection, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
   const { signal, onOutput } = options;
   if (signal.aborted) throw signal.reason;
   const opening = connection.exec(wrapCommand(argv));
   const opened = await raceAbort(opening, signal).catch((error: unknown) => {
     // Close the channel if it still opens: the wrapper's watchdog then stops the command.
-    if (signal.aborted) opening.then((late) => late.channel.close(), () => undefined);
+    if (signal.aborted)
+      opening.then(
+        (late) => late.channel.close(),
+        () => undefined,
+      );
     throw error;
   });
   options.onStart?.();
@@ -104,9 +104,7 @@ function collect(
           connection.failure ??
             connectionLost(
               connection.target,
-              exitSignal !== undefined
-                ? `the command was killed by SIG${exitSignal}`
-                : 'the session closed without an exit status',
+              exitSignal !== undefined ? `the command was killed by SIG${exitSignal}` : 'the session closed without an exit status',
             ),
         );
         return;
@@ -129,11 +127,7 @@ function collect(
  * second channel, a TERM signal request on the channel itself, then close the channel
  * (which also fires the wrapper's watchdog). Waits at most STOP_WAIT_MS; never rejects.
  */
-export async function stopRemote(
-  connection: SshConnection,
-  channel: ClientChannel,
-  handle: StopHandle | undefined,
-): Promise<void> {
+export async function stopRemote(connection: SshConnection, channel: ClientChannel, handle: StopHandle | undefined): Promise<void> {
   let stopping: Promise<void> = Promise.resolve();
   if (handle !== undefined && connection.isOpen) {
     stopping = connection.exec(stopCommand(handle)).then(

@@ -77,5 +77,9 @@ export async function resolveRoute(resolver: SshResolver, host: string, first: R
 }
 
 function jumpSpec(request: ResolveRequest): string {
-  return formatJumpHop({ host: request.host, ...(request.user !== undefined ? { user: request.user } : {}), ...(request.port !== undefined ? { port: request.port } : {}) });
+  return formatJumpHop({
+    host: request.host,
+    ...(request.user !== undefined ? { user: request.user } : {}),
+    ...(request.port !== undefined ? { port: request.port } : {}),
+  });
 }

@@ -63,7 +63,10 @@ function readAt(sftp: SFTPWrapper, handle: Buffer, into: Buffer, offset: number,
  * while it was read: the caller reads it again as a stream.
  */
 async function pipelinedContent(sftp: SFTPWrapper, path: string, size: number, signal: AbortSignal): Promise<Buffer | undefined> {
-  const handle = await raceAbort(call<Buffer>((cb) => sftp.open(path, 'r', cb)), signal);
+  const handle = await raceAbort(
+    call<Buffer>((cb) => sftp.open(path, 'r', cb)),
+    signal,
+  );
   try {
     const content = Buffer.alloc(size);
     let next = 0;
@@ -95,7 +98,12 @@ async function remoteContent(sftp: SFTPWrapper, path: string, size: number, sign
  * What the host has at `path`: null when there is no file, undefined when it was not read
  * because it cannot matter (see needsCurrentContent).
  */
-export async function currentFile(sftp: SFTPWrapper, path: string, signal: AbortSignal, mustRead: (size: number, mode: number) => boolean): Promise<PreviousFile | null | undefined> {
+export async function currentFile(
+  sftp: SFTPWrapper,
+  path: string,
+  signal: AbortSignal,
+  mustRead: (size: number, mode: number) => boolean,
+): Promise<PreviousFile | null | undefined> {
   const stats = await raceAbort(statOrUndefined(sftp, path), signal);
   if (stats === undefined) return null;
   if (!stats.isFile()) throw new Error(`${path} exists and is not a regular file`);
@@ -115,4 +123,3 @@ export async function readRemoteFile(connection: SshConnection, path: string, si
     throw new HostFailure('transfer', oneLine(`cannot read ${path} on ${targetLabel(connection.target)}: ${(error as Error).message}`));
   }
 }
-

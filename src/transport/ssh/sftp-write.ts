@@ -12,7 +12,10 @@ import { targetLabel } from './target.js';
 
 /** Every folder from the root down to `dir`: `/a/b` → [`/a`, `/a/b`]. */
 export function folderChain(dir: string): string[] {
-  const parts = posix.normalize(dir).split('/').filter((part) => part !== '');
+  const parts = posix
+    .normalize(dir)
+    .split('/')
+    .filter((part) => part !== '');
   return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
 }
 
@@ -98,12 +101,7 @@ async function removeStaleTemporaries(sftp: SFTPWrapper, path: string): Promise<
  * needsCurrentContent); identical content and mode writes nothing and resolves {changed: false};
  * `keep` gets the current file before it is replaced; `expect` guards the replacement.
  */
-export async function replaceRemoteFile(
-  connection: SshConnection,
-  path: string,
-  wanted: Wanted,
-  options: ReplaceOptions,
-): Promise<WriteResult> {
+export async function replaceRemoteFile(connection: SshConnection, path: string, wanted: Wanted, options: ReplaceOptions): Promise<WriteResult> {
   const { signal } = options;
   if (signal.aborted) throw signal.reason;
   const step = <T>(promise: Promise<T>): Promise<T> => raceAbort(promise, signal);
@@ -150,9 +148,6 @@ export async function replaceRemoteFile(
     if (signal.aborted) throw signal.reason;
     if (connection.failure !== undefined) throw connection.failure;
     if (error instanceof HostFailure) throw error;
-    throw new HostFailure(
-      'transfer',
-      oneLine(`transfer failed: ${path} on ${targetLabel(connection.target)}: ${(error as Error).message}`),
-    );
+    throw new HostFailure('transfer', oneLine(`transfer failed: ${path} on ${targetLabel(connection.target)}: ${(error as Error).message}`));
   }
 }

@@ -60,4 +60,3 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
     },
   };
 }
-

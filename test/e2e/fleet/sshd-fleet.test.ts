@@ -301,7 +301,10 @@ describe.skipIf(!sshdAvailable())('sshd fleet harness', () => {
     const dir = fleet.dir;
     const ownMountNs = readlinkSync('/proc/self/ns/mnt');
     // And the processes the fleet started (only those: a stranger's sleep is none of our business)
-    const started = fleet.processes().map(describeProcess).filter((p) => p !== undefined);
+    const started = fleet
+      .processes()
+      .map(describeProcess)
+      .filter((p) => p !== undefined);
     expect(started.filter((p) => p.cmdline.includes(`-f ${dir}/etc/`)).length).toBe(3); // the three sshd
     expect(started.filter((p) => p.cmdline === 'sleep 100000')).toHaveLength(1); // the hanging restart
 

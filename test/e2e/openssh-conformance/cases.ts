@@ -105,7 +105,7 @@ export const HOST_KEY_TYPE_CASES: ConformanceCase[] = [
     openssh: 'accepts',
   }),
   viaConfig({
-    name: 'an RSA key that is not the host\'s is CHANGED',
+    name: "an RSA key that is not the host's is CHANGED",
     files: { [CONFIG]: block('h', 'mw03'), [KNOWN]: '[{mw03}]:{port} {wrongrsa}\n' },
     host: 'h',
     openssh: 'refuses',
@@ -126,7 +126,12 @@ export const KNOWN_HOSTS_CASES: ConformanceCase[] = [
     host: 'h',
     openssh: 'accepts',
   }),
-  viaConfig({ name: '~/.ssh/known_hosts2 is read by default', files: { [CONFIG]: block('h', 'mw01'), 'home/.ssh/known_hosts2': known('mw01') }, host: 'h', openssh: 'accepts' }),
+  viaConfig({
+    name: '~/.ssh/known_hosts2 is read by default',
+    files: { [CONFIG]: block('h', 'mw01'), 'home/.ssh/known_hosts2': known('mw01') },
+    host: 'h',
+    openssh: 'accepts',
+  }),
   viaConfig({
     name: 'a key listed only under the ssh_config alias is refused',
     files: { [CONFIG]: block('web', 'mw01'), [KNOWN]: 'web {key:mw01}\n' },
@@ -140,10 +145,19 @@ export const KNOWN_HOSTS_CASES: ConformanceCase[] = [
     host: 'web',
     openssh: 'accepts',
   }),
-  viaConfig({ name: 'a key listed for the address without its port', files: { [CONFIG]: block('h', 'mw01'), [KNOWN]: '{mw01} {key:mw01}\n' }, host: 'h', openssh: 'accepts' }),
+  viaConfig({
+    name: 'a key listed for the address without its port',
+    files: { [CONFIG]: block('h', 'mw01'), [KNOWN]: '{mw01} {key:mw01}\n' },
+    host: 'h',
+    openssh: 'accepts',
+  }),
   viaConfig({
     name: 'ssh_known_hosts set: that file only',
-    files: { [CONFIG]: block('h', 'mw01', '  UserKnownHostsFile {dir}/case/wrong\n'), 'case/wrong': '[{mw01}]:{port} {wrongkey}\n', 'case/only': known('mw01') },
+    files: {
+      [CONFIG]: block('h', 'mw01', '  UserKnownHostsFile {dir}/case/wrong\n'),
+      'case/wrong': '[{mw01}]:{port} {wrongkey}\n',
+      'case/only': known('mw01'),
+    },
     host: 'h',
     deploy: { knownHosts: '{dir}/case/only' },
     openssh: 'accepts',

@@ -27,7 +27,8 @@ export const CERTIFICATE_CASES: ConformanceCase[] = [
     host: 'h',
     openssh: 'accepts',
     certificate: true,
-    deploySays: /vouched for only by the @cert-authority line \S+ line 1, and deploy cannot check host certificates .*add the plain key line `\[127\.0\.\d+\.5\]:\d+ ssh-ed25519 /,
+    deploySays:
+      /vouched for only by the @cert-authority line \S+ line 1, and deploy cannot check host certificates .*add the plain key line `\[127\.0\.\d+\.5\]:\d+ ssh-ed25519 /,
   }),
   viaConfig({
     name: 'a @cert-authority line for the port-less address (ssh retries the name without the port)',

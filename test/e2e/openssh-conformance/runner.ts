@@ -118,7 +118,13 @@ async function startAgent(dir: string, keys: string[]): Promise<{ socket: string
 }
 
 export async function runCase(sandbox: OpenSshSandbox, testCase: ConformanceCase, vars: Record<string, string>): Promise<CaseOutcome> {
-  const agent = testCase.agent !== undefined ? await startAgent(sandbox.dir, testCase.agent.map((key) => fill(key, vars))) : undefined;
+  const agent =
+    testCase.agent !== undefined
+      ? await startAgent(
+          sandbox.dir,
+          testCase.agent.map((key) => fill(key, vars)),
+        )
+      : undefined;
   try {
     const caseVars = { ...vars, agent: agent?.socket ?? '', dir: sandbox.dir, home: sandbox.home };
     writeFiles(sandbox, testCase, caseVars);

@@ -30,7 +30,15 @@ function slidingWindow(phase: string, startMs: number, concurrency: number, host
 
 function phaseOf(name: string, startMs: number, endMs: number, results: Recorded[]): PhaseReport {
   const count = (outcome: Outcome) => results.filter((r) => r.outcome === outcome).length;
-  return { name, durationMs: endMs - startMs, ok: count('ok'), warning: count('warning'), failed: count('failed'), skipped: count('skipped'), notStarted: count('not-started') };
+  return {
+    name,
+    durationMs: endMs - startMs,
+    ok: count('ok'),
+    warning: count('warning'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    notStarted: count('not-started'),
+  };
 }
 
 const host = (n: number): string => `mw${1300 + n}.eqiad.wmnet`;
@@ -53,7 +61,10 @@ export function exampleRun(): HistoryEntry {
     hosts.push(...results);
     cursor = endMs + 3;
   };
-  run('sync-canaries', 2, [{ host: canaries[0] as string, durationMs: 412 }, { host: canaries[1] as string, durationMs: 538 }]);
+  run('sync-canaries', 2, [
+    { host: canaries[0] as string, durationMs: 412 },
+    { host: canaries[1] as string, durationMs: 538 },
+  ]);
   run('restart-canaries', 2, [
     { host: canaries[0] as string, durationMs: 2_870, exitCode: 0 },
     { host: canaries[1] as string, durationMs: 3_415, exitCode: 0 },
@@ -76,7 +87,8 @@ export function exampleRun(): HistoryEntry {
     3,
     others.map((name, i): PlannedHost => {
       if (name === host(9)) return { host: name, outcome: 'skipped', error: 'its sync failed' };
-      if (name === host(6)) return { host: name, durationMs: restartMs[i] as number, outcome: 'warning', exitCode: 1, stdout: 'opcache: 2 scripts still cached, restarted anyway' };
+      if (name === host(6))
+        return { host: name, durationMs: restartMs[i] as number, outcome: 'warning', exitCode: 1, stdout: 'opcache: 2 scripts still cached, restarted anyway' };
       return { host: name, durationMs: restartMs[i] as number, exitCode: 0 };
     }),
   );

@@ -8,7 +8,10 @@ import { allElements, parseXml, type XmlElement } from './xml-check.js';
 
 const bars = (root: XmlElement): XmlElement[] => allElements(root).filter((e) => e.name === 'rect' && /(^| )bar( |$)/.test(e.attributes.class ?? ''));
 const titleOf = (element: XmlElement): string => element.children.find((child) => child.name === 'title')?.text ?? '';
-const texts = (root: XmlElement): string[] => allElements(root).filter((e) => e.name === 'text').map((e) => e.text);
+const texts = (root: XmlElement): string[] =>
+  allElements(root)
+    .filter((e) => e.name === 'text')
+    .map((e) => e.text);
 
 /** A run whose every piece of recorded text tries to break the XML. */
 function hostileRun(): RunReport {
@@ -102,7 +105,9 @@ describe('timeline svg: labels', () => {
     const all = texts(root);
     // Then every host is named, the axis counts seconds from 0s, and the legend names outcomes and phases
     for (const host of new Set(run.hosts.map((h) => h.host))) expect(all).toContain(host);
-    const ticks = allElements(root).filter((e) => e.attributes.class === 'tick').map((e) => e.text);
+    const ticks = allElements(root)
+      .filter((e) => e.attributes.class === 'tick')
+      .map((e) => e.text);
     expect(ticks[0]).toBe('0s');
     expect(ticks.length).toBeGreaterThan(3);
     for (const tick of ticks) expect(tick).toMatch(/^\d+(\.\d)?s$/);
@@ -129,7 +134,11 @@ describe('timeline svg: escaping', () => {
     const svg = renderTimeline(run, { format: 'svg' });
     // Then the document is still well-formed, with exactly its own elements
     const root = parseXml(svg);
-    expect(allElements(root).map((e) => e.name).filter((name) => !['rect', 'text', 'line', 'title', 'svg'].includes(name))).toEqual([]);
+    expect(
+      allElements(root)
+        .map((e) => e.name)
+        .filter((name) => !['rect', 'text', 'line', 'title', 'svg'].includes(name)),
+    ).toEqual([]);
     expect(allElements(root).filter((e) => e.name === 'svg')).toHaveLength(1);
     expect(bars(root)).toHaveLength(2);
     // And the text reads back as written, control characters made visible

@@ -109,7 +109,10 @@ describe('timeline text: one mark per host and phase', () => {
             const mark = marks[index] as string;
             const letter = bar.outcome === 'ok' ? undefined : OUTCOME_MARKS[bar.outcome];
             if (letter === undefined) expect(mark).toMatch(new RegExp(`^${escapeRegExp(phaseChar(bar.phaseIndex))}+$`));
-            else expect(mark.endsWith(letter) && (mark.length === 1 || mark[0] === phaseChar(bar.phaseIndex)), `${mark} for ${bar.phase} ${bar.outcome}`).toBe(true);
+            else
+              expect(mark.endsWith(letter) && (mark.length === 1 || mark[0] === phaseChar(bar.phaseIndex)), `${mark} for ${bar.phase} ${bar.outcome}`).toBe(
+                true,
+              );
           }
         }
       });

@@ -33,7 +33,10 @@ async function onTerminal(config: Record<string, unknown> = {}): Promise<void> {
 
 /** Run sync-file as on a terminal (stdin and stdout TTYs, no CI) with the asker. */
 const run = (ask: CanaryFailureAsker, extra: Record<string, unknown> = {}) =>
-  syncFile({ ...fixture.options({ env: {}, stdin: Object.assign(new PassThrough(), { isTTY: true }), askOnCanaryFailure: ask, ...extra }), path: 'php/index.php' });
+  syncFile({
+    ...fixture.options({ env: {}, stdin: Object.assign(new PassThrough(), { isTTY: true }), askOnCanaryFailure: ask, ...extra }),
+    path: 'php/index.php',
+  });
 
 describe('failed canary checks on a terminal: the deployer is asked', () => {
   it('b rolls back; the configured action is offered as the default', async () => {
@@ -117,7 +120,15 @@ describe('failed canary checks on a terminal: the deployer is asked', () => {
 
 describe('the terminal prompt', () => {
   it('takes keys and words, the default on Enter, and nothing else', () => {
-    expect(['r', 'I', ' b ', 'x', 'retry', 'exit', ''].map((line) => parseAnswer(line, 'abort'))).toEqual(['retry', 'ignore', 'rollback', 'abort', 'retry', 'abort', 'abort']);
+    expect(['r', 'I', ' b ', 'x', 'retry', 'exit', ''].map((line) => parseAnswer(line, 'abort'))).toEqual([
+      'retry',
+      'ignore',
+      'rollback',
+      'abort',
+      'retry',
+      'abort',
+      'abort',
+    ]);
     expect(parseAnswer('yes', 'rollback')).toBeUndefined();
   });
 

@@ -8,7 +8,10 @@ describe('announce_command', () => {
   let project: TempProject;
   beforeEach(async () => {
     project = await makeTempProject({
-      config: { announce_command: 'printf "%s|%s|%s|%s|%s|%s|%s\\n" "$DEPLOY_EVENT" "$DEPLOY_COMMAND" "$DEPLOY_PATH" "$DEPLOY_MESSAGE" "$DEPLOY_STATUS" "$DEPLOY_EXIT_CODE" "$DEPLOY_LINE" >> announced.log' },
+      config: {
+        announce_command:
+          'printf "%s|%s|%s|%s|%s|%s|%s\\n" "$DEPLOY_EVENT" "$DEPLOY_COMMAND" "$DEPLOY_PATH" "$DEPLOY_MESSAGE" "$DEPLOY_STATUS" "$DEPLOY_EXIT_CODE" "$DEPLOY_LINE" >> announced.log',
+      },
     });
   });
   afterEach(async () => project.cleanup());

@@ -60,16 +60,40 @@ describe('stalled', () => {
   it('is a running host silent past the phase threshold; one that talks stays running', () => {
     // Given two hosts started 60 s ago, one silent since, one with output 1 s ago
     const now = 1_000_000;
-    const host = (name: string, lastActivityAt: number) => ({ host: name, phase: 'restart-hosts', state: 'running' as const, startedAt: now - 60_000, lastActivityAt });
+    const host = (name: string, lastActivityAt: number) => ({
+      host: name,
+      phase: 'restart-hosts',
+      state: 'running' as const,
+      startedAt: now - 60_000,
+      lastActivityAt,
+    });
     const live: LiveState = {
-      version: 1, pid: 1, host: 'x', user: 'u', command: 'php-fpm-restart', message: 'm', transport: 'fake', startedAt: now - 70_000, updatedAt: now, done: [], moreFailed: 0,
-      phase: { name: 'restart-hosts', startedAt: now - 60_000, stallAfterMs: 30_000, counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 } },
+      version: 1,
+      pid: 1,
+      host: 'x',
+      user: 'u',
+      command: 'php-fpm-restart',
+      message: 'm',
+      transport: 'fake',
+      startedAt: now - 70_000,
+      updatedAt: now,
+      done: [],
+      moreFailed: 0,
+      phase: {
+        name: 'restart-hosts',
+        startedAt: now - 60_000,
+        stallAfterMs: 30_000,
+        counts: { total: 4, ok: 0, warning: 0, failed: 0, skipped: 0, notStarted: 0, running: 2, left: 4 },
+      },
       hosts: [host('quiet', now - 60_000), host('talker', now - 1_000)],
     };
     // When the view is built
     const view = buildStatusView({ live, liveWriterAlive: true, holderAlive: false, now });
     // Then the silent one is stalled, the other running, and the two waiting hosts are queued
-    expect(view.hosts?.map((h) => [h.host, h.state, h.silentMs])).toEqual([['quiet', 'stalled', 60_000], ['talker', 'running', undefined]]);
+    expect(view.hosts?.map((h) => [h.host, h.state, h.silentMs])).toEqual([
+      ['quiet', 'stalled', 60_000],
+      ['talker', 'running', undefined],
+    ]);
     expect(view.phase).toMatchObject({ queued: 2, running: 1, stalled: 1 });
   });
 });

@@ -40,7 +40,13 @@ const context: HostContext = { signal: new AbortController().signal, commandStar
 
 function run(transport: Transport, targets: string[], proxies: string[], failedProxies: string[] = []) {
   const sources = new Map<string, string>();
-  const task = proxySyncTask(transport, file, { order: proxyOrder(targets, proxies), module: 'deploy', timeoutSeconds: 10, failedProxies: new Set(failedProxies), sources });
+  const task = proxySyncTask(transport, file, {
+    order: proxyOrder(targets, proxies),
+    module: 'deploy',
+    timeoutSeconds: 10,
+    failedProxies: new Set(failedProxies),
+    sources,
+  });
   return { sources, results: Promise.all(targets.map((host) => task(host, context))) };
 }
 
@@ -93,10 +99,13 @@ describe('proxySyncTask', () => {
   it('asks a proxy listed with its SSH port (name:port) by its name only', async () => {
     // Given a proxy listed as p0:2222
     const pulls: string[] = [];
-    const transport = { ...transportWhere(() => 0), exec: async (_host: string, argv: readonly string[]): Promise<ExecResult> => {
-      pulls.push(argv.find((word) => word.startsWith('rsync://')) ?? '');
-      return { exitCode: 0, stdout: '', stderr: '', truncated: false };
-    } };
+    const transport = {
+      ...transportWhere(() => 0),
+      exec: async (_host: string, argv: readonly string[]): Promise<ExecResult> => {
+        pulls.push(argv.find((word) => word.startsWith('rsync://')) ?? '');
+        return { exitCode: 0, stdout: '', stderr: '', truncated: false };
+      },
+    };
     // When a target pulls
     const { sources, results } = run(transport, ['t0'], ['p0:2222']);
     await results;
@@ -120,8 +129,19 @@ describe('proxySyncTask keeps what the target had', () => {
       log.push('pull');
       return realExec(host, argv, options);
     };
-    const keeper = { keep: async (_host: string, previous: { content: Buffer } | null) => void log.push(`keep ${previous?.content.toString()}`), replaced: (host: string) => void log.push(`replaced ${host}`), before: () => undefined };
-    const task = proxySyncTask(transport, file, { order: proxyOrder(['t0'], ['p0']), module: 'deploy', timeoutSeconds: 10, failedProxies: new Set(), sources: new Map(), keeper });
+    const keeper = {
+      keep: async (_host: string, previous: { content: Buffer } | null) => void log.push(`keep ${previous?.content.toString()}`),
+      replaced: (host: string) => void log.push(`replaced ${host}`),
+      before: () => undefined,
+    };
+    const task = proxySyncTask(transport, file, {
+      order: proxyOrder(['t0'], ['p0']),
+      module: 'deploy',
+      timeoutSeconds: 10,
+      failedProxies: new Set(),
+      sources: new Map(),
+      keeper,
+    });
     // When the target syncs
     await task('t0', context);
     // Then the old file was kept before the pull, and the replacement recorded after it

@@ -9,9 +9,16 @@ function config(overrides: Partial<Config>): Config {
 }
 
 describe('plan: pools in restart phases', () => {
-  it('keeps slowest-first order, and computes each pool\'s cap and failure limit from its hosts in the phase', () => {
+  it("keeps slowest-first order, and computes each pool's cap and failure limit from its hosts in the phase", () => {
     // Given pools a (4 hosts, one a job runner) and b (2), restart_order slowest-first, 50% per pool
-    const durations = new Map([['a1', 1000], ['a2', 9000], ['a3', 5000], ['b1', 3000], ['b2', 7000], ['c1', 8000]]);
+    const durations = new Map([
+      ['a1', 1000],
+      ['a2', 9000],
+      ['a3', 5000],
+      ['b1', 3000],
+      ['b2', 7000],
+      ['c1', 8000],
+    ]);
     const plan = buildPlan(
       config({
         targets: ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'c1'],

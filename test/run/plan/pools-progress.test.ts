@@ -6,14 +6,30 @@ describe('pools: progress per pool', () => {
   it('repeats the per-pool counts as hosts finish, at most every few seconds', () => {
     // Given two pools and a clock the test moves
     const pools: PhasePools = {
-      of: new Map([['a1', 'app'], ['a2', 'app'], ['p1', 'api']]),
-      concurrency: new Map([['app', 1], ['api', 1]]),
+      of: new Map([
+        ['a1', 'app'],
+        ['a2', 'app'],
+        ['p1', 'api'],
+      ]),
+      concurrency: new Map([
+        ['app', 1],
+        ['api', 1],
+      ]),
       maxParallel: 0,
-      members: [{ name: 'app', hosts: ['a1', 'a2'] }, { name: 'api', hosts: ['p1'] }],
+      members: [
+        { name: 'app', hosts: ['a1', 'a2'] },
+        { name: 'api', hosts: ['p1'] },
+      ],
     };
     let clock = 0;
     const lines: string[] = [];
-    const onHostEnd = poolProgress('restart-hosts', pools, (line) => lines.push(line), 5000, () => clock);
+    const onHostEnd = poolProgress(
+      'restart-hosts',
+      pools,
+      (line) => lines.push(line),
+      5000,
+      () => clock,
+    );
     // When hosts finish 1 s, 6 s and 7 s in
     clock = 1000;
     onHostEnd({ host: 'a1', phase: 'restart-hosts', outcome: 'ok' });

@@ -12,7 +12,7 @@ import type { SshTransportOptions } from '../../../src/transport/ssh/options.js'
 
 const publicBlobOf = (path: string): Buffer => Buffer.from(readFileSync(`${path}.pub`, 'utf8').split(' ')[1]!, 'base64');
 
-describe('ssh authentication, in ssh\'s order', () => {
+describe("ssh authentication, in ssh's order", () => {
   let dir: string;
   let plainKey: string;
   let encryptedKey: string;
@@ -89,7 +89,10 @@ describe('ssh authentication, in ssh\'s order', () => {
     const plan = planAuth({ user: 'u', identityFiles: [join(dir, 'missing'), encryptedKey, plainKey], identitiesOnly: false }, { SSH_AUTH_SOCK: agentSocket });
     const attempt = startAuth(plan);
     // When ssh2 asks for methods one by one
-    const first = attempt.handler(['publickey'], false, () => undefined) as unknown as { type: string; agent?: { getIdentities(cb: (e: unknown, k?: Array<{ getPublicSSH(): Buffer }>) => void): void } };
+    const first = attempt.handler(['publickey'], false, () => undefined) as unknown as {
+      type: string;
+      agent?: { getIdentities(cb: (e: unknown, k?: Array<{ getPublicSSH(): Buffer }>) => void): void };
+    };
     expect(first.type).toBe('agent');
     const offered = await new Promise<Buffer[]>((resolve) => first.agent!.getIdentities((_e, keys) => resolve((keys ?? []).map((k) => k.getPublicSSH()))));
     const second = attempt.handler(['publickey'], false, () => undefined) as unknown as { type: string };
@@ -105,7 +108,9 @@ describe('ssh authentication, in ssh\'s order', () => {
   it('offers only IdentityFile keys from the agent with IdentitiesOnly', async () => {
     const plan = planAuth({ user: 'u', identityFiles: [encryptedKey], identitiesOnly: true }, { SSH_AUTH_SOCK: agentSocket });
     const attempt = startAuth(plan);
-    const method = attempt.handler(null as never, false, () => undefined) as unknown as { agent: { getIdentities(cb: (e: unknown, k?: unknown[]) => void): void } };
+    const method = attempt.handler(null as never, false, () => undefined) as unknown as {
+      agent: { getIdentities(cb: (e: unknown, k?: unknown[]) => void): void };
+    };
     const keys = await new Promise<unknown[]>((resolve) => method.agent.getIdentities((_e, k) => resolve(k ?? [])));
     expect(keys).toHaveLength(1);
   });
@@ -124,7 +129,9 @@ describe('ssh authentication, in ssh\'s order', () => {
       const failure = await checkSshAuthConfig(options({ keyPath: encryptedKey })).catch((error: unknown) => error);
       // Then it is a usage error saying to load it into ssh-agent
       expect(failure).toBeInstanceOf(UserError);
-      expect((failure as Error).message).toBe(`ssh_key: ${encryptedKey} is encrypted and deploy has no passphrase for it; load it into ssh-agent (ssh-add ${encryptedKey})`);
+      expect((failure as Error).message).toBe(
+        `ssh_key: ${encryptedKey} is encrypted and deploy has no passphrase for it; load it into ssh-agent (ssh-add ${encryptedKey})`,
+      );
       // And with an agent holding it, it is accepted
       const env = { ...options().env, SSH_AUTH_SOCK: agentSocket };
       await expect(checkSshAuthConfig(options({ keyPath: encryptedKey, env }))).resolves.toBeUndefined();
@@ -135,7 +142,7 @@ describe('ssh authentication, in ssh\'s order', () => {
       await expect(checkSshAuthConfig(options({ keyPath: plainKey }))).resolves.toBeUndefined();
     });
 
-    it('looks at each target\'s own IdentityFile, and names the hosts that have no key', async () => {
+    it("looks at each target's own IdentityFile, and names the hosts that have no key", async () => {
       // Given an ssh_config giving a key to web* only, no default key, no agent
       const config = join(dir, 'per-host');
       writeFileSync(config, `Host web*\n  IdentityFile ${plainKey}\n`);
@@ -160,7 +167,9 @@ describe('ssh authentication, in ssh\'s order', () => {
     it('refuses a config ssh would refuse, naming the line', async () => {
       const config = join(dir, 'bad');
       writeFileSync(config, 'Host *\n  Port nope-99999\n');
-      const failure = await checkSshAuthConfig(options({ sshConfigPath: config, env: { ...options().env, PATH: '/nonexistent' } })).catch((error: unknown) => error);
+      const failure = await checkSshAuthConfig(options({ sshConfigPath: config, env: { ...options().env, PATH: '/nonexistent' } })).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(UserError);
       expect((failure as Error).message).toMatch(/^ssh_config: cannot resolve web1 as ssh would: .*bad line 2/);
     });

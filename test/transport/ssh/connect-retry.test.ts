@@ -78,9 +78,7 @@ describe('connect error messages', () => {
     const unreachable = Object.assign(new Error('x'), { code: 'EHOSTUNREACH' });
     expect(connectFailure(unreachable, target, 10_000).message).toContain('host unreachable');
     const timeout = Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' });
-    expect(connectFailure(timeout, target, 10_000).message).toBe(
-      'could not connect to web1 (127.0.1.5:2222): timed out connecting after 10s',
-    );
+    expect(connectFailure(timeout, target, 10_000).message).toBe('could not connect to web1 (127.0.1.5:2222): timed out connecting after 10s');
     const dns = Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
     expect(connectFailure(dns, target, 10_000).message).toContain('cannot resolve host name 127.0.1.5');
     const odd = new Error('line one\nline two');

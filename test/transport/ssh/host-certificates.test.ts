@@ -99,7 +99,9 @@ describe('host certificates: the message', () => {
     expect(messages[0]).toContain(`add the plain key line \`${NAME} ssh-ed25519 ${HOST.toString('base64')}\` to /k/known_hosts`);
     expect(messages[1]).toMatch(/is not the ssh-ed25519 key of \/k\/known_hosts line 1, but the @cert-authority line \/k\/known_hosts line 2 covers the host/);
     expect(messages[1]).toContain(`replace /k/known_hosts line 1 with the plain key line \`${NAME} ssh-ed25519 `);
-    expect(messages[2]).toMatch(/covered only by the @cert-authority line \/k\/known_hosts line 1, whose CA key is REVOKED in \/k\/known_hosts line 2: refusing to connect/);
+    expect(messages[2]).toMatch(
+      /covered only by the @cert-authority line \/k\/known_hosts line 1, whose CA key is REVOKED in \/k\/known_hosts line 2: refusing to connect/,
+    );
     expect(messages[2]).not.toContain('plain key line');
   });
 });

@@ -179,7 +179,9 @@ describe('known_hosts files and messages', () => {
         '`ssh-keyscan -p 2222 127.0.1.2 >> /k/known_hosts`',
     );
     expect(hostKeyRefusalMessage({ outcome: 'unknown' }, KEY_A, { ...context, files: [] })).toContain('not in no known_hosts file');
-    expect(hostKeyRefusalMessage({ outcome: 'revoked', entry: offending! }, KEY_B, context)).toMatch(/^host key for 127\.0\.1\.2:2222 is REVOKED in \/etc\/ssh\/ssh_known_hosts line 1/);
+    expect(hostKeyRefusalMessage({ outcome: 'revoked', entry: offending! }, KEY_B, context)).toMatch(
+      /^host key for 127\.0\.1\.2:2222 is REVOKED in \/etc\/ssh\/ssh_known_hosts line 1/,
+    );
     // And a HostKeyAlias host is told the exact line, named by the alias
     const alias = { ...context, name: 'web', hostKeyAlias: 'web' };
     expect(hostKeyRefusalMessage({ outcome: 'unknown' }, KEY_A, alias)).toContain(`the line \`web ssh-ed25519 ${KEY_A.toString('base64')}\` to /k/known_hosts`);

@@ -20,7 +20,10 @@ export interface OpenSshSandbox {
   /** This machine's facts with the sandbox's home, for deploy's resolver. */
   local: LocalFacts;
   /** Run `ssh <args>` (or another client binary) in the sandbox. */
-  run(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; binary?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    args: readonly string[],
+    options?: { env?: NodeJS.ProcessEnv; binary?: string; timeoutMs?: number },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The argv prefix that runs a command in the sandbox (to spawn it yourself). */
   wrap(command: readonly string[]): string[];
   remove(): void;

@@ -111,7 +111,12 @@ async function connectionTree(sshd: TestSshd): Promise<number[]> {
   const all = [...top];
   for (const pid of top) {
     const result = await execa('ps', ['-o', 'pid=', '--ppid', String(pid)], { reject: false });
-    all.push(...result.stdout.split('\n').map((line) => Number(line.trim())).filter((n) => n > 0));
+    all.push(
+      ...result.stdout
+        .split('\n')
+        .map((line) => Number(line.trim()))
+        .filter((n) => n > 0),
+    );
   }
   return all;
 }
@@ -500,7 +505,9 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(failure).toBeInstanceOf(HostFailure);
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        new RegExp(`^host key for ${ADDRESS}:${PORT} is unknown \\(SHA256:[A-Za-z0-9+/]+\\): not in ${empty}; verify it and add it with \`ssh-keyscan -p ${PORT} ${ADDRESS} >> ${empty}\`$`),
+        new RegExp(
+          `^host key for ${ADDRESS}:${PORT} is unknown \\(SHA256:[A-Za-z0-9+/]+\\): not in ${empty}; verify it and add it with \`ssh-keyscan -p ${PORT} ${ADDRESS} >> ${empty}\`$`,
+        ),
       );
       expect(existsSync(marker)).toBe(false);
     });
@@ -510,9 +517,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       const ssh = transport({ knownHostsPath: join(sshd.dir, 'missing_known_hosts') });
       // When a file is written there
       const marker = join(work, `missing-kh-${Date.now()}`);
-      const failure = await ssh
-        .writeFile(HOST, marker, Buffer.from('x'), { signal: signal(), mode: 0o644 })
-        .catch((error: unknown) => error);
+      const failure = await ssh.writeFile(HOST, marker, Buffer.from('x'), { signal: signal(), mode: 0o644 }).catch((error: unknown) => error);
       // Then the host is unknown and nothing was written
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toContain('is unknown');
@@ -530,7 +535,13 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       // Then it fails as host-key CHANGED with the ssh-keygen -R advice, and nothing ran
       expect((failure as HostFailure).kind).toBe('host-key');
       expect((failure as HostFailure).message).toMatch(
-        new RegExp('^host key for ' + ESCAPED + String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` + ESCAPED + String.raw`\]:2299' -f /`),
+        new RegExp(
+          '^host key for ' +
+            ESCAPED +
+            String.raw`:2299 CHANGED \(got ssh-ed25519 SHA256:\S+, \S+known_hosts\.wrong line 1 has another ssh-ed25519 key\): possible man-in-the-middle; if the host was reinstalled, remove the old line with \x60ssh-keygen -R '\[` +
+            ESCAPED +
+            String.raw`\]:2299' -f /`,
+        ),
       );
       expect(existsSync(marker)).toBe(false);
     });
@@ -615,9 +626,7 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       const failure = await ssh.exec(HOST, ['true'], { signal: signal() }).catch((error: unknown) => error);
       // Then it is an auth failure
       expect((failure as HostFailure).kind).toBe('auth');
-      expect((failure as HostFailure).message).toBe(
-        `authentication refused for root@${ADDRESS}:${PORT} (tried: key ${sshd.strangerKey})`,
-      );
+      expect((failure as HostFailure).message).toBe(`authentication refused for root@${ADDRESS}:${PORT} (tried: key ${sshd.strangerKey})`);
     });
 
     it('resolves an alias through ssh config (HostName, Port, IdentityFile with ~)', async () => {

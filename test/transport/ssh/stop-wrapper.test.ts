@@ -1,13 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import {
-  MarkerFilter,
-  STOP_SCRIPT,
-  WRAPPER_SCRIPT,
-  parseMarker,
-  stopCommand,
-  wrapCommand,
-} from '../../../src/transport/ssh/stop-wrapper.js';
+import { MarkerFilter, STOP_SCRIPT, WRAPPER_SCRIPT, parseMarker, stopCommand, wrapCommand } from '../../../src/transport/ssh/stop-wrapper.js';
 
 describe('stop wrapper rendering', () => {
   it('renders sh -c <script> deploy-wrapper <argv> with every word quoted', () => {
@@ -37,7 +30,7 @@ describe('stop wrapper rendering', () => {
     // When it runs with stdin kept open (as the SSH channel is)
     const result = await execa('sh', ['-c', wrapCommand(argv)], { reject: false, stdin: 'pipe' }).catch((e) => e);
     // Then stdout is untouched, stderr starts with the marker, and the status is 7
-    expect(result.stdout).toBe('[a b][][$X][q\']');
+    expect(result.stdout).toBe("[a b][][$X][q']");
     const [first, ...rest] = result.stderr.split('\n');
     expect(parseMarker(`${first}\n`)?.kind).toBe('group');
     expect(rest.join('\n')).toBe('err');
@@ -56,11 +49,7 @@ describe('MarkerFilter', () => {
   it('strips the marker line and keeps what follows, even split across chunks', () => {
     // Given a marker arriving in pieces, followed by output
     const filter = new MarkerFilter();
-    const out = [
-      filter.push(Buffer.from('\x1edeploy-pg')),
-      filter.push(Buffer.from('id 1234\nfirst')),
-      filter.push(Buffer.from(' line\n')),
-    ];
+    const out = [filter.push(Buffer.from('\x1edeploy-pg')), filter.push(Buffer.from('id 1234\nfirst')), filter.push(Buffer.from(' line\n'))];
     // Then the id is known and only the output passes
     expect(filter.handle).toEqual({ kind: 'group', id: 1234 });
     expect(Buffer.concat([...out, filter.flush()]).toString()).toBe('first line\n');

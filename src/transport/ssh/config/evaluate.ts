@@ -54,14 +54,7 @@ export function evaluateConfig(sources: readonly ConfigSource[], state: Collecte
   }
 }
 
-function processLines(
-  lines: readonly ConfigLine[],
-  state: Collected,
-  context: EvaluateContext,
-  flags: Flags,
-  active: { value: boolean },
-  depth: number,
-): void {
+function processLines(lines: readonly ConfigLine[], state: Collected, context: EvaluateContext, flags: Flags, active: { value: boolean }, depth: number): void {
   for (const line of lines) {
     if (line.error !== undefined) throw new SshConfigError(atLine(line, line.error));
     switch (line.keyword) {
@@ -101,14 +94,7 @@ function hostLineMatches(line: ConfigLine, host: string): boolean {
   return matched;
 }
 
-function include(
-  line: ConfigLine,
-  state: Collected,
-  context: EvaluateContext,
-  flags: Flags,
-  active: { value: boolean },
-  depth: number,
-): void {
+function include(line: ConfigLine, state: Collected, context: EvaluateContext, flags: Flags, active: { value: boolean }, depth: number): void {
   if (depth + 1 > MAX_DEPTH) throw new SshConfigError(atLine(line, 'Too many recursive configuration includes'));
   for (const arg of line.args) {
     if (arg === '') throw new SshConfigError(atLine(line, 'keyword include empty argument'));

@@ -68,9 +68,7 @@ export function resolveBuiltin(request: ResolveRequest, environment: BuiltinEnvi
     identityFiles: identityFileList(state).map(expand),
     identitiesOnly: state.identitiesOnly ?? false,
     userKnownHostsFiles: knownHostsList(state.userKnownHostsFiles, DEFAULT_USER_KNOWN_HOSTS).map(expand),
-    globalKnownHostsFiles: knownHostsList(state.globalKnownHostsFiles, DEFAULT_GLOBAL_KNOWN_HOSTS).map((path) =>
-      expandTilde(path, environment.home),
-    ),
+    globalKnownHostsFiles: knownHostsList(state.globalKnownHostsFiles, DEFAULT_GLOBAL_KNOWN_HOSTS).map((path) => expandTilde(path, environment.home)),
     certificateFiles: state.certificateFiles.map((entry) => expand(entry.path)),
     unsupported: state.proxyUseFdpass === true ? ['ProxyUseFdpass yes'] : [],
     unusableAuth: [],

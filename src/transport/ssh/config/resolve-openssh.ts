@@ -37,7 +37,11 @@ export function resolveWithOpenSsh(request: ResolveRequest, environment: OpenSsh
       { env: environment.env, timeout: environment.timeoutMs, maxBuffer: 4 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error !== null) {
-          const said = oneLine(String(stderr).replace(/^Pseudo-terminal will not be allocated.*$/gm, '').trim());
+          const said = oneLine(
+            String(stderr)
+              .replace(/^Pseudo-terminal will not be allocated.*$/gm, '')
+              .trim(),
+          );
           const why = said !== '' ? said : error.killed ? `no answer within ${environment.timeoutMs} ms` : error.message;
           reject(new SshConfigError(`ssh -G ${request.host}: ${why}`));
           return;

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenSshSandbox, createOpenSshSandbox, openSshSandboxAvailable } from '../openssh-sandbox.js';
-import {
-  ERROR_CASES,
-  HOST_CASES,
-  IDENTITY_CASES,
-  INCLUDE_CASES,
-  KNOWN_HOSTS_CASES,
-  MATCH_CASES,
-  PROXY_CASES,
-  TOKEN_CASES,
-} from './parity-cases.js';
+import { ERROR_CASES, HOST_CASES, IDENTITY_CASES, INCLUDE_CASES, KNOWN_HOSTS_CASES, MATCH_CASES, PROXY_CASES, TOKEN_CASES } from './parity-cases.js';
 import { type ParityCase, runParityCase } from './parity-harness.js';
 
 // Conformance, resolution half: deploy's own ssh_config reader against `ssh -G` (OpenSSH on

@@ -9,7 +9,9 @@ const F = 'cfg/config';
 export const HOST_CASES: ParityCase[] = [
   {
     name: 'first value wins across blocks; Keyword=value; quotes',
-    files: { [F]: 'Host web1\n  HostName=10.0.0.1\n  Port 2222\nHost web*\n  User deployer\n  Port 22\n  IdentityFile "~/my keys/id"\nHost *\n  User nobody\n' },
+    files: {
+      [F]: 'Host web1\n  HostName=10.0.0.1\n  Port 2222\nHost web*\n  User deployer\n  Port 22\n  IdentityFile "~/my keys/id"\nHost *\n  User nobody\n',
+    },
     configFile: F,
     host: 'web1',
   },
@@ -41,21 +43,36 @@ export const HOST_CASES: ParityCase[] = [
 export const MATCH_CASES: ParityCase[] = [
   { name: 'Match host sees HostName so far', files: { [F]: 'Host web\n  HostName 10.1.2.3\nMatch host 10.1.*\n  User net\n' }, configFile: F, host: 'web' },
   { name: 'Match host matches case-insensitively', files: { [F]: 'Match host WEB*\n  User m\n' }, configFile: F, host: 'web7' },
-  { name: 'Match originalhost ignores HostName', files: { [F]: 'Host a\n  HostName b\nMatch originalhost a\n  Port 2001\nMatch host a\n  Port 2002\n' }, configFile: F, host: 'a' },
+  {
+    name: 'Match originalhost ignores HostName',
+    files: { [F]: 'Host a\n  HostName b\nMatch originalhost a\n  Port 2001\nMatch host a\n  Port 2002\n' },
+    configFile: F,
+    host: 'a',
+  },
   { name: 'Match user sees ssh_user (-l)', files: { [F]: 'Match user deploy\n  Port 2100\n' }, configFile: F, host: 'h', user: 'deploy' },
   { name: 'Match user sees User set earlier', files: { [F]: 'Host h\n  User svc\nMatch user svc\n  IdentityFile ~/.ssh/svc\n' }, configFile: F, host: 'h' },
   { name: 'Match user defaults to the local user', files: { [F]: 'Match user root,me\n  Port 2101\n' }, configFile: F, host: 'h' },
   { name: 'Match localuser', files: { [F]: 'Match localuser !nobody,*\n  User lu\n' }, configFile: F, host: 'h' },
   { name: 'Match all', files: { [F]: 'Host x\n  User x\nMatch all\n  User all\n' }, configFile: F, host: 'h' },
-  { name: 'criteria are ANDed, ! negates one', files: { [F]: 'Match host h* !user bob\n  Port 2102\nMatch host h* user bob\n  Port 2103\n' }, configFile: F, host: 'h1' },
-  { name: 'Match canonical is false without canonicalization', files: { [F]: 'Match canonical\n  User c\nMatch !canonical host h\n  User nc\n' }, configFile: F, host: 'h' },
+  {
+    name: 'criteria are ANDed, ! negates one',
+    files: { [F]: 'Match host h* !user bob\n  Port 2102\nMatch host h* user bob\n  Port 2103\n' },
+    configFile: F,
+    host: 'h1',
+  },
+  {
+    name: 'Match canonical is false without canonicalization',
+    files: { [F]: 'Match canonical\n  User c\nMatch !canonical host h\n  User nc\n' },
+    configFile: F,
+    host: 'h',
+  },
   { name: 'Match exec is not run once an earlier criterion failed', files: { [F]: 'Match host nomatch exec "exit 0"\n  User ex\n' }, configFile: F, host: 'h' },
   { name: 'Match with a missing criterion is refused by both', files: { [F]: 'Match host\n  User x\n' }, configFile: F, host: 'h' },
 ];
 
 export const INCLUDE_CASES: ParityCase[] = [
   {
-    name: 'Include inside a Host block keeps the block\'s later settings',
+    name: "Include inside a Host block keeps the block's later settings",
     files: { [F]: 'Host web\n  Include {dir}/inc1/extra\n  User webuser\n', 'inc1/extra': 'Port 2201\n' },
     configFile: F,
     host: 'web',
@@ -125,7 +142,9 @@ export const INCLUDE_CASES: ParityCase[] = [
 export const TOKEN_CASES: ParityCase[] = [
   {
     name: 'IdentityFile tokens %d %u %r %h %n %p %l %L %i %C %% and ${VAR}',
-    files: { [F]: 'Host alias\n  HostName Real.Example\n  User bob\n  Port 2200\n  IdentityFile ~/k/%r@%h:%p-%n-%u-%d-%%\n  IdentityFile ${KEYDIR}/%C-%l-%L-%i\n' },
+    files: {
+      [F]: 'Host alias\n  HostName Real.Example\n  User bob\n  Port 2200\n  IdentityFile ~/k/%r@%h:%p-%n-%u-%d-%%\n  IdentityFile ${KEYDIR}/%C-%l-%L-%i\n',
+    },
     configFile: F,
     host: 'alias',
     env: { KEYDIR: '/keys' },
@@ -145,30 +164,76 @@ export const TOKEN_CASES: ParityCase[] = [
 
 export const PROXY_CASES: ParityCase[] = [
   { name: 'ProxyJump with several hops, users and ports', files: { [F]: 'Host t\n  ProxyJump ops@b1:2201,b2,[10.0.0.3]:2203\n' }, configFile: F, host: 't' },
-  { name: 'the first of ProxyJump and ProxyCommand wins (ProxyCommand first)', files: { [F]: 'Host t\n  ProxyCommand nc %h %p\n  ProxyJump b1\n' }, configFile: F, host: 't' },
-  { name: 'the first of ProxyJump and ProxyCommand wins (ProxyJump first)', files: { [F]: 'Host t\n  ProxyJump b1\nHost *\n  ProxyCommand nc %h %p\n' }, configFile: F, host: 't' },
+  {
+    name: 'the first of ProxyJump and ProxyCommand wins (ProxyCommand first)',
+    files: { [F]: 'Host t\n  ProxyCommand nc %h %p\n  ProxyJump b1\n' },
+    configFile: F,
+    host: 't',
+  },
+  {
+    name: 'the first of ProxyJump and ProxyCommand wins (ProxyJump first)',
+    files: { [F]: 'Host t\n  ProxyJump b1\nHost *\n  ProxyCommand nc %h %p\n' },
+    configFile: F,
+    host: 't',
+  },
   { name: 'ssh_proxy_jump (-J) wins over ProxyJump', files: { [F]: 'Host t\n  ProxyJump b1\n' }, configFile: F, host: 't', proxyJump: 'b2:2202' },
   { name: 'ssh_proxy_jump none turns off ProxyJump', files: { [F]: 'Host t\n  ProxyJump b1\n' }, configFile: F, host: 't', proxyJump: 'none' },
-  { name: 'ssh_proxy_jump none leaves a ProxyCommand in place, as -J none does', files: { [F]: 'Host t\n  ProxyCommand nc %h %p\n' }, configFile: F, host: 't', proxyJump: 'none' },
-  { name: 'ProxyJump none, then ProxyCommand: the ProxyCommand applies', files: { [F]: 'Host t\n  ProxyJump none\n  ProxyCommand nc %h %p\n' }, configFile: F, host: 't' },
-  { name: 'ProxyJump none in a specific block wins over Host *', files: { [F]: 'Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n' }, configFile: F, host: 'bastion' },
+  {
+    name: 'ssh_proxy_jump none leaves a ProxyCommand in place, as -J none does',
+    files: { [F]: 'Host t\n  ProxyCommand nc %h %p\n' },
+    configFile: F,
+    host: 't',
+    proxyJump: 'none',
+  },
+  {
+    name: 'ProxyJump none, then ProxyCommand: the ProxyCommand applies',
+    files: { [F]: 'Host t\n  ProxyJump none\n  ProxyCommand nc %h %p\n' },
+    configFile: F,
+    host: 't',
+  },
+  {
+    name: 'ProxyJump none in a specific block wins over Host *',
+    files: { [F]: 'Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n' },
+    configFile: F,
+    host: 'bastion',
+  },
   { name: 'ProxyCommand keeps its text raw', files: { [F]: 'Host t\n  ProxyCommand=ssh -W "[%h]:%p" -l %r jump # comment\n' }, configFile: F, host: 't' },
   { name: 'a jump host loop is refused by both', files: { [F]: 'Host t\n  ProxyJump t\n' }, configFile: F, host: 't' },
 ];
 
 export const KNOWN_HOSTS_CASES: ParityCase[] = [
   { name: 'default known_hosts files', files: { [F]: '' }, configFile: F, host: 'h' },
-  { name: 'UserKnownHostsFile list, first line wins whole', files: { [F]: 'Host h\n  UserKnownHostsFile ~/a ~/b\nHost *\n  UserKnownHostsFile ~/c\n' }, configFile: F, host: 'h' },
-  { name: 'UserKnownHostsFile none, GlobalKnownHostsFile', files: { [F]: 'Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile ~/global /etc/other\n' }, configFile: F, host: 'h' },
+  {
+    name: 'UserKnownHostsFile list, first line wins whole',
+    files: { [F]: 'Host h\n  UserKnownHostsFile ~/a ~/b\nHost *\n  UserKnownHostsFile ~/c\n' },
+    configFile: F,
+    host: 'h',
+  },
+  {
+    name: 'UserKnownHostsFile none, GlobalKnownHostsFile',
+    files: { [F]: 'Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile ~/global /etc/other\n' },
+    configFile: F,
+    host: 'h',
+  },
   { name: 'HostKeyAlias is lower-cased', files: { [F]: 'Host h\n  HostKeyAlias MyAlias\n' }, configFile: F, host: 'h' },
 ];
 
 export const IDENTITY_CASES: ParityCase[] = [
   { name: 'ssh default identity files', files: { [F]: 'Host *\n  User u\n' }, configFile: F, host: 'h' },
-  { name: 'every IdentityFile, in order, duplicates once', files: { [F]: 'Host h\n  IdentityFile ~/.ssh/one\nHost *\n  IdentityFile ~/.ssh/two\n  IdentityFile ~/.ssh/one\n' }, configFile: F, host: 'h' },
+  {
+    name: 'every IdentityFile, in order, duplicates once',
+    files: { [F]: 'Host h\n  IdentityFile ~/.ssh/one\nHost *\n  IdentityFile ~/.ssh/two\n  IdentityFile ~/.ssh/one\n' },
+    configFile: F,
+    host: 'h',
+  },
   { name: 'IdentityFile none: no files, no defaults', files: { [F]: 'Host *\n  IdentityFile none\n' }, configFile: F, host: 'h' },
   { name: 'IdentitiesOnly and IdentityAgent none', files: { [F]: 'Host *\n  IdentitiesOnly yes\n  IdentityAgent none\n' }, configFile: F, host: 'h' },
-  { name: 'IdentityFile naming a .pub, CertificateFile', files: { [F]: 'Host *\n  IdentityFile ~/.ssh/hw.pub\n  CertificateFile ~/.ssh/id-cert.pub\n' }, configFile: F, host: 'h' },
+  {
+    name: 'IdentityFile naming a .pub, CertificateFile',
+    files: { [F]: 'Host *\n  IdentityFile ~/.ssh/hw.pub\n  CertificateFile ~/.ssh/id-cert.pub\n' },
+    configFile: F,
+    host: 'h',
+  },
 ];
 
 export const ERROR_CASES: ParityCase[] = [

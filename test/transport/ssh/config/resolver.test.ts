@@ -22,7 +22,13 @@ describe('the resolver: deploy reads ssh_config, ssh -G decides what it cannot',
     return path;
   }
   function resolver(config: string, { noSsh = false } = {}): SshResolver {
-    return new SshResolver({ configPath: configFile(config), local, env: { ...process.env, HOME: local.home }, ssh: noSsh ? undefined : ssh, timeoutMs: 10_000 });
+    return new SshResolver({
+      configPath: configFile(config),
+      local,
+      env: { ...process.env, HOME: local.home },
+      ssh: noSsh ? undefined : ssh,
+      timeoutMs: 10_000,
+    });
   }
 
   it('resolves plain configs itself, once per host', async () => {
@@ -60,7 +66,9 @@ describe('the resolver: deploy reads ssh_config, ssh -G decides what it cannot',
     // Given a config with Match exec and no ssh on PATH
     const r = resolver('Match exec "true"\n  User x\n', { noSsh: true });
     // Then resolving fails naming the line and what to install
-    await expect(r.resolve({ host: 'web' })).rejects.toThrow(/line 1: `Match exec` \(a command to run\) needs OpenSSH's ssh to evaluate, and there is no ssh on PATH/);
+    await expect(r.resolve({ host: 'web' })).rejects.toThrow(
+      /line 1: `Match exec` \(a command to run\) needs OpenSSH's ssh to evaluate, and there is no ssh on PATH/,
+    );
   });
 
   it.skipIf(ssh === undefined)('lets ssh -G refuse a keyword it does not know, with its own words', async () => {
