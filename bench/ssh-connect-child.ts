@@ -8,6 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { pathToFileURL } from 'node:url';
+import { runTrueEverywhere } from './run-true-everywhere.js';
 
 interface Job {
   /** dist/src/transport/ssh/ssh-transport.js of the build to measure. */
@@ -40,20 +41,7 @@ const started = performance.now();
 await checkSshAuthConfig({ ...job.options, hosts: job.hosts });
 const checked = performance.now();
 const transport = ssh.createSshTransport(job.options);
-const failed: string[] = [];
-let next = 0;
-const worker = async (): Promise<void> => {
-  while (next < job.hosts.length) {
-    const host = job.hosts[next++]!;
-    try {
-      const result = await transport.exec(host, ['true'], { signal });
-      if (result.exitCode !== 0) failed.push(`${host}: exit ${result.exitCode}`);
-    } catch (error) {
-      failed.push(`${host}: ${(error as Error).message}`);
-    }
-  }
-};
-await Promise.all(Array.from({ length: Math.min(job.concurrency, job.hosts.length) }, worker));
+const failed = await runTrueEverywhere(transport, job.hosts, job.concurrency, signal);
 const done = performance.now();
 await transport.close();
 process.stdout.write(`${JSON.stringify({ checkMs: checked - started, connectMs: done - checked, wallMs: done - started, failed })}\n`);

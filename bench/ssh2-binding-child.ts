@@ -13,6 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import type { SshTransportOptions } from '../src/transport/ssh/options.js';
 import { createSshTransport } from '../src/transport/ssh/ssh-transport.js';
+import { runTrueEverywhere } from './run-true-everywhere.js';
 
 export interface BindingJob {
   options: SshTransportOptions;
@@ -73,22 +74,9 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
 };
 
 const transport = createSshTransport(job.options);
-const failed: string[] = [];
-let next = 0;
-const worker = async (): Promise<void> => {
-  while (next < job.hosts.length) {
-    const host = job.hosts[next++]!;
-    try {
-      const result = await transport.exec(host, ['true'], { signal });
-      if (result.exitCode !== 0) failed.push(`${host}: exit ${result.exitCode}`);
-    } catch (error) {
-      failed.push(`${host}: ${(error as Error).message}`);
-    }
-  }
-};
 let cpu = process.cpuUsage();
 let started = performance.now();
-await Promise.all(Array.from({ length: Math.min(job.concurrency, job.hosts.length) }, worker));
+const failed = await runTrueEverywhere(transport, job.hosts, job.concurrency, signal);
 const connectMs = performance.now() - started;
 const connectCpuMs = cpuMs(cpu);
 
