@@ -138,4 +138,21 @@ describe('the layering of src/', () => {
     expect(inRun.length).toBeGreaterThan(20);
     expect(badArrows(inRun, RUN_LAYERS, '.')).toEqual([]);
   });
+
+  it('keeps every file of src/ at 250 lines or fewer (a longer one is split by topic)', () => {
+    // Given every .ts file under src/ / When its lines are counted / Then none is over 250
+    const long: string[] = [];
+    const walk = (folder: string): void => {
+      for (const entry of readdirSync(folder)) {
+        const path = join(folder, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (entry.endsWith('.ts')) {
+          const lines = readFileSync(path, 'utf8').trimEnd().split('\n').length;
+          if (lines > 250) long.push(`${relative(SRC, path)}: ${lines} lines`);
+        }
+      }
+    };
+    walk(SRC);
+    expect(long).toEqual([]);
+  });
 });

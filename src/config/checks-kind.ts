@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
-import { type Kind, type ValueSource, oneDefinedItem } from './kinds.js';
+import type { Kind, ValueSource } from './kinds.js';
+import { oneDefinedItem } from './list-kinds.js';
 
 /** One item of `canary_checks`, as the config holds it. */
 export type CheckSpec = string | { http: string; status?: number; contains?: string } | { prometheus: string; query: string; max?: number; max_ratio?: number };

@@ -7,13 +7,10 @@ import {
   concurrencyKind,
   enumKind,
   hostPortKind,
-  hostsKind,
   intKind,
   portKind,
   proxyJumpKind,
   limitKind,
-  listKind,
-  poolsKind,
   type Count,
   localPathKind,
   optionalLocalPathKind,
@@ -22,6 +19,7 @@ import {
   stringKind,
   type Kind,
 } from './kinds.js';
+import { hostsKind, listKind, poolsKind } from './list-kinds.js';
 import { expandHome } from '../lib/paths.js';
 
 /** `$XDG_STATE_HOME/deploy/history.jsonl`, or `~/.local/state/deploy/history.jsonl`. */

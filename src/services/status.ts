@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildStatusView, statusLines, type StatusView } from '../report/status-view.js';
+import { statusLines } from '../report/status-lines.js';
+import { buildStatusView, type StatusView } from '../report/status-view.js';
 import { finalLine } from '../report/summary.js';
 import { readHistory } from '../state/history-file.js';
 import { isWriterAlive, statusFilePath, readStatusFile, type LiveState } from '../state/status-file.js';

@@ -6,10 +6,8 @@ import {
   boolKind,
   concurrencyKind,
   enumKind,
-  hostsKind,
   intKind,
   limitKind,
-  listKind,
   localPathKind,
   proxyJumpKind,
   remotePathKind,
@@ -18,6 +16,7 @@ import {
   type Kind,
   type ValueSource,
 } from '../../src/config/kinds.js';
+import { hostsKind, listKind } from '../../src/config/list-kinds.js';
 import { loadConfig } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 import { makeTempDir } from '../helpers/cli.js';
