@@ -46,7 +46,8 @@ export async function runCli(args: readonly string[], options: RunCliOptions): P
     reject: false,
     stdin: 'ignore',
     stripFinalNewline: false,
-    timeout: options.timeoutMs ?? 20_000,
+    // Generous: a loaded 2-core machine once took 19 s just to start the CLI; a hung one still fails.
+    timeout: options.timeoutMs ?? 45_000,
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStatusPublisher } from '../../../src/run/live/status-publisher.js';
@@ -21,6 +21,8 @@ describe('the live publisher', () => {
     // When the run starts, then a host starts
     publisher.report(start);
     publisher.report({ type: 'phase-start', phase: 'restart-hosts', hosts: 2 });
+    // (the first write is not throttled, but it is asynchronous: wait for it, however loaded the machine)
+    for (let waited = 0; !existsSync(path) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const first = JSON.parse(readFileSync(path, 'utf8')) as LiveState;
     publisher.report({ type: 'host-start', phase: 'restart-hosts', host: 'h0', at: Date.now() });
