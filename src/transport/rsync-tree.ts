@@ -1,3 +1,5 @@
+import type { SyncTreeResult } from './types.js';
+
 /**
  * The local rsync that syncs a folder of this machine to a host's folder, built as data, and
  * the parser of what it prints. Transports run it: `ssh` with `-e` naming the tunnel's rsh
@@ -52,24 +54,14 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
   ];
 }
 
-/** What one sync did to the host. */
-export interface TreeChanges {
-  /** Files and symlinks created or replaced (content, mode or mtime), relative to the folder. */
-  changed: string[];
-  /** Files and symlinks removed, relative to the folder. */
-  removed: string[];
-  /** Bytes rsync sent to the host (its `Total bytes sent`). */
-  bytesSent: number;
-}
-
 /** rsync prints a byte it will not show as `\#ooo` (octal). */
 function unescapeName(name: string): string {
   return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */
-export function parseRsyncTreeOutput(stdout: string): TreeChanges {
-  const changes: TreeChanges = { changed: [], removed: [], bytesSent: 0 };
+export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
+  const changes: SyncTreeResult = { changed: [], removed: [], bytesSent: 0 };
   for (const line of stdout.split('\n')) {
     if (line.startsWith(ITEM_PREFIX)) {
       const item = line.slice(ITEM_PREFIX.length);
