@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/lib/sha256.js';
 import { isRsyncServerCommand } from '../../src/transport/ssh/rsync-tunnel.js';
@@ -10,7 +11,7 @@ import { createSshTransport, type SshTransport } from '../../src/transport/ssh/s
 import { HostFailure } from '../../src/transport/types.js';
 import { makeTempDir } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
-import { onDisk, treeContract } from '../transport/tree-contract.js';
+import { linkDestContract, onDisk, treeContract } from '../transport/tree-contract.js';
 import { type FleetHost, type SshdFleet, sshdAvailable, startSshdFleet } from './fleet/sshd-fleet.js';
 
 /**
@@ -60,7 +61,9 @@ describe.skipIf(!available)('syncTree over SSH to real OpenSSH hosts', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  treeContract(() => ({ transport, host: 'mw01', destination: (name) => `/srv/fleet/${name}`, ...onDisk(local) }));
+  const subject = () => ({ transport, host: 'mw01', destination: (name: string) => `/srv/fleet/${name}`, ...onDisk(local) });
+  treeContract(subject);
+  linkDestContract(subject, (path) => local(path));
 
   it('uses the one SSH connection of the host for every sync', () => {
     // Given the contract's syncs to mw01 above / Then they all went over one connection
@@ -119,6 +122,28 @@ describe.skipIf(!available)('syncTree over SSH to real OpenSSH hosts', () => {
     expect(result.changed).toHaveLength(40);
     expect(await onHost()).toEqual(fresh);
     expect(existsSync(join(mw02.root, 'stopped/part/.~tmp~'))).toBe(false);
+    await rm(stage, { recursive: true, force: true });
+  });
+
+  it('fails the host as connection-lost when the host goes down mid-transfer, and leaves no rsync behind', async () => {
+    // Given mw02 receiving a 40 MB tree
+    const stage = await makeTempDir('deploy-e2e-tree-stage-');
+    for (let index = 0; index < 40; index++) await writeFile(join(stage, `${index}.bin`), randomBytes(1024 * 1024));
+    const syncing = transport.syncTree('mw02', { source: stage, destination: '/srv/fleet/dropped', exclude: [], delete: true, signal: never() });
+    const outcome = syncing.then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    const mw02 = fleet.hosts[1] as FleetHost;
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(join(mw02.root, 'dropped')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    // When the host goes down
+    await fleet.stopHost('mw02');
+    // Then the sync fails as connection-lost, and no rsync of ours is left on this machine
+    expect(await outcome).toMatchObject({ kind: 'connection-lost' });
+    const children = await execa('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { reject: false });
+    expect(children.stdout.split('\n')).not.toContain('rsync');
+    await fleet.startHost('mw02');
     await rm(stage, { recursive: true, force: true });
   });
 

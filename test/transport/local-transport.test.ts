@@ -8,7 +8,7 @@ import { isProcessAlive } from '../../src/state/lock-holder.js';
 import { createLocalTransport } from '../../src/transport/local-transport.js';
 import { HostFailure, type Transport } from '../../src/transport/types.js';
 import { replaceContract } from './replace-contract.js';
-import { onDisk, treeContract } from './tree-contract.js';
+import { linkDestContract, onDisk, treeContract } from './tree-contract.js';
 
 let dir: string;
 let transport: Transport;
@@ -118,8 +118,10 @@ describe('local transport: readFile, keep, expect, removeFile', () => {
 });
 
 describe('local transport: syncTree', () => {
-  treeContract(() => {
+  const subject = () => {
     mkdirSync(join(dir, 'mw01', 'srv'), { recursive: true });
-    return { transport, host: 'mw01', destination: (name) => `/srv/${name}`, ...onDisk((path) => join(dir, 'mw01', path)) };
-  });
+    return { transport, host: 'mw01', destination: (name: string) => `/srv/${name}`, ...onDisk((path) => join(dir, 'mw01', path)) };
+  };
+  treeContract(subject);
+  linkDestContract(subject, (path) => join(dir, 'mw01', path));
 });

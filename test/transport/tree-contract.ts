@@ -96,6 +96,32 @@ const EXCLUDE = ['.git/', 'cache/'];
 const sorted = (values: string[]): string[] => [...values].sort();
 const ALL = ['bin/run.sh', 'config/settings.json', 'current.php', 'includes/a/deep/one.php', 'includes/a/deep/two.php', 'includes/big.js', 'index.php'];
 
+/**
+ * linkDest, for transports whose hosts are folders on this machine (`local(remotePath)`): the
+ * fake fleet has nothing to link.
+ */
+export function linkDestContract(subject: () => TreeSubject, local: (remotePath: string) => string): void {
+  it('syncTree with linkDest: unchanged files are hard links to the old copy, changed ones are new, the old copy is untouched', async () => {
+    // Given release 1 on the host, and a stage where index.php then changes
+    const { transport, host, destination, look } = subject();
+    const stage = await stageTree();
+    const first = destination('release-1');
+    await transport.syncTree(host, { source: stage, destination: first, exclude: EXCLUDE, delete: true, signal: signal() });
+    await put(stage, 'index.php', '<?php echo 2; // release 2\n');
+    // When release 2 is synced beside it with linkDest release 1
+    const second = destination('release-2');
+    const result = await transport.syncTree(host, { source: stage, destination: second, exclude: EXCLUDE, delete: true, signal: signal(), linkDest: first });
+    // Then only index.php was sent; big.js is the same inode in both; release 1 still has its own index.php
+    expect(result.changed).toEqual(['index.php']);
+    expect(result.bytesSent).toBeLessThan(50_000);
+    const inode = async (remote: string): Promise<number> => (await lstat(local(remote))).ino;
+    expect(await inode(`${second}/includes/big.js`)).toBe(await inode(`${first}/includes/big.js`));
+    expect(await inode(`${second}/index.php`)).not.toBe(await inode(`${first}/index.php`));
+    expect(sorted([...(await look(second)).keys()])).toEqual(ALL);
+    expect((await look(first)).get('index.php')?.content).toBe('<?php echo 1;\n');
+  });
+}
+
 export function treeContract(subject: () => TreeSubject): void {
   it('syncTree, first sync: every file arrives with its mode and mtime, the symlink as a link, the excluded folder not at all', async () => {
     // Given a stage tree and an empty host folder
