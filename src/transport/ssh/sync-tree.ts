@@ -23,7 +23,12 @@ export function defaultRshClientPath(): string {
  */
 export async function syncRemoteTree(connection: SshConnection, options: SyncTreeOptions, clientPath: string): Promise<SyncTreeResult> {
   options.signal.throwIfAborted();
-  const tunnel = await openRsyncTunnel(connection, clientPath);
+  const tunnel = await openRsyncTunnel(connection, clientPath).catch((error: unknown) => {
+    throw new HostFailure(
+      'transfer',
+      oneLine(`transfer failed: ${options.destination} on ${targetLabel(connection.target)}: cannot open the rsync tunnel here: ${(error as Error).message}`),
+    );
+  });
   const lost = new AbortController();
   const stopWatching = connection.onLost((failure) => lost.abort(failure));
   try {
