@@ -96,6 +96,7 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
     });
     const viaDeploy = async (): Promise<{ ms: number; bytes: number }> => {
       let bytes = 0;
+      const cpu = process.cpuUsage();
       const started = performance.now();
       await pool(f.hosts, options.concurrency, async (host) => {
         const result = await transport.syncTree(host.name, {
@@ -107,7 +108,11 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
         });
         bytes += result.bytesSent;
       });
-      return { ms: performance.now() - started, bytes };
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      // One event loop carries every host's SSH encryption: how busy it was says whether it is the limit.
+      log(`sync-tree: syncTree: this process used ${secs((used.user + used.system) / 1000)} of CPU in ${secs(ms)}`);
+      return { ms, bytes };
     };
     const viaPrsync = async (): Promise<{ ms: number; bytes: number }> => {
       const out = join(work, `prsync-${Date.now()}`);
