@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { differs, excludedPath, type FakeTreeEntry, readTree } from './fake-tree.js';
 import { decideReplace, type Wanted } from '../src/transport/replace-plan.js';
 import {
   HostFailure,
@@ -7,6 +8,8 @@ import {
   type PreviousFile,
   type ReadFileOptions,
   type ReplaceOptions,
+  type SyncTreeOptions,
+  type SyncTreeResult,
   type Transport,
   type WriteFileOptions,
   type WriteResult,
@@ -31,7 +34,7 @@ export interface FakeHostBehaviour {
   dropAfterMs?: number;
   /** How long a file write takes, in ms. */
   writeMs?: number;
-  /** File writes fail. */
+  /** File writes and tree syncs fail (nothing is changed). */
   failWrite?: boolean;
 }
 
@@ -48,7 +51,7 @@ export interface FakeFleetOptions {
 export interface FakeFleetRecord {
   at: number;
   host: string;
-  action: 'connect' | 'exec-start' | 'exec-end' | 'write' | 'remove' | 'read';
+  action: 'connect' | 'exec-start' | 'exec-end' | 'write' | 'remove' | 'read' | 'sync';
   argv?: readonly string[];
   path?: string;
 }
@@ -67,7 +70,8 @@ const rejectOnAbort = (signal: AbortSignal): Promise<never> =>
 export class FakeFleet implements Transport {
   readonly name = 'fake';
   readonly records: FakeFleetRecord[] = [];
-  readonly files = new Map<string, Map<string, { content: Buffer; mode: number }>>();
+  /** Per host, absolute path to file; a synced tree's entries also carry their mtime (whole seconds). */
+  readonly files = new Map<string, Map<string, { content: Buffer; mode: number; mtimeMs?: number; symlink?: boolean }>>();
   running = 0;
   maxRunning = 0;
   private readonly connected = new Set<string>();
@@ -179,6 +183,44 @@ export class FakeFleet implements Transport {
     if (wanted === null) files.delete(path);
     else files.set(path, wanted);
     return { changed: true };
+  }
+
+  /**
+   * rsync's rules in memory: the local tree is read, entries that differ by kind, size, mtime or
+   * mode are replaced, those the source lacks removed (with `delete`), excluded paths left
+   * alone; all at once, so a failure or an abort changes nothing. `bytesSent` is the sum of
+   * the sizes of the files sent. `linkDest` changes nothing here: there is nothing to link.
+   */
+  async syncTree(host: string, options: SyncTreeOptions): Promise<SyncTreeResult> {
+    await this.connect(host, options.signal, options.onRetry);
+    const behaviour = this.behaviour(host);
+    this.record(host, 'sync', { path: options.destination });
+    const wanted = await readTree(options.source, options.exclude);
+    if (behaviour.writeMs) await Promise.race([sleep(behaviour.writeMs), rejectOnAbort(options.signal)]);
+    options.signal.throwIfAborted();
+    if (behaviour.failWrite) throw new HostFailure('transfer', `transfer failed: ${options.destination} on ${host}: no space left on device`);
+    const files = this.files.get(host) ?? new Map<string, FakeTreeEntry>();
+    this.files.set(host, files);
+    const root = options.destination.replace(/\/+$/, '');
+    const result: SyncTreeResult = { changed: [], removed: [], bytesSent: 0 };
+    for (const [relative, entry] of wanted) {
+      const path = `${root}/${relative}`;
+      const current = files.get(path);
+      if (!differs(current === undefined ? undefined : { mtimeMs: -1, ...current }, entry)) continue;
+      files.set(path, entry);
+      result.changed.push(relative);
+      result.bytesSent += entry.content.length;
+    }
+    if (options.delete) {
+      for (const path of [...files.keys()]) {
+        if (!path.startsWith(`${root}/`)) continue;
+        const relative = path.slice(root.length + 1);
+        if (wanted.has(relative) || excludedPath(options.exclude, relative)) continue;
+        files.delete(path);
+        result.removed.push(relative);
+      }
+    }
+    return result;
   }
 
   async close(): Promise<void> {

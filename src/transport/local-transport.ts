@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { readLocalFile, replaceLocalFile } from './local-replace.js';
 import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
+import { runRsync } from './rsync-run.js';
+import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from './rsync-tree.js';
 import {
   HostFailure,
   type ExecOptions,
@@ -10,6 +12,8 @@ import {
   type PreviousFile,
   type ReadFileOptions,
   type ReplaceOptions,
+  type SyncTreeOptions,
+  type SyncTreeResult,
   type Transport,
   type WriteFileOptions,
   type WriteResult,
@@ -64,6 +68,19 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     },
     async removeFile(host: string, path: string, removeOptions: ReplaceOptions): Promise<WriteResult> {
       return replaceOrFail(join(hostDir(host), path), null, removeOptions);
+    },
+    async syncTree(host: string, syncOptions: SyncTreeOptions): Promise<SyncTreeResult> {
+      const argv = buildRsyncTree({
+        source: syncOptions.source,
+        destination: join(hostDir(host), syncOptions.destination),
+        delete: syncOptions.delete,
+        exclude: syncOptions.exclude,
+        ...(syncOptions.linkDest !== undefined ? { linkDest: join(hostDir(host), syncOptions.linkDest) } : {}),
+      });
+      const run = await runRsync(argv, syncOptions.signal);
+      if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+      const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
+      throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);
     },
     async close(): Promise<void> {},
   };

@@ -17,6 +17,17 @@
  *   otherwise writes nothing and says why in `conflict`.
  * - `removeFile` removes a file the same way, `keep` and `expect` included; a file that is not
  *   there is not an error (`changed` false). `readFile` reads one (null: none).
+ * - `syncTree` makes the host's folder `destination` hold what the local folder `source` holds
+ *   (files, symlinks as symlinks, permission bits, mtimes; never owner or group). Only what
+ *   differs by size or mtime moves, so a file changed by hand on the host is replaced. New and
+ *   changed files land under temporary names and are renamed into place together at the end;
+ *   with `delete`, what the source lacks is removed after that. Paths matching `exclude` are
+ *   neither sent nor removed. `linkDest` names an older copy on the host whose unchanged files
+ *   are hard-linked instead of sent. A failed or stopped sync leaves the old files in place;
+ *   temporary files it left are gone after the next successful sync. The destination's
+ *   parent folder must exist. It resolves with the files and links created, replaced and
+ *   removed (folders not counted) and the bytes sent; failures are HostFailures
+ *   (`transfer`, `connection-lost`, ...), an abort rejects with `signal.reason`.
  * - `close` releases every connection; it is safe to call more than once.
  */
 
@@ -86,6 +97,28 @@ export interface WriteResult {
   conflict?: string;
 }
 
+export interface SyncTreeOptions extends ReadFileOptions {
+  /** The local folder whose content is synced. */
+  source: string;
+  /** The absolute remote folder that receives it. */
+  destination: string;
+  /** rsync-style patterns (sync_exclude), matched relative to `source`. */
+  exclude: readonly string[];
+  /** Remove from `destination` what `source` lacks (sync_delete). */
+  delete: boolean;
+  /** An absolute remote folder (the live release) whose unchanged files are hard-linked. */
+  linkDest?: string;
+}
+
+export interface SyncTreeResult {
+  /** Files and symlinks created or replaced, relative to the folder. */
+  changed: string[];
+  /** Files and symlinks removed, relative to the folder. */
+  removed: string[];
+  /** Bytes sent to the host for this sync. */
+  bytesSent: number;
+}
+
 export interface Transport {
   readonly name: string;
   /** Run `argv` on `host`. How it is rendered (quoted for a remote shell) is the transport's job. */
@@ -96,6 +129,8 @@ export interface Transport {
   readFile(host: string, path: string, options: ReadFileOptions): Promise<PreviousFile | null>;
   /** Remove the absolute remote path `path` on `host` (a missing file is not an error). */
   removeFile(host: string, path: string, options: ReplaceOptions): Promise<WriteResult>;
+  /** Make the remote folder `options.destination` on `host` hold what `options.source` holds. */
+  syncTree(host: string, options: SyncTreeOptions): Promise<SyncTreeResult>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { isProcessAlive } from '../../src/state/lock-holder.js';
 import { createLocalTransport } from '../../src/transport/local-transport.js';
 import { HostFailure, type Transport } from '../../src/transport/types.js';
 import { replaceContract } from './replace-contract.js';
+import { linkDestContract, onDisk, treeContract } from './tree-contract.js';
 
 let dir: string;
 let transport: Transport;
@@ -114,4 +115,13 @@ describe('local transport: readFile, keep, expect, removeFile', () => {
       return { content: await readFile(file, 'utf8'), mode: (await stat(file)).mode & 0o7777 };
     },
   }));
+});
+
+describe('local transport: syncTree', () => {
+  const subject = () => {
+    mkdirSync(join(dir, 'mw01', 'srv'), { recursive: true });
+    return { transport, host: 'mw01', destination: (name: string) => `/srv/${name}`, ...onDisk((path) => join(dir, 'mw01', path)) };
+  };
+  treeContract(subject);
+  linkDestContract(subject, (path) => join(dir, 'mw01', path));
 });

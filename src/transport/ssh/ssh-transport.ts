@@ -7,6 +7,7 @@ import { runRemoteCommand } from './remote-exec.js';
 import { readRemoteFile } from './sftp-read.js';
 import { replaceRemoteFile } from './sftp-write.js';
 import { type SshContext, createSshContext } from './ssh-context.js';
+import { defaultRshClientPath, syncRemoteTree } from './sync-tree.js';
 
 /** The transport plus what tests and diagnostics may look at. */
 export interface SshTransport extends Transport {
@@ -53,6 +54,10 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
     async removeFile(host, path, removeOptions) {
       const connection = await pool.acquire(host, removeOptions.signal, removeOptions.onRetry);
       return replaceRemoteFile(connection, path, null, removeOptions);
+    },
+    async syncTree(host, syncOptions) {
+      const connection = await pool.acquire(host, syncOptions.signal, syncOptions.onRetry);
+      return syncRemoteTree(connection, syncOptions, defaultRshClientPath());
     },
     async close() {
       await pool.closeAll();

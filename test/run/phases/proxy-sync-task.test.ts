@@ -32,6 +32,9 @@ function transportWhere(pullStatus: (proxy: string) => number): Transport & { pu
     async removeFile() {
       return { changed: false };
     },
+    async syncTree() {
+      throw new Error('this stub syncs no trees');
+    },
     async close() {},
   };
 }

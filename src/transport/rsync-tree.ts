@@ -1,0 +1,90 @@
+import type { SyncTreeResult } from './types.js';
+
+/**
+ * The local rsync that syncs a folder of this machine to a host's folder, built as data, and
+ * the parser of what it prints. Transports run it: `ssh` with `-e` naming the tunnel's rsh
+ * client (rsync's server runs on the host over deploy's own SSH connection), `local` straight
+ * into the host's folder.
+ *
+ * - `-rlpt`: recursive, symlinks as symlinks, permissions, mtimes; no owner or group (files
+ *   belong to the remote user). rsync's quick check (size and mtime) decides what moves, so a
+ *   file changed by hand on a host (new mtime) is replaced.
+ * - `-s` (secluded args): paths, `--link-dest` and filters travel inside rsync's protocol, so
+ *   the command the host runs is only `rsync --server <flags> .`, nothing a shell could read.
+ * - `--delay-updates`: new and changed files land in `.~tmp~` folders and are renamed into
+ *   place together at the end; with `delete`, `--delete --delete-delay` removes afterwards.
+ * - `--exclude`: excluded paths are neither sent nor deleted on the host.
+ */
+
+/** Marks the lines this argv's `--out-format` prints, apart from `--stats` and messages. */
+export const ITEM_PREFIX = 'deploy-item ';
+
+export interface RsyncTreeOptions {
+  /** The local folder whose content is synced. */
+  source: string;
+  /** The destination folder as rsync reads it: a local path, or `<host>:<path>` with `remoteShell`. */
+  destination: string;
+  /** Remove from the destination what is gone from the source (excluded paths aside). */
+  delete: boolean;
+  /** rsync-style patterns never synced, one `--exclude` each. */
+  exclude: readonly string[];
+  /** A previous copy of the tree on the host: unchanged files are hard-linked from it. */
+  linkDest?: string;
+  /** The `-e` command (already one string, as rsync splits it). */
+  remoteShell?: string;
+}
+
+/** The argv of the local rsync (argv[0] is `rsync`). */
+export function buildRsyncTree(options: RsyncTreeOptions): string[] {
+  const source = options.source.endsWith('/') ? options.source : `${options.source}/`;
+  return [
+    'rsync',
+    '-rlpt',
+    '-s',
+    '--delay-updates',
+    ...(options.delete ? ['--delete', '--delete-delay'] : []),
+    ...(options.linkDest !== undefined ? [`--link-dest=${options.linkDest}`] : []),
+    ...options.exclude.map((pattern) => `--exclude=${pattern}`),
+    `--out-format=${ITEM_PREFIX}%i %n`,
+    '--stats',
+    ...(options.remoteShell !== undefined ? ['-e', options.remoteShell] : []),
+    '--',
+    source,
+    options.destination,
+  ];
+}
+
+/** rsync prints a byte it will not show as `\#ooo` (octal). */
+function unescapeName(name: string): string {
+  return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */
+export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
+  const changes: SyncTreeResult = { changed: [], removed: [], bytesSent: 0 };
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(ITEM_PREFIX)) {
+      const item = line.slice(ITEM_PREFIX.length);
+      const flags = item.slice(0, 11);
+      const name = unescapeName(item.slice(12));
+      if (flags.startsWith('*deleting')) {
+        if (!name.endsWith('/')) changes.removed.push(name);
+      } else if (flags[1] === 'f' || flags[1] === 'L') {
+        changes.changed.push(name);
+      }
+      continue;
+    }
+    const sent = /^Total bytes sent: ([0-9.,' ]+)$/.exec(line.trim());
+    if (sent !== null) changes.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
+  }
+  return changes;
+}
+
+/** The first line rsync wrote that says what went wrong, for a one-line failure message. */
+export function rsyncErrorLine(stderr: string): string | undefined {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.find((line) => !line.startsWith('rsync error:')) ?? lines[0];
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from '../../src/transport/rsync-tree.js';
+import { renderCommand } from '../../src/transport/quote.js';
+
+describe('buildRsyncTree', () => {
+  it('syncs the folder content in place: links as links, perms and times, deletions delayed, excludes, items and stats', () => {
+    // Given an in-place sync through a remote shell, with two exclude patterns
+    const argv = buildRsyncTree({
+      source: '/stage/php',
+      destination: 'deploy:/srv/app',
+      delete: true,
+      exclude: ['.git/', '*.swp'],
+      remoteShell: '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket',
+    });
+    // When it is rendered / Then every option is one word, the source ends in / (its content, not the folder)
+    expect(renderCommand(argv)).toBe(
+      "rsync -rlpt -s --delay-updates --delete --delete-delay --exclude=.git/ '--exclude=*.swp' '--out-format=deploy-item %i %n' --stats -e '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket' -- /stage/php/ deploy:/srv/app",
+    );
+  });
+
+  it('hard-links from an old release and keeps what the host has when not deleting', () => {
+    // Given a releases sync that does not delete, straight to a local folder
+    const argv = buildRsyncTree({ source: '/stage/', destination: '/fleet/h/releases/2', delete: false, exclude: [], linkDest: '/fleet/h/releases/1' });
+    // Then there is no --delete, no -e, and one --link-dest
+    expect(renderCommand(argv)).toBe(
+      "rsync -rlpt -s --delay-updates --link-dest=/fleet/h/releases/1 '--out-format=deploy-item %i %n' --stats -- /stage/ /fleet/h/releases/2",
+    );
+  });
+
+  it('keeps a hostile path one word', () => {
+    const argv = buildRsyncTree({ source: "/st age/$(x)'", destination: '/d', delete: false, exclude: ['a b'] });
+    expect(argv.slice(-2)).toEqual(["/st age/$(x)'/", '/d']);
+    expect(argv).toContain('--exclude=a b');
+  });
+});
+
+/** Captured from rsync 3.5.0: a first sync of a tree with a symlink and nested folders. */
+const FIRST_SYNC = `deploy-item cL+++++++++ link
+deploy-item cd+++++++++ a/
+deploy-item cd+++++++++ a/b/
+deploy-item >f+++++++++ a/b/f.php
+
+Number of files: 5 (reg: 1, dir: 3, link: 1)
+Number of created files: 4 (reg: 1, dir: 2, link: 1)
+Number of deleted files: 0
+Number of regular files transferred: 1
+Total file size: 12 bytes
+Total transferred file size: 3 bytes
+Literal data: 3 bytes
+Matched data: 0 bytes
+File list size: 0
+File list generation time: 0.001 seconds
+File list transfer time: 0.000 seconds
+Total bytes sent: 177
+Total bytes received: 43
+
+sent 177 bytes  received 43 bytes  440.00 bytes/sec
+total size is 12  speedup is 0.05
+`;
+
+/** Captured from rsync 3.5.0 over a remote shell: a new file, a size change, an mtime-only change, deletions. */
+const RESYNC = `deploy-item <f+++++++++ new.php
+deploy-item <f.s....... top.php
+deploy-item <f..t...... a/b/f.php
+deploy-item *deleting   link
+deploy-item *deleting   old/x.php
+deploy-item *deleting   old/
+deploy-item .d..t...... a/
+
+Number of files: 6 (reg: 3, dir: 3)
+Total bytes sent: 1,234,567
+Total bytes received: 62
+`;
+
+describe('parseRsyncTreeOutput', () => {
+  it('counts files and links created, not folders, and the bytes sent', () => {
+    expect(parseRsyncTreeOutput(FIRST_SYNC)).toEqual({ changed: ['link', 'a/b/f.php'], removed: [], bytesSent: 177 });
+  });
+
+  it('counts replaced files (size or mtime) and removed files and links, not removed folders', () => {
+    expect(parseRsyncTreeOutput(RESYNC)).toEqual({
+      changed: ['new.php', 'top.php', 'a/b/f.php'],
+      removed: ['link', 'old/x.php'],
+      bytesSent: 1234567,
+    });
+  });
+
+  it('keeps spaces in names, decodes the bytes rsync escapes, ignores lines that are not its items', () => {
+    const output = 'deploy-item >f+++++++++ a b/c d.php\ndeploy-item >f+++++++++ tab\\#011x\nsome message\n';
+    expect(parseRsyncTreeOutput(output)).toEqual({ changed: ['a b/c d.php', 'tab\tx'], removed: [], bytesSent: 0 });
+  });
+});
+
+describe('rsyncErrorLine', () => {
+  it("names rsync's own message before its generic error line", () => {
+    const stderr = 'rsync: [receiver] mkdir "/srv/x" failed: Permission denied (13)\nrsync error: error in file IO (code 11) at main.c(791)\n';
+    expect(rsyncErrorLine(stderr)).toBe('rsync: [receiver] mkdir "/srv/x" failed: Permission denied (13)');
+    expect(rsyncErrorLine('rsync error: x\n')).toBe('rsync error: x');
+    expect(rsyncErrorLine('')).toBeUndefined();
+  });
+});
