@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createSshTransport } from '../src/transport/ssh/ssh-transport.js';
 import { loadHarness, type SshdFleet } from './ssh.js';
 import { ratio, secs, type Row } from './table.js';
+import { mulberry32 } from './distribution.js';
 
 export interface SyncTreeBenchOptions {
   hosts: number;
@@ -28,21 +29,9 @@ export interface SyncTreeBenchOptions {
   port: number;
 }
 
-/** A small seeded PRNG (mulberry32), so every run draws the same sizes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Log-normal sizes (median ~3 KB, a long tail), scaled to `totalBytes`, in 3 levels of folders. */
 async function stageTree(root: string, options: SyncTreeBenchOptions): Promise<string[]> {
-  const next = random(options.seed);
+  const next = mulberry32(options.seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const raw = Array.from({ length: options.files }, () => Math.exp(Math.log(3000) + 1.6 * normal()));
   const scale = (options.totalMB * 1_000_000) / raw.reduce((sum, size) => sum + size, 0);
