@@ -13,7 +13,14 @@ export interface LocalProcessOptions {
   onStart?: () => void;
   /** After SIGTERM, how long before SIGKILL. */
   killGraceMs?: number;
+  /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); Infinity keeps it all (rsync's item lines). */
+  stdoutCap?: number;
+  /** Once it exits, KILL what it started and left in its group (rsync's rsh client, say). */
+  killLeftovers?: boolean;
 }
+
+/** A local run's result; `notStarted`: why the process could not be started at all (its spawn error). */
+export type LocalRun = ExecResult & { notStarted?: string };
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
@@ -32,9 +39,9 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * output whatever the status; on abort, TERM then KILL the whole group and reject with the
  * signal's reason.
  */
-export async function runLocalProcess(file: string, args: readonly string[], options: LocalProcessOptions): Promise<ExecResult> {
+export async function runLocalProcess(file: string, args: readonly string[], options: LocalProcessOptions): Promise<LocalRun> {
   options.signal.throwIfAborted();
-  const stdout = new OutputBuffer();
+  const stdout = new OutputBuffer(options.stdoutCap);
   const stderr = new OutputBuffer();
   const child = execa(file, args, {
     cwd: options.cwd,
@@ -73,12 +80,14 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
       // Could not start: report it as a shell would (command not found / not executable).
       const code = (result as { code?: string }).code;
       const status = code === 'EACCES' ? 126 : 127;
-      return { exitCode: status, stdout: '', stderr: `${file}: ${result.shortMessage ?? code ?? 'cannot run'}`, truncated: false };
+      const notStarted = (result as { originalMessage?: string }).originalMessage ?? code ?? 'cannot run';
+      return { exitCode: status, stdout: '', stderr: `${file}: ${result.shortMessage ?? code ?? 'cannot run'}`, truncated: false, notStarted };
     }
     const exitCode = result.exitCode ?? 128 + (SIGNAL_NUMBERS[result.signal ?? ''] ?? 0);
     return { exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
   } finally {
     clearTimeout(killTimer);
     options.signal.removeEventListener('abort', onAbort);
+    if (options.killLeftovers) killGroup(child.pid, 'SIGKILL');
   }
 }
