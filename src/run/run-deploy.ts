@@ -10,6 +10,8 @@ import type { ExecutionResult } from './phases/phase-run.js';
 import { createVersionKeeper } from './phases/version-keeper.js';
 import { createTreeRecorder } from './phases/tree-recorder.js';
 import { createTreeSync } from './phases/tree-run.js';
+import { keepHostsTidy } from './phases/tree-housekeeping.js';
+import { resolveConcurrency } from './plan/limits.js';
 import type { DeployOptions } from './prepare/deploy-options.js';
 import type { Flow } from './prepare/flow.js';
 import { prepareRun, type PreparedRun } from './prepare/prepare-run.js';
@@ -110,5 +112,10 @@ async function runPhases(
     ...(treeSync ? { treeSync } : {}),
   };
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
-  return executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
+  const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
+  if (treeSync) {
+    const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
+    await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });
+  }
+  return execution;
 }
