@@ -11,7 +11,7 @@ import { requireFile, restartTask, syncTask } from './host-tasks.js';
 import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, type PlanRun, type RunStop } from './phase-run.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { restoreTask, type Restore } from './restore-task.js';
-import { treeSyncTask } from './tree-sync-task.js';
+import { type TreeProxies, treeSyncTask } from './tree-sync-task.js';
 import { treeRestoreTask } from './tree-restore-task.js';
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
@@ -146,7 +146,7 @@ function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, prog
   if (phase.kind === 'restart') return restartTask(transport, phase, options.report, options.treeSync);
   if (options.restore?.trees) return treeRestoreTask(transport, { ...options.restore, versions: options.restore.trees });
   if (options.restore) return restoreTask(transport, options.restore, keeper);
-  if (options.treeSync) return treeSyncTask(transport, options.treeSync);
+  if (options.treeSync) return treeSyncTask(transport, options.treeSync, treeProxies(phase, progress));
   const file = requireFile(options.file);
   if (!phase.proxies) return syncTask(transport, file, keeper);
   const { failedProxies, sources } = progress;
@@ -157,6 +157,14 @@ function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, prog
     sources,
     ...(keeper ? { keeper } : {}),
   });
+}
+
+/** With sync_proxies: how targets of a tree run reach their proxies (the proxies themselves get a plain copy). */
+function treeProxies(phase: SyncPhase, progress: Progress): TreeProxies | undefined {
+  if (phase.name === 'sync-proxies') return { proxy: true };
+  if (!phase.proxies) return undefined;
+  const { failedProxies, sources } = progress;
+  return { proxy: false, pull: { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources } };
 }
 
 /** With pools (restart phases): progress per pool, and a warning when a pool is halted. */
