@@ -9,7 +9,6 @@ import {
   buildSwitchRelease,
   PREPARE_SCRIPT,
   parseLive,
-  parsePrevious,
   SWITCH_BACK_SCRIPT,
   SWITCH_SCRIPT,
 } from '../../src/remote-commands/releases.js';
@@ -172,12 +171,12 @@ describe('prepare', () => {
 });
 
 describe('switch and switch back', () => {
-  it('switch points current at the release by a relative link, and says what it pointed to', async () => {
+  it('switch points current at the release by a relative link', async () => {
     const d = await deployDir();
     await writeTree(join(d, 'releases'), { 'r1/a': '1', 'r2/a': '2' });
-    expect(parsePrevious(ok(await run(buildSwitchRelease(d, 'r1'))).stdout)).toEqual({});
+    expect(ok(await run(buildSwitchRelease(d, 'r1'))).stdout).toBe('');
     expect(await readlink(join(d, 'current'))).toBe('releases/r1');
-    expect(parsePrevious(ok(await run(buildSwitchRelease(d, 'r2'))).stdout)).toEqual({ previous: 'r1' });
+    ok(await run(buildSwitchRelease(d, 'r2')));
     expect(await readlink(join(d, 'current'))).toBe('releases/r2');
     expect(parseLive(ok(await run(buildReadCurrent(d))).stdout)).toEqual({ live: 'r2' });
     // And no temporary link is left beside it
@@ -216,7 +215,7 @@ describe('switch and switch back', () => {
     expect(refusalReason(await run(buildSwitchBack(d, 'r3', 'r1')))).toBe('release r1 is gone');
     expect(await fingerprint(d)).toEqual(before);
     // When current is still the run's and the old release is there / Then switched back
-    expect(parsePrevious(ok(await run(buildSwitchBack(d, 'r3', 'r2'))).stdout)).toEqual({ previous: 'r3' });
+    ok(await run(buildSwitchBack(d, 'r3', 'r2')));
     expect(await readlink(join(d, 'current'))).toBe('releases/r2');
     expect((await lstat(join(d, 'current'))).isSymbolicLink()).toBe(true);
     await rm(join(d, 'current'));
