@@ -1,5 +1,6 @@
 import { chmod, chown, lstat, mkdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REFUSED_STATUS, refusalReason } from '../../src/remote-commands/host-script.js';
 import {
@@ -60,11 +61,11 @@ describe('the releases commands as argv', () => {
     expect(renderCommand(argv.slice(3))).toBe(`deploy-prepare-release '/srv/a b/$(touch x)'"'"'q'"'" r1 '-rf x;\n'"'"'y'"'"`);
   });
 
-  it('refuses inputs that are not a release name, a path inside a release or an absolute folder', () => {
+  it('refuses inputs that are not a release name, a path inside a release or a folder', () => {
     expect(() => buildPrepareRelease('/srv/app', 'a/b', '.')).toThrow(/not a release name/);
     expect(() => buildPrepareRelease('/srv/app', '..', '.')).toThrow(/not a release name/);
     expect(() => buildPrepareRelease('/srv/app', 'r', '../etc')).toThrow(/not a path inside a release/);
-    expect(() => buildPrepareRelease('srv/app', 'r', '.')).toThrow(/not an absolute folder/);
+    expect(() => buildPrepareRelease('', 'r', '.')).toThrow(/not a folder/);
   });
 });
 
@@ -222,5 +223,20 @@ describe('switch and switch back', () => {
     expect(refusalReason(await run(buildSwitchBack(d, 'r2', 'r3')))).toBe('changed since: current -> (none)');
     await writeFile(join(d, 'current'), 'x');
     expect(refusalReason(await run(buildSwitchBack(d, 'r2', 'r3')))).toBe('changed since: current -> (not a symbolic link)');
+  });
+});
+
+describe('a deploy_dir relative to the working folder (the local transport)', () => {
+  it('is read as ./<path>, a leading dash and all', async () => {
+    // Given a working folder and deploy_dir "-app" relative to it
+    dir = await makeTempDir('deploy-releases-');
+    const argv = buildPrepareRelease('-app', 'r1', '.');
+    // When prepared and switched from that folder
+    const [file, ...args] = argv as [string, ...string[]];
+    expect((await execa(file, args, { cwd: dir, reject: false })).exitCode).toBe(0);
+    const [sw, ...swArgs] = buildSwitchRelease('-app', 'r1') as [string, ...string[]];
+    expect((await execa(sw, swArgs, { cwd: dir, reject: false })).exitCode).toBe(0);
+    // Then the folder is there, inside the working folder
+    expect(await readlink(join(dir, '-app/current'))).toBe('releases/r1');
   });
 });
