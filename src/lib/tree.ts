@@ -16,6 +16,7 @@ export interface TreeEntry {
   size: number;
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
+  /** As rsync lists it: whole seconds. */
   mtimeMs: number;
   /** A link's target, as stored in the link. */
   target?: string;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { StagedTree } from '../../lib/tree.js';
-import { buildRsyncListing, parseRsyncListing, type RsyncListing } from '../../transport/rsync-listing.js';
+import { buildRsyncListing, LISTING_ENV, parseRsyncListing, type RsyncListing } from '../../transport/rsync-listing.js';
+import { runLocalProcess } from '../../transport/local-process.js';
 import { rsyncErrorLine } from '../../transport/rsync-tree.js';
-import { runRsync } from '../../transport/rsync-run.js';
 import { resolveStagedPath } from './staged-path.js';
 import { readEntries, refuseSpecial } from './tree-entries.js';
 
@@ -17,7 +17,8 @@ const never = new AbortController().signal;
 async function listWithRsync(source: string, isFolder: boolean, exclude: readonly string[], shown: string, signal: AbortSignal): Promise<RsyncListing> {
   const empty = await mkdtemp(join(tmpdir(), 'deploy-listing-'));
   try {
-    const run = await runRsync(buildRsyncListing(source, isFolder, exclude, empty), signal);
+    const [file = 'rsync', ...args] = buildRsyncListing(source, isFolder, exclude, empty);
+    const run = await runLocalProcess(file, args, { cwd: empty, env: LISTING_ENV, signal, stdoutCap: Number.POSITIVE_INFINITY, killLeftovers: true });
     // 23: some files could not be read (a permission, a file gone): named in stderr, refused below.
     if (run.exitCode !== 0) throw new UserError(`${shown}: rsync cannot list it: ${rsyncErrorLine(run.stderr) ?? `exit status ${run.exitCode}`}`);
     return parseRsyncListing(run.stdout, run.stderr);

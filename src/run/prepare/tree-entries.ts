@@ -1,14 +1,10 @@
-import { lstat, readlink, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { mapLimited } from '../../lib/map-limited.js';
 import { type StagedTree, type TreeEntry, localPathOf, stagePathOf } from '../../lib/tree.js';
 import type { ListedItem } from '../../transport/rsync-listing.js';
 import { escapes } from './staged-path.js';
-
-/** lstat calls in flight while reading a listing's entries. */
-const STAT_CONCURRENCY = 64;
 
 /** What a non-regular file is, for the message naming it. */
 export function fileTypeName(info: Stats | undefined): string {
@@ -40,30 +36,32 @@ async function refuseEscapingLink(tree: Pick<StagedTree, 'relativePath' | 'root'
   }
 }
 
-/** The entries of rsync's listing, with what lstat says of each; links checked against stage_dir. */
+/** Entries taken between two yields to the event loop. */
+const BATCH = 5000;
+
+/**
+ * The entries of rsync's listing (sizes, modes, mtimes as rsync printed them); links read and
+ * checked against stage_dir; a FIFO, socket or device refused.
+ */
 export async function readEntries(
   tree: Pick<StagedTree, 'relativePath' | 'root' | 'source'>,
   items: readonly ListedItem[],
   realStage: string,
   signal?: AbortSignal,
 ): Promise<TreeEntry[]> {
-  return mapLimited(
-    items,
-    STAT_CONCURRENCY,
-    async ({ path, kind }): Promise<TreeEntry> => {
-      const info = await lstat(localPathOf(tree, path)).catch(() => undefined);
-      if (info === undefined) throw new UserError(`${stagePathOf(tree, path)}: gone while the stage was being read; try again`);
-      const base = { path, mode: info.mode & 0o7777, mtimeMs: info.mtimeMs };
-      if (kind === 'dir' && info.isDirectory()) return { ...base, kind: 'dir', size: 0 };
-      if (kind === 'file' && info.isFile()) return { ...base, kind: 'file', size: info.size };
-      if (kind === 'link' && info.isSymbolicLink()) {
-        const target = await readlink(localPathOf(tree, path));
-        await refuseEscapingLink(tree, path, target, realStage);
-        return { ...base, kind: 'link', size: info.size, target };
-      }
-      if (kind === 'device' || kind === 'special') return refuseSpecial(tree, path);
-      throw new UserError(`${stagePathOf(tree, path)}: changed while the stage was being read (rsync saw ${kind}); try again`);
-    },
-    signal,
-  );
+  const entries: TreeEntry[] = [];
+  for (const [index, { path, kind, size, mode, mtimeMs }] of items.entries()) {
+    if (index % BATCH === 0 && index > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    }
+    if (kind === 'dir' || kind === 'file') entries.push({ path, kind, size: kind === 'dir' ? 0 : size, mode, mtimeMs });
+    else if (kind === 'link') {
+      const target = await readlink(localPathOf(tree, path)).catch(() => undefined);
+      if (target === undefined) throw new UserError(`${stagePathOf(tree, path)}: changed while the stage was being read; try again`);
+      await refuseEscapingLink(tree, path, target, realStage);
+      entries.push({ path, kind, size, mode, mtimeMs, target });
+    } else await refuseSpecial(tree, path);
+  }
+  return entries;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, lstatSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, lstatSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,17 @@ const TREE = {
 const EXCLUDE = ['*.swp', '/cache/', '.git/'];
 
 describe('resolveStagedTree', () => {
+  it('reads permission bits as rsync sends them (executable, setgid folder)', async () => {
+    const stageDir = await stage({ 'bin/run': '#!/bin/sh\n' });
+    chmodSync(join(stageDir, 'bin/run'), 0o755);
+    chmodSync(join(stageDir, 'bin'), 0o2750);
+    const tree = await resolveStagedTree(stageDir, '/srv', undefined, []);
+    expect(tree.entries.map(({ path, mode }) => [path, mode])).toEqual([
+      ['bin', 0o2750],
+      ['bin/run', 0o755],
+    ]);
+  });
+
   it('lists exactly what rsync sends with the same --exclude words (anchored, nested, folders, names rsync escapes)', async () => {
     // Given a stage with swap files, a root and a nested cache/, .git/ at two depths, links and odd names
     const stageDir = await stage(TREE);
@@ -97,6 +108,11 @@ describe('resolveStagedTree', () => {
     expect(tree.bytes).toBe(Buffer.byteLength(sent.join('')));
     expect(tree.entries.find((entry) => entry.path === 'link.php')).toMatchObject({ kind: 'link', target: 'index.php' });
     expect(tree.entries.find((entry) => entry.path === 'index.php')).toMatchObject({ kind: 'file', size: 14, mode: 0o644 });
+    // And each entry's bits and mtime (whole seconds) are the file's
+    for (const entry of tree.entries) {
+      const info = lstatSync(join(stageDir, entry.path));
+      expect([entry.path, entry.mode, entry.mtimeMs]).toEqual([entry.path, info.mode & 0o7777, Math.floor(info.mtimeMs / 1000) * 1000]);
+    }
   });
 
   it('matches patterns relative to the synced folder: sync-file a/ leaves out a/cache/ for /cache/', async () => {
