@@ -59,3 +59,25 @@ export async function findPhp(searchPath: string | undefined = process.env.PATH)
   }
   return undefined;
 }
+
+/** What the lint of a run would check, for --dry-run: counts only, nothing run. */
+export interface LintPreview {
+  php: number;
+  json: number;
+  /** php is on PATH (else the .php files would not be checked). */
+  phpFound: boolean;
+  /** A previous run recorded the path (else every file is checked). */
+  previousRun: boolean;
+}
+
+/** Count what lintTree would check, and whether php is there to check the .php files. */
+export async function previewLint(
+  tree: Pick<StagedTree, 'relativePath' | 'root' | 'source' | 'entries'>,
+  hashes: ReadonlyMap<string, string>,
+  previous: ReadonlyMap<string, string> | undefined,
+  searchPath?: string,
+): Promise<LintPreview> {
+  const selected = selectLintFiles(tree, hashes, previous);
+  const php = selected.filter((file) => file.kind === 'php').length;
+  return { php, json: selected.length - php, phpFound: (await findPhp(searchPath)) !== undefined, previousRun: previous !== undefined };
+}

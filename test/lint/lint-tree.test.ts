@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintTree } from '../../src/lint/lint-tree.js';
-import { findPhp } from '../../src/lint/select.js';
+import { findPhp, previewLint } from '../../src/lint/select.js';
 import { hashTree } from '../../src/run/prepare/hash-tree.js';
 import { resolveStagedTree } from '../../src/run/prepare/staged-tree.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
@@ -94,6 +94,8 @@ describe('lintTree: php missing, processes', () => {
     const { tree, hashes } = await stagedPhp({ 'a.php': '<?php (', 'b.php': '<?php', 'c.json': '{}' });
     const outcome = await lintTree(tree, hashes, undefined, { signal: never, searchPath: '/nonexistent:/also-not' });
     expect(outcome).toEqual({ checked: 1, skippedLine: "lint: php is not on this machine's PATH: 2 .php files not checked" });
+    // And the dry run's preview counts the same
+    expect(await previewLint(tree, hashes, undefined, '/nonexistent')).toEqual({ php: 2, json: 1, phpFound: false, previousRun: false });
   });
 
   it('runs at most `concurrency` php at once', async () => {
