@@ -1,4 +1,7 @@
+import { decodeRsyncName } from './rsync-names.js';
 import { buildRsyncTree, ITEM_PREFIX } from './rsync-tree.js';
+
+export { decodeRsyncName } from './rsync-names.js';
 
 /**
  * What rsync itself would send of a local folder (or file): the sync's own argv
@@ -44,28 +47,6 @@ export function buildRsyncListing(source: string, sourceIsFolder: boolean, exclu
 }
 
 const KINDS: Record<string, ListedKind> = { f: 'file', d: 'dir', L: 'link', D: 'device', S: 'special' };
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * rsync (LC_ALL=C) prints every byte outside printable ASCII, and a `\` before `#`, as `\#ooo`:
- * the bytes of the name, decoded as UTF-8; undefined when they are not UTF-8.
- */
-export function decodeRsyncName(name: string): string | undefined {
-  if (!name.includes('\\#')) return name;
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const match of name.matchAll(/\\#([0-7]{3})/g)) {
-    parts.push(Buffer.from(name.slice(last, match.index), 'utf8'), Buffer.from([Number.parseInt(match[1] ?? '0', 8)]));
-    last = match.index + match[0].length;
-  }
-  parts.push(Buffer.from(name.slice(last), 'utf8'));
-  try {
-    return utf8.decode(Buffer.concat(parts));
-  } catch {
-    return undefined;
-  }
-}
-
 /** `rwsr-x--T` (rsync's `%B`, as `ls` shows them) as mode bits. */
 export function parsePermissions(text: string): number {
   let mode = 0;
