@@ -11,6 +11,7 @@ import { createVersionKeeper } from './phases/version-keeper.js';
 import { createTreeRecorder } from './phases/tree-recorder.js';
 import { createTreeSync } from './phases/tree-run.js';
 import { keepHostsTidy } from './phases/tree-housekeeping.js';
+import { lintBeforeTouching, recordSent } from './phases/lint-step.js';
 import { resolveConcurrency } from './plan/limits.js';
 import type { DeployOptions } from './prepare/deploy-options.js';
 import type { Flow } from './prepare/flow.js';
@@ -112,10 +113,14 @@ async function runPhases(
     ...(treeSync ? { treeSync } : {}),
   };
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
+  const linted = prepared.lint ? await lintBeforeTouching(prepared.lint, plan, report, interrupts.stop) : undefined;
+  if (linted) return linted;
   const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
   if (treeSync) {
     const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
     await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });
   }
+  const clean = execution.phases.every((run) => run.results.every((result) => result.outcome !== 'failed'));
+  if (prepared.lint && execution.stoppedBy === undefined && clean) await recordSent(prepared.lint, config.history_file, warn);
   return execution;
 }

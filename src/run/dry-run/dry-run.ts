@@ -16,7 +16,7 @@ export interface DryRunContext {
   /** rollback: the run it undoes. */
   restore?: RollbackSource;
   /** sync-file <folder>, sync-world: the tree and how hosts' folders change. */
-  tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; keepReleases: number; delete: boolean; lines: string[] };
+  tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; lines: string[]; json: object };
   transport: string;
   lock: LockDescription;
 }
@@ -76,7 +76,7 @@ export function dryRunLines(context: DryRunContext): string[] {
       const how =
         tree.layout === 'releases'
           ? `build a new release in ${posix.join(tree.staged.destination === '' ? '' : deployDirOf(tree.staged), 'releases')}/<run id>, switched to right before each host's restart`
-          : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place${tree.delete ? ', deleting what the stage lacks' : ''}`;
+          : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place`;
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how}`);
     } else if (phase.kind === 'sync') {
       const how = phase.proxies
@@ -103,14 +103,7 @@ export function dryRunJson(context: DryRunContext): object {
     dryRun: true,
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
     ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
-    ...(context.tree
-      ? {
-          path: context.tree.staged.relativePath,
-          destination: context.tree.staged.destination,
-          tree: { files: context.tree.staged.files, bytes: context.tree.staged.bytes, exclude: context.tree.staged.exclude },
-          layout: context.tree.layout,
-        }
-      : {}),
+    ...(context.tree ? { path: context.tree.staged.relativePath, destination: context.tree.staged.destination, ...context.tree.json } : {}),
     transport: context.transport,
     ...(context.lock.backend === 'file' ? { lockFile: context.lock.file } : {}),
     lock: context.lock,

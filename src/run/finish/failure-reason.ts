@@ -25,6 +25,8 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
       const pools = `pool${halted.length === 1 ? '' : 's'} ${halted.join(', ')}`;
       return `pool_failure_limit reached: ${pools} halted; ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
     }
+    case 'lint':
+      return `lint: ${execution.lintFailure?.file}: ${execution.lintFailure?.message}`;
     case 'interrupt':
       return `interrupted by a signal: ${plural(notStarted, 'host')} not started`;
     default:

@@ -76,7 +76,7 @@ function notReachedWhy(progress: Progress): string {
   return progress.canaryFailure === 'rollback' ? 'canaries rolled back' : 'run aborted';
 }
 
-function notReached(phase: Phase, why: string): PhaseRun {
+export function notReached(phase: Phase, why: string): PhaseRun {
   const results: HostResult[] =
     phase.kind === 'check'
       ? []

@@ -38,7 +38,7 @@ export interface PhaseRun {
   checks: CheckResult[];
 }
 
-export type RunStop = StopReason | 'canary-checks';
+export type RunStop = StopReason | 'canary-checks' | 'lint';
 
 export interface ExecutionResult {
   phases: PhaseRun[];
@@ -49,6 +49,8 @@ export interface ExecutionResult {
   sources?: Map<string, FileSource>;
   /** The canary checks failed and the run went on (ignored), rolled back or aborted. */
   canaryFailure?: 'ignored' | 'rollback' | 'abort';
+  /** The lint failed before any host was touched: the file and the checker's message. */
+  lintFailure?: { file: string; message: string };
 }
 
 /** A check phase's figures: each check command counts as one "host". */
