@@ -144,3 +144,20 @@ describe('checkStages: what stages ask of the other keys', () => {
     }
   });
 });
+
+describe('deploy config shows stages as written', () => {
+  it('writes a share back as an int or a percentage', async () => {
+    const { showValue } = await import('../../src/config/docs.js');
+    // Given stages read from JSON / When shown / Then each share reads as the deployer wrote it
+    const stages = stagesKind.fromJson(
+      [
+        { name: 'one', share: 2 },
+        { name: 'half', share: '50%' },
+      ],
+      source,
+    );
+    expect(showValue(stages)).toBe(
+      '[{"name":"one","share":2,"wait":0,"checks":[],"pause":false},{"name":"half","share":"50%","wait":0,"checks":[],"pause":false}]',
+    );
+  });
+});
