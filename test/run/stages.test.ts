@@ -191,6 +191,19 @@ describe('sync-file with stages', () => {
   });
 });
 
+describe('sync-file --force with stages', () => {
+  it("skips each stage's checks as it skips the canaries', with a warning line", async () => {
+    // Given the failing second stage
+    await fleet({ stages: threeStages(['exit 1']) });
+    // When the file is synced with --force
+    const code = await syncFile({ ...fixture.options({ force: true }), path: 'php/index.php' });
+    // Then stage two's checks are skipped with a warning, and every host gets the file
+    expect(code).toBe(0);
+    expect(fixture.stdout.text).toContain('--force: skipping checks of stage two (1 configured) and the wait before them');
+    for (const host of TARGETS) expect(fileOn(host)?.content.toString(), host).toBe('<?php echo 1;\n');
+  });
+});
+
 describe('php-fpm-restart with stages', () => {
   it("aborts when a stage's checks fail (there is nothing to roll back), restarting no later host", async () => {
     // Given the failing second stage
