@@ -1,5 +1,5 @@
 /**
- * Figure S: stages (issue 23). 1,000 synthetic hosts (figure 1's seeded durations): 10 canaries,
+ * Figure W: stages (issue 23). 1,000 synthetic hosts (figure 1's seeded durations): 10 canaries,
  * a stage of 1% of the others, one of 10% of what is left, then the rest; `wait` 0, no checks,
  * restart_concurrency 50. The real `phpFpmRestart` service (config, plan, every phase, reporters)
  * runs on the FakeFleet, in this process: once in config order (which records each host's
@@ -116,28 +116,28 @@ export async function stagesFigure(options: StagesOptions, log: (line: string) =
     const label = `${hosts} fake hosts: ${steps.map((step) => step.length).join(' + ')} (canaries, 1%, 10%, rest), c=${concurrency}, wait 0`;
     return [
       {
-        figure: `Sa staged php-fpm-restart makespan, ${label}, slowest-first (phpFpmRestart + FakeFleet)`,
+        figure: `Wa staged php-fpm-restart makespan, ${label}, slowest-first (phpFpmRestart + FakeFleet)`,
         measured: secs(measured.spanMs),
         reference: `sum of stage bounds ${secs(bound)}`,
         ratio: `${ratio(r)} (<= 1.05)`,
         verdict: r <= 1.05 ? 'pass' : 'MISS',
       },
       {
-        figure: 'Sb   the whole run (config, plan, every phase, report)',
+        figure: 'Wb   the whole run (config, plan, every phase, report)',
         measured: secs(measured.runMs),
         reference: `sum of stage bounds ${secs(bound)}`,
         ratio: ratio(measured.runMs / bound),
         verdict: 'info',
       },
       {
-        figure: 'Sc   first run, config order, no history',
+        figure: 'Wc   first run, config order, no history',
         measured: secs(first.spanMs),
         reference: `sum of stage bounds ${secs(bound)}`,
         ratio: ratio(first.spanMs / bound),
         verdict: 'info',
       },
       {
-        figure: 'Sd   the same 1,000 hosts unstaged (canaries, then the rest): its bound',
+        figure: 'Wd   the same 1,000 hosts unstaged (canaries, then the rest): its bound',
         measured: '-',
         reference: `${secs(bounds[0] ?? 0)} + ${secs(
           lowerBound(
