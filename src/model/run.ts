@@ -41,7 +41,7 @@ export type RunEvent =
   | { type: 'phase-end'; phase: string; durationMs: number; counts: PhaseCounts; notes: string[] }
   | { type: 'notice'; level: 'info' | 'warn'; text: string }
   | { type: 'restart-warning'; host: string; command: string; exitCode: number; stdout: string; stderr: string }
-  | { type: 'check-result'; command: string; host?: string; ok: boolean; detail: string; exitCode?: number; output: string; error?: string }
+  | { type: 'check-result'; stage?: string; command: string; host?: string; ok: boolean; detail: string; exitCode?: number; output: string; error?: string }
   | { type: 'run-end'; report: RunReport; reason?: string };
 
 export type Reporter = (event: RunEvent) => void;

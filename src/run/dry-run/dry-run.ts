@@ -7,6 +7,7 @@ import type { PhasePools, Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 import { canaryFailureJson, describeCanaryFailure } from './canary-failure-lines.js';
+import { stageLines, stagesJson } from './stage-lines.js';
 import { restoreJson, restoreLines } from './restore-lines.js';
 import type { RollbackSource } from '../prepare/rollback-source.js';
 
@@ -53,18 +54,20 @@ export function dryRunLines(context: DryRunContext): string[] {
   const { plan, file, restore, tree } = context;
   const path = file?.relativePath ?? tree?.staged.relativePath ?? restore?.path;
   const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
+  lines.push(...stageLines(plan));
   plan.phases.forEach((phase, index) => {
     const number = `${index + 1}.`;
     if (phase.kind === 'check') {
       if (phase.skipChecks) {
         lines.push(`${number} ${phase.name}: skipped (--force)`);
       } else {
-        const where = `timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}`;
+        const env = Object.entries(phase.env).map(([name, value]) => `${name}=${value}`);
+        const where = [`timeout ${formatSeconds(phase.timeoutMs)} each`, ...env].join(', ');
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (${where}):`);
-        if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
+        if (phase.checks.length === 0) lines.push(phase.stage === 'canaries' ? '     (no canary_checks configured)' : '     (no checks: the wait only)');
         for (const check of phase.checks)
           lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
-        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));
+        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(phase.failure, phase.stage));
       }
       return;
     }
@@ -111,9 +114,11 @@ export function dryRunJson(context: DryRunContext): object {
       phase.kind === 'check'
         ? {
             name: phase.name,
+            stage: phase.stage,
+            hosts: phase.hosts,
             checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command),
             waitMs: phase.waitMs,
-            ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }),
+            ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(phase.failure) }),
           }
         : {
             name: phase.name,
@@ -126,6 +131,7 @@ export function dryRunJson(context: DryRunContext): object {
             ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
           },
     ),
+    ...((context.plan.stages ?? []).length > 0 ? { stages: stagesJson(context.plan) } : {}),
     notes: context.plan.notes,
   };
 }

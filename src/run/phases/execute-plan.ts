@@ -29,6 +29,9 @@ interface Progress {
   runs: PhaseRun[];
   stoppedBy?: RunStop;
   canaryFailure?: ExecutionResult['canaryFailure'];
+  /** The step whose failed checks stopped the run. */
+  failedChecks?: string;
+  ignoredChecks: string[];
   /** Pools halted by pool_failure_limit. */
   halted: string[];
   syncFailed: Set<string>;
@@ -48,6 +51,7 @@ interface Progress {
 export async function executePlan(options: ExecuteOptions): Promise<ExecutionResult> {
   const progress: Progress = {
     runs: [],
+    ignoredChecks: [],
     halted: [],
     syncFailed: new Set(),
     notRestored: new Set(),
@@ -65,15 +69,22 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   return executionResult(options.plan, progress);
 }
 
-/** max_ratio compares with the query's value now, before any host is touched. */
+/** max_ratio compares with the query's value now, before any host is touched: every check phase's, canaries' and stages'. */
 async function takeCheckBaselines(plan: Plan, stop: AbortSignal): Promise<Baselines> {
-  const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
-  return checkPhase && !checkPhase.skipChecks ? await takeBaselines(checkPhase.checks, checkPhase.timeoutMs, stop) : new Map();
+  const baselines = new Map<string, number | undefined>();
+  for (const phase of plan.phases) {
+    if (phase.kind !== 'check' || phase.skipChecks) continue;
+    for (const [query, value] of await takeBaselines(phase.checks, phase.timeoutMs, stop)) if (!baselines.has(query)) baselines.set(query, value);
+  }
+  return baselines;
 }
 
 function notReachedWhy(progress: Progress): string {
   if (progress.stoppedBy === 'interrupt') return 'run interrupted';
-  return progress.canaryFailure === 'rollback' ? 'canaries rolled back' : 'run aborted';
+  if (progress.canaryFailure !== 'rollback') return 'run aborted';
+  return progress.failedChecks === undefined || progress.failedChecks === 'canaries'
+    ? 'canaries rolled back'
+    : `rolled back: checks of stage ${progress.failedChecks} failed`;
 }
 
 export function notReached(phase: Phase, why: string): PhaseRun {
@@ -89,17 +100,21 @@ export function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-/** The canary checks; when they fail, the decision, then (rollback) the canaries reverted. */
+/** The checks of the canaries or a stage; when they fail, the decision, then (rollback) every host synced so far reverted. */
 async function runCheckPhase(phase: CheckPhase, baselines: Baselines, options: ExecuteOptions, progress: Progress): Promise<void> {
   const started = performance.now();
   options.report({ type: 'phase-start', phase: phase.name, hosts: phase.checks.length });
   const { checks, decision } = await options.canaryStage.check(phase, baselines);
   if (decision === 'interrupt') progress.stoppedBy = 'interrupt';
-  else if (decision === 'rollback' || decision === 'abort') progress.stoppedBy = 'canary-checks';
+  else if (decision === 'rollback' || decision === 'abort') {
+    progress.stoppedBy = 'canary-checks';
+    progress.failedChecks = phase.stage;
+  }
   if (decision === 'ignored' || decision === 'rollback' || decision === 'abort') progress.canaryFailure = decision;
+  if (decision === 'ignored') progress.ignoredChecks.push(phase.name);
   const run: PhaseRun = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
   options.report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
-  const reverted = decision === 'rollback' ? await options.canaryStage.revert(progress.runs) : [];
+  const reverted = decision === 'rollback' ? await options.canaryStage.revert(phase, progress.runs) : [];
   progress.runs.push(run, ...reverted);
 }
 
@@ -203,9 +218,11 @@ function remember(
 }
 
 function executionResult(plan: Plan, progress: Progress): ExecutionResult {
-  const { runs: phases, stoppedBy, halted, sources, canaryFailure } = progress;
+  const { runs: phases, stoppedBy, halted, sources, canaryFailure, failedChecks, ignoredChecks } = progress;
   return {
     phases,
+    ...(failedChecks !== undefined ? { failedChecks } : {}),
+    ...(ignoredChecks.length > 0 ? { ignoredChecks } : {}),
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
     ...(sources.size > 0 ? { sources } : {}),

@@ -47,10 +47,14 @@ export interface ExecutionResult {
   pools?: { of: Map<string, string>; halted: string[] };
   /** With `sync_proxies`: where each target's file came from (a proxy, or `direct`). */
   sources?: Map<string, FileSource>;
-  /** The canary checks failed and the run went on (ignored), rolled back or aborted. */
+  /** The canary (or a stage's) checks failed and the run went on (ignored), rolled back or aborted. */
   canaryFailure?: 'ignored' | 'rollback' | 'abort';
   /** The lint failed before any host was touched: the file and the checker's message. */
   lintFailure?: { file: string; message: string };
+  /** The step whose failed checks stopped the run (rolled back or aborted): `canaries` or a stage's name. */
+  failedChecks?: string;
+  /** Check phases whose failure the deployer chose to ignore. */
+  ignoredChecks?: string[];
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -72,6 +76,6 @@ export type CheckDecision = 'passed' | 'ignored' | 'rollback' | 'abort' | 'inter
 export interface CanaryStage {
   /** Run the checks and, when they fail, decide what to do. */
   check(phase: CheckPhase, baselines: Baselines): Promise<{ checks: CheckResult[]; decision: CheckDecision }>;
-  /** After a `rollback` decision: put the old file back on the canaries, given the phases run so far. */
-  revert(runs: readonly PhaseRun[]): Promise<PhaseRun[]>;
+  /** After a `rollback` decision: put the old file back on every host synced so far, given the phases run so far. */
+  revert(phase: CheckPhase, runs: readonly PhaseRun[]): Promise<PhaseRun[]>;
 }
