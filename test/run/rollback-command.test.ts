@@ -80,7 +80,9 @@ describe('deploy rollback', () => {
     // Given a php-fpm-restart run
     expect(await phpFpmRestart(fixture.options())).toBe(0);
     const restart = runIds().at(-1)!;
-    await expect(rollback({ ...fixture.options(), runId: restart })).rejects.toThrow(new RegExp(`run ${restart} is a php-fpm-restart run, not sync-file or sync-world`));
+    await expect(rollback({ ...fixture.options(), runId: restart })).rejects.toThrow(
+      new RegExp(`run ${restart} is a php-fpm-restart run, not sync-file or sync-world`),
+    );
     // Given a sync-file run that found every host up to date (nothing replaced, nothing kept)
     await deployVersion('<?php echo 1;\n');
     const unchanged = await deployVersion('<?php echo 1;\n');

@@ -32,7 +32,17 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
       const synced = runs.filter((done) => done.phase.kind === 'sync' && done.phase.name !== 'sync-proxies').flatMap((done) => done.results);
       const { transport, report, stop, kill, keeper, runStartedAt, resume, treeSync } = options;
       if (treeSync) {
-        const base = { plan: phase.failure, transport, report, stop, kill, versions, synced, treeSync };
+        const base = {
+          plan: phase.failure,
+          transport,
+          report,
+          stop,
+          kill,
+          versions,
+          synced,
+          treeSync,
+          ...(phase.stage !== 'canaries' ? { stage: phase.stage } : {}),
+        };
         return revertTreeCanaries({ ...base, ...(runStartedAt !== undefined ? { runStartedAt } : {}) });
       }
       return revertCanaries({
