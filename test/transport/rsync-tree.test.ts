@@ -83,9 +83,9 @@ describe('parseRsyncTreeOutput', () => {
     });
   });
 
-  it('counts replaced files (size or mtime) and removed files and links, not removed folders', () => {
+  it('counts replaced files (content) and removed files and links, not removed folders nor a file whose time alone differs', () => {
     expect(parseRsyncTreeOutput(RESYNC)).toEqual({
-      changed: ['new.php', 'top.php', 'a/b/f.php'],
+      changed: ['new.php', 'top.php'],
       created: ['new.php'],
       removed: ['link', 'old/x.php'],
       bytesSent: 1234567,
