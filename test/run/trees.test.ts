@@ -158,7 +158,7 @@ describe('a tree run on the local transport', () => {
     const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
     expect((await p.run(syncPhp)).code).toBe(0);
     const before = await readFile(join(p.deployDir('mw02'), 'php', 'index.php'), 'utf8');
-    // When two files change (one only by its time: rsync sends it, it matches) and one is removed
+    // When two files change and one is removed
     await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed\n');
     await writeFile(join(p.stage, 'php', 'lib', 'a.php'), '<?php function a() { return 2; }\n');
     await rm(join(p.stage, 'php', 'gone.php'));
