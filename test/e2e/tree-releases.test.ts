@@ -261,4 +261,21 @@ describe.skipIf(!available)('trees in releases over SSH, through the CLI', () =>
     // And every restart of the rollback ran on the release it switched back to
     expect((await restarts('mw02')).at(-1)).toMatchObject({ threshold: ALWAYS, self: before.mw02 });
   });
+
+  it('after a successful run, each host keeps its keep_releases (2) newest releases, current included', async () => {
+    // Given the runs above (five releases made on mw01), and the stage changed again
+    await writeFile(join(stage(), 'app', 'lib', 'pruned.php'), '<?php // prune\n');
+    // When app/ is synced with keep_releases 2
+    const { exitCode, stderr } = await deploy(['sync-file', 'app', 'prune']);
+    expect(exitCode, stderr).toBe(0);
+    // Then each host has two releases: the live one and the one before it, older ones removed
+    for (const host of names()) {
+      const kept = await releases(host);
+      expect(kept, host).toHaveLength(2);
+      expect(
+        kept.map((name) => `releases/${name}`),
+        host,
+      ).toContain(await current(host));
+    }
+  });
 });
