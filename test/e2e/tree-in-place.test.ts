@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +86,7 @@ describe.skipIf(!available)('trees in place over SSH, through the CLI', () => {
   });
 
   let firstBytes = 0;
+  let firstReport: Report | undefined;
 
   it('first sync: every host gets the tree with its modes and mtimes, the link as a link, the excluded folder never sent (nor deleted)', async () => {
     // Given mw02 with a cache/ of its own in app/ (excluded: neither sent nor deleted)
@@ -121,6 +122,15 @@ describe.skipIf(!available)('trees in place over SSH, through the CLI', () => {
     expect(firstBytes).toBeGreaterThan(256 * 1024);
     // And outside app/ nothing was sent
     for (const host of names()) expect(existsSync(join(root(host), 'deploy', 'README')), host).toBe(false);
+    firstReport = report;
+  });
+
+  it("the JSON report's tree counts the regular files the run sends and their bytes, the excluded folder left out", async () => {
+    // Given the first sync's report, and the stage it sent (cache/ excluded)
+    const staged = await snapshot(join(stage(), 'app'), ['cache']);
+    const files = Object.values(staged).filter((entry) => entry.type === 'file');
+    // Then its tree is those 6 files and their bytes (SPEC: "tree": {"files", "bytes"}; staged-tree.ts: "exclusions left out")
+    expect(firstReport?.tree).toEqual({ files: 6, bytes: files.reduce((sum, entry) => sum + (entry.size ?? 0), 0) });
   });
 
   it('a re-sync of two changed files and one deleted sends only those: changed 2, removed 1 per host, bytes far below the first sync', async () => {
@@ -286,5 +296,64 @@ describe.skipIf(!available)('trees in place over SSH, through the CLI', () => {
     for (const host of names()) expect(content(await snapshot(join(root(host), 'deploy'), ['cache', '.deploy'])), host).toEqual(staged);
     // And the last line says so
     expect(result.stdout).toMatch(/Finished sync-world: weekly train \(duration: \d\dm \d\ds\)\n$/);
+  });
+
+  describe('bad trees are usage errors: exit 2, one line naming the culprit, nothing touched', () => {
+    async function expectUntouched(args: string[], culprit: string): Promise<void> {
+      const before = await hostsTrees();
+      const restartsBefore = await restarts();
+      // When the folder is synced
+      const result = await runCli(args, { cwd: project });
+      // Then it is a usage error: exit 2, one line on stderr naming the culprit
+      const lines = result.stderr.split('\n').filter((line) => line !== '');
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(lines, result.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(culprit);
+      expect(result.stdout).toBe('');
+      // And nothing was touched: no host's tree, no restart, no lock
+      expect(await hostsTrees()).toEqual(before);
+      expect(await restarts()).toEqual(restartsBefore);
+      expect(existsSync(join(project, 'deploy.lock'))).toBe(false);
+    }
+
+    it('a FIFO in the tree', async () => {
+      // Given a named pipe in app/lib (and a change beside it that a run would send)
+      const fifo = join(stage(), 'app', 'lib', 'queue');
+      await execa('mkfifo', [fifo]);
+      await writeFile(join(stage(), 'app', 'index.php'), '<?php echo "with a fifo";\n');
+      try {
+        await expectUntouched(['sync-file', 'app', 'fifo'], 'lib/queue');
+      } finally {
+        await rm(fifo);
+      }
+    });
+
+    it('a symbolic link in the tree whose target resolves outside stage_dir', async () => {
+      // Given app/secrets -> a folder outside stage_dir
+      const outside = join(project, 'outside');
+      await mkdir(outside, { recursive: true });
+      await writeFile(join(outside, 'passwords'), 'hunter2\n');
+      const link = join(stage(), 'app', 'secrets');
+      await symlink(outside, link);
+      try {
+        await expectUntouched(['sync-file', 'app', 'escape'], 'secrets');
+      } finally {
+        await rm(link);
+      }
+    });
+
+    it('a folder argument that is a symbolic link to a folder outside stage_dir', async () => {
+      // Given stage/elsewhere -> a folder outside stage_dir
+      const outside = join(project, 'outside-folder');
+      await mkdir(outside, { recursive: true });
+      await writeFile(join(outside, 'x.php'), '<?php\n');
+      const link = join(stage(), 'elsewhere');
+      await symlink(outside, link);
+      try {
+        await expectUntouched(['sync-file', 'elsewhere', 'escape'], 'elsewhere');
+      } finally {
+        await rm(link);
+      }
+    });
   });
 });
