@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { makeTempDir, runCli } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
 import { writeFleetDeployConfig } from './fleet/deploy-config.js';
 import { sshdAvailable, startSshdFleet, type SshdFleet } from './fleet/sshd-fleet.js';
-import { ALWAYS, RECORD_RESTART, content, installRecordingRestart, restartRecords, snapshot, writeStagedApp } from './fleet/tree-fleet.js';
+import { ALWAYS, RECORD_RESTART, content, installRecordingRestart, restartRecords, snapshot, temporaries, writeStagedApp } from './fleet/tree-fleet.js';
 
 /**
  * `deploy sync-file <folder>`, canary rollback and `deploy rollback` with deploy_layout
@@ -261,6 +262,41 @@ describe.skipIf(!available)('trees in releases over SSH, through the CLI', () =>
     // And every restart of the rollback ran on the release it switched back to
     expect((await restarts('mw02')).at(-1)).toMatchObject({ threshold: ALWAYS, self: before.mw02 });
   });
+
+  it('a host whose sshd dies while its release is being built fails, its live release whole; after its next good run no part of the cut release is left', async () => {
+    // Given every host in sync, and 12 MiB of new files on the stage
+    await mkdir(join(stage(), 'app', 'blobs'), { recursive: true });
+    for (let index = 0; index < 12; index++) await writeFile(join(stage(), 'app', 'blobs', `${index}.bin`), randomBytes(1024 * 1024));
+    const live02 = await current('mw02');
+    const before = await live('mw02');
+    const releasesBefore = await releases('mw02');
+    // When app/ is synced to mw01 and mw02, and mw02's sshd dies once new files land in its new release
+    const run = deploy(['sync-file', 'app', 'blobs', '-D', 'targets:mw01,mw02']);
+    const deadline = Date.now() + 40_000;
+    let cut: string | undefined;
+    while (Date.now() < deadline && cut === undefined) {
+      for (const name of await releases('mw02')) {
+        if (!releasesBefore.includes(name) && (await temporaries(join(deployDir('mw02'), 'releases', name))).length > 0) cut = name;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await fleet.stopHost('mw02');
+    const { exitCode, report } = await run;
+    await fleet.startHost('mw02');
+    // Then mw02 failed in its sync, and its current and live release are as they were
+    expect(cut, 'no new file landed on mw02 before the deadline').toBeDefined();
+    expect(exitCode).toBe(1);
+    expect(report.hosts.find((host) => host.host === 'mw02' && host.phase === 'sync-hosts')?.outcome).toBe('failed');
+    expect(await current('mw02')).toBe(live02);
+    expect(await live('mw02')).toEqual(before);
+    // When the next run goes to the end
+    const next = await deploy(['sync-file', 'app', 'blobs again', '-D', 'targets:mw01,mw02']);
+    expect(next.exitCode, next.stderr).toBe(0);
+    // Then mw02 is on the new tree, and the cut release is gone (a temporary of a failed transfer)
+    expect(content(await snapshot(join(deployDir('mw02'), 'current', 'app')))).toEqual(await stagedApp());
+    expect(await releases('mw02')).not.toContain(cut);
+    await rm(join(stage(), 'app', 'blobs'), { recursive: true });
+  }, 90_000);
 
   it('after a successful run, each host keeps its keep_releases (2) newest releases, current included', async () => {
     // Given the runs above (five releases made on mw01), and the stage changed again
