@@ -12,7 +12,7 @@ export function showDryRun(prepared: PreparedRun, transport: string, json: boole
     : undefined;
   const context = {
     plan,
-    ...(file ? { file } : {}),
+    ...(file ? { file, fileLayout: { layout: config.deploy_layout, keepReleases: config.keep_releases } } : {}),
     ...(restore ? { restore } : {}),
     ...(treeContext ? { tree: treeContext } : {}),
     transport,
