@@ -18,6 +18,8 @@ export interface DryRunContext {
   restore?: RollbackSource;
   /** sync-file <folder>, sync-world: the tree and how hosts' folders change. */
   tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; lines: string[]; json: object };
+  /** sync-file <file>: deploy_layout (with releases, the file goes into a new release, as a tree does). */
+  fileLayout?: { layout: 'in-place' | 'releases'; keepReleases: number };
   transport: string;
   lock: LockDescription;
 }
@@ -84,7 +86,9 @@ export function dryRunLines(context: DryRunContext): string[] {
     } else if (phase.kind === 'sync') {
       const how = phase.proxies
         ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here`
-        : `write ${file?.destination}`;
+        : context.fileLayout?.layout === 'releases' && file
+          ? `build a new release in ${posix.join(file.destination.slice(0, -file.relativePath.length - 1) || '/', 'releases')}/<run id> that differs from the live one by ${file.relativePath} alone, switched to right before each host's restart`
+          : `write ${file?.destination}`;
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
     } else {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
@@ -95,6 +99,7 @@ export function dryRunLines(context: DryRunContext): string[] {
   });
   if (restore) lines.push(...restoreLines(restore));
   if (tree) lines.push(...tree.lines);
+  if (file && context.fileLayout?.layout === 'releases') lines.push(`deploy_layout: releases (keep_releases ${context.fileLayout.keepReleases})`);
   lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
   return lines;
 }
@@ -105,6 +110,7 @@ export function dryRunJson(context: DryRunContext): object {
     command: context.plan.command,
     dryRun: true,
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
+    ...(context.file && context.fileLayout ? { layout: context.fileLayout.layout } : {}),
     ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
     ...(context.tree ? { path: context.tree.staged.relativePath, destination: context.tree.staged.destination, ...context.tree.json } : {}),
     transport: context.transport,

@@ -22,7 +22,7 @@ export async function showDryRun(
     tree && treeInput ? { staged: tree, layout: config.deploy_layout, lines: treeDryRunLines(treeInput), json: treeDryRunJson(treeInput) } : undefined;
   const context = {
     plan,
-    ...(file ? { file } : {}),
+    ...(file ? { file, fileLayout: { layout: config.deploy_layout, keepReleases: config.keep_releases } } : {}),
     ...(restore ? { restore } : {}),
     ...(treeContext ? { tree: treeContext } : {}),
     transport,
