@@ -78,9 +78,6 @@ export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
         if (!name.endsWith('/')) changes.removed.push(name);
       } else if (flags.startsWith('cd+++++++++')) {
         folders.push(name.replace(/\/$/, ''));
-      } else if (/^[<>]f\.\.t\.+$/.test(flags)) {
-        // Same content, only the modification time differs: rsync matched every block and
-        // set the time; the file's content did not change, so it is not counted as changed.
       } else if (flags[1] === 'f' || flags[1] === 'L') {
         changes.changed.push(name);
         if (flags.slice(2) === '+++++++++') changes.created.push(name);

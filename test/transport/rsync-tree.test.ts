@@ -83,9 +83,9 @@ describe('parseRsyncTreeOutput', () => {
     });
   });
 
-  it('counts replaced files (content) and removed files and links, not removed folders nor a file whose time alone differs', () => {
+  it('counts replaced files (size or mtime) and removed files and links, not removed folders', () => {
     expect(parseRsyncTreeOutput(RESYNC)).toEqual({
-      changed: ['new.php', 'top.php'],
+      changed: ['new.php', 'top.php', 'a/b/f.php'],
       created: ['new.php'],
       removed: ['link', 'old/x.php'],
       bytesSent: 1234567,
