@@ -75,6 +75,17 @@ export const PREPARE_SCRIPT = [
   '  done',
   'fi',
   'mkdir -p -- "$r" || exit',
+  // A release newer than the live one was never switched to (a cut build, a canary that failed)
+  // or was switched away from by a rollback: nothing will switch to it again.
+  'if [ -n "$live" ]; then',
+  '  for q in "$r"/*; do',
+  '    n=${q##*/}',
+  '    [ -d "$q" ] && [ ! -L "$q" ] && [ "$n" != "$live" ] && [ "$n" != "$rel" ] || continue',
+  '    newest=$(printf "%s\\n%s\\n" "$live" "$n" | LC_ALL=C sort | tail -n 1)',
+  '    [ "$newest" = "$n" ] || continue',
+  '    remove_tree "$q" || exit',
+  '  done',
+  'fi',
   'new=$r/$rel',
   'if [ -e "$new" ] || [ -L "$new" ]; then remove_tree "$new" || exit; fi',
   'if [ -n "$live" ] && [ "$p" != . ]; then',

@@ -24,8 +24,8 @@
  *   with `delete`, what the source lacks is removed after that. Paths matching `exclude` are
  *   neither sent nor removed. `linkDest` names an older copy on the host whose unchanged files
  *   are hard-linked instead of sent. A failed or stopped sync leaves the old files in place;
- *   temporary files it left are gone after the next successful sync. The destination's
- *   parent folder must exist. It resolves with the files and links created, replaced and
+ *   temporary files it left are gone after the next successful sync. Missing parent
+ *   folders of the destination are made. It resolves with the files and links created, replaced and
  *   removed (folders not counted) and the bytes sent; failures are HostFailures
  *   (`transfer`, `connection-lost`, ...), an abort rejects with `signal.reason`.
  * - `close` releases every connection; it is safe to call more than once.

@@ -148,14 +148,15 @@ describe.skipIf(!available)('syncTree over SSH to real OpenSSH hosts', () => {
   });
 
   it('fails the host as transfer, naming the folder and the reason, when the host cannot take the tree', async () => {
-    // Given a destination whose parent does not exist on the host
+    // Given a destination below a regular file on the host (missing parent folders are made; this cannot be)
     const stage = await makeTempDir('deploy-e2e-tree-stage-');
     await writeFile(join(stage, 'a.php'), '<?php\n');
+    await writeFile(local('/srv/fleet/plain-file'), 'not a folder\n');
     // When it is synced / Then the host fails with a one-line transfer failure
-    const failing = transport.syncTree('mw01', { source: stage, destination: '/srv/fleet/no/such/parent', exclude: [], delete: true, signal: never() });
+    const failing = transport.syncTree('mw01', { source: stage, destination: '/srv/fleet/plain-file/app', exclude: [], delete: true, signal: never() });
     await expect(failing).rejects.toMatchObject({
       kind: 'transfer',
-      message: expect.stringMatching(/^transfer failed: \/srv\/fleet\/no\/such\/parent on mw01 .*No such file or directory/),
+      message: expect.stringMatching(/^transfer failed: \/srv\/fleet\/plain-file\/app on mw01 .*Not a directory/),
     });
     await rm(stage, { recursive: true, force: true });
   });

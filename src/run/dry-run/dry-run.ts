@@ -54,7 +54,8 @@ function poolCapsJson(pools: PhasePools): object[] {
 /** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
 export function dryRunLines(context: DryRunContext): string[] {
   const { plan, file, restore, tree } = context;
-  const path = file?.relativePath ?? tree?.staged.relativePath ?? restore?.path;
+  const treePath = tree?.staged.relativePath === '.' ? undefined : tree?.staged.relativePath;
+  const path = file?.relativePath ?? treePath ?? restore?.path;
   const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
   lines.push(...stageLines(plan));
   plan.phases.forEach((phase, index) => {

@@ -51,7 +51,9 @@ export function releaseSyncTask(transport: Transport, sync: TreeSync): HostTask 
     const common = { exclude: sync.exclude, delete: false, signal: context.signal, onRetry: context.retrying };
     let result: SyncTreeResult;
     if (live === null) {
-      result = await transport.syncTree(host, { ...common, source: sync.stageRoot, destination: releaseDir });
+      // The first release holds all of stage_dir; the synced folder's anchored exclusions are anchored at it.
+      const anchored = path === '.' ? [] : sync.exclude.filter((pattern) => pattern.startsWith('/')).map((pattern) => `/${path}${pattern}`);
+      result = await transport.syncTree(host, { ...common, exclude: [...sync.exclude, ...anchored], source: sync.stageRoot, destination: releaseDir });
     } else if (sync.tree) {
       const linkDest = posix.join(sync.deployDir, 'releases', live, path);
       result = await transport.syncTree(host, { ...common, source: sync.tree.source, destination: posix.join(releaseDir, path), linkDest });
