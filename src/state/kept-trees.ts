@@ -75,7 +75,7 @@ export function changeSetHash(changes: ChangeSet): string {
   };
   const list = (key: string, items: readonly unknown[], first: boolean): void => {
     add(`${first ? '{' : ','}${JSON.stringify(key)}:[`);
-    items.forEach((item, index) => add(`${index === 0 ? '' : ','}${JSON.stringify(item)}`));
+    for (const [index, item] of items.entries()) add(`${index === 0 ? '' : ','}${JSON.stringify(item)}`);
     add(']');
   };
   list('wrote', changes.wrote, true);
