@@ -7,7 +7,8 @@
  *   node dist/bench/run.js --only ssh-connect [--connect-hosts 200] [--ssh-before <git ref>]   (npm run bench:ssh-connect)
  *   node dist/bench/run.js --only keep-versions [--rounds N]   (keeping old versions: 1 MiB to 12 sshd hosts, with and without)
  *   node dist/bench/run.js --only ssh2-binding [--rounds N]    (ssh2's native binding + cpu-features, with and without: issue 20)
- *   node dist/bench/run.js --only sync-tree [--tree-hosts 20]  (issue 22: a 5,000-file 50 MB tree by syncTree and by prsync)
+ *   node dist/bench/run.js --only tree-memory [--tree-memory-hosts 1000]  (issue 22: the CLI's peak RSS syncing that tree to 1,000 synthetic hosts)
+ *   node dist/bench/run.js --only sync-tree [--tree-hosts 20] [--tree-subnet 49] [--rounds N]  (issue 22: a 5,000-file 50 MB tree by deploy sync-world and by prsync)
  *   node dist/bench/run.js --only release-switch [--switch-rounds 500]  (issue 22: a releases switch, timed on the host)
  *   node dist/bench/run.js --only stages                       (issue 23: 1,000 fake hosts, canaries + 1% + 10% + rest, against the sum of the stages' bounds)
  *
@@ -27,6 +28,7 @@ import { ssh2BindingFigure } from './ssh2-binding.js';
 import { releaseSwitchFigure } from './release-switch.js';
 import { syncTreeFigure } from './sync-tree.js';
 import { stagesFigure } from './stages.js';
+import { treeMemoryFigure } from './tree-memory.js';
 import { machineLine, renderTable, type Row } from './table.js';
 
 const { values } = parseArgs({
@@ -43,12 +45,14 @@ const { values } = parseArgs({
     'ssh-before': { type: 'string', default: BEFORE_ISSUE_10 },
     'tree-hosts': { type: 'string', default: '20' },
     'switch-rounds': { type: 'string', default: '500' },
+    'tree-subnet': { type: 'string', default: '49' },
+    'tree-memory-hosts': { type: 'string', default: '1000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log(
-    'usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding,sync-tree,release-switch,stages] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only] [--tree-hosts N] [--switch-rounds N]',
+    'usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding,sync-tree,release-switch,stages,tree-memory] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only] [--tree-hosts N] [--switch-rounds N] [--tree-subnet N] [--tree-memory-hosts N]',
   );
   process.exit(0);
 }
@@ -123,9 +127,29 @@ await figure('keep-versions', () => keepVersionsFigure({ hosts: 12, rounds: Numb
 await figure('ssh2-binding', () =>
   ssh2BindingFigure({ hosts: 40, concurrency: 8, transferHosts: 4, fileMiB: 16, rounds: Number(values.rounds), subnet: 48, port: 2246 }, log),
 );
-// Not in the default set: --only sync-tree (issue 22). Subnet 49, port 2247: away from the figures above.
+// Not in the default set: --only sync-tree (issue 22; about 2 minutes a round). Subnet 49 by
+// default (--tree-subnet), port 2247: away from the figures above.
 await figure('sync-tree', () =>
-  syncTreeFigure({ hosts: Number(values['tree-hosts']), concurrency: 8, files: 5000, totalMB: 50, changed: 20, seed, subnet: 49, port: 2247 }, log),
+  syncTreeFigure(
+    {
+      hosts: Number(values['tree-hosts']),
+      concurrency: 8,
+      files: 5000,
+      totalMB: 50,
+      changed: 20,
+      seed,
+      rounds: Number(values.rounds),
+      subnet: Number(values['tree-subnet']),
+      port: 2247,
+    },
+    log,
+  ),
+);
+
+// Not in the default set: --only tree-memory (issue 22: the CLI's memory at 1,000 hosts with
+// figure T's tree, the synthetic fleet standing in for the hosts; about a minute).
+await figure('tree-memory', () =>
+  treeMemoryFigure({ hosts: Number(values['tree-memory-hosts']), concurrency: 80, seed, files: 5000, totalMB: 50, changed: 20 }, log),
 );
 // Not in the default set: --only release-switch (issue 22). Subnet 50, port 2248: away from the figures above.
 await figure('release-switch', () => releaseSwitchFigure({ rounds: Number(values['switch-rounds']), subnet: 50, port: 2248 }, log));

@@ -8,6 +8,8 @@ export interface FakeTreeEntry {
   mtimeMs: number;
   /** A symlink: `content` is its target. */
   symlink?: boolean;
+  /** A file listed without its content (readTree's `sizesOnly`): its size; `content` is empty. */
+  size?: number;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -53,7 +55,7 @@ export function excludedPath(patterns: readonly string[], relative: string): boo
 }
 
 /** The files and symlinks under `root` (relative paths), excluded ones and their folders left out. */
-export async function readTree(root: string, patterns: readonly string[]): Promise<Map<string, FakeTreeEntry>> {
+export async function readTree(root: string, patterns: readonly string[], sizesOnly = false): Promise<Map<string, FakeTreeEntry>> {
   const tree = new Map<string, FakeTreeEntry>();
   const walk = async (folder: string, prefix: string): Promise<void> => {
     for (const name of (await readdir(folder)).sort()) {
@@ -64,6 +66,8 @@ export async function readTree(root: string, patterns: readonly string[]): Promi
       if (stats.isDirectory()) await walk(path, relative);
       else if (stats.isSymbolicLink())
         tree.set(relative, { content: Buffer.from(await readlink(path)), mode: 0o777, mtimeMs: Math.floor(stats.mtimeMs / 1000), symlink: true });
+      else if (stats.isFile() && sizesOnly)
+        tree.set(relative, { content: Buffer.alloc(0), size: stats.size, mode: stats.mode & 0o7777, mtimeMs: Math.floor(stats.mtimeMs / 1000) });
       else if (stats.isFile()) tree.set(relative, { content: await readFile(path), mode: stats.mode & 0o7777, mtimeMs: Math.floor(stats.mtimeMs / 1000) });
     }
   };
@@ -71,10 +75,13 @@ export async function readTree(root: string, patterns: readonly string[]): Promi
   return tree;
 }
 
+/** A file's size, whether its content was read or only its size. */
+export const sizeOf = (entry: FakeTreeEntry): number => entry.size ?? entry.content.length;
+
 /** rsync's quick check: a different kind, size, mtime (whole seconds) or mode means the file moves. */
 export function differs(current: FakeTreeEntry | undefined, wanted: FakeTreeEntry): boolean {
   if (current === undefined) return true;
   if (Boolean(current.symlink) !== Boolean(wanted.symlink)) return true;
   if (wanted.symlink) return !current.content.equals(wanted.content);
-  return current.content.length !== wanted.content.length || current.mtimeMs !== wanted.mtimeMs || current.mode !== wanted.mode;
+  return sizeOf(current) !== sizeOf(wanted) || current.mtimeMs !== wanted.mtimeMs || current.mode !== wanted.mode;
 }

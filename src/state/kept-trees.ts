@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,15 +57,40 @@ export interface HostTreeVersion {
 
 const objectPath = (folder: string, hash: string): string => join(folder, 'objects', hash);
 
-/** A change set as it is kept, and its name. */
-export function changeSetObject(changes: ChangeSet): { content: Buffer; hash: string } {
-  const content = Buffer.from(JSON.stringify(changes));
-  return { content, hash: sha256(content) };
+/**
+ * A change set's name: the sha256 of its JSON (what keepChangeSet writes), fed to the hash in
+ * slices of about 64 kB. A first sync of 5,000 files to 1,000 hosts names one change set per
+ * host; building each one's JSON and Buffer (over 1 MB per host, tens of hosts at once) is
+ * what made the deploy process's memory peak (figure M in BENCHMARKS.md).
+ */
+export function changeSetHash(changes: ChangeSet): string {
+  const hash = createHash('sha256');
+  let slice = '';
+  const add = (piece: string): void => {
+    slice += piece;
+    if (slice.length >= 65_536) {
+      hash.update(slice);
+      slice = '';
+    }
+  };
+  const list = (key: string, items: readonly unknown[], first: boolean): void => {
+    add(`${first ? '{' : ','}${JSON.stringify(key)}:[`);
+    for (const [index, item] of items.entries()) add(`${index === 0 ? '' : ','}${JSON.stringify(item)}`);
+    add(']');
+  };
+  list('wrote', changes.wrote, true);
+  list('added', changes.added, false);
+  list('removed', changes.removed, false);
+  if (changes.folders !== undefined) list('folders', changes.folders, false);
+  add('}');
+  hash.update(slice);
+  return hash.digest('hex');
 }
 
-/** Keep a change set (from changeSetObject) once per distinct content; resolves with its name. */
-export async function keepChangeSet(folder: string, { content, hash }: { content: Buffer; hash: string }): Promise<string> {
+/** Keep a change set once per distinct content (named by changeSetHash; callers call it once per name); resolves with its name. */
+export async function keepChangeSet(folder: string, changes: ChangeSet, hash = changeSetHash(changes)): Promise<string> {
   const path = objectPath(folder, hash);
+  const content = Buffer.from(JSON.stringify(changes));
   const existing = await stat(path).catch(() => undefined);
   if (existing?.size !== content.length) {
     mkdirSync(join(folder, 'objects'), { recursive: true, mode: 0o700 });

@@ -1,7 +1,7 @@
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../../lib/sha256.js';
-import { changeSetObject, keepChangeSet, recordTreeVersion, type ReleaseChange, type WrittenPath } from '../../state/kept-trees.js';
+import { changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange, type WrittenPath } from '../../state/kept-trees.js';
 import type { SyncTreeResult } from '../../transport/types.js';
 
 /** Records, for one tree run, what each host's change was (see state/kept-trees). */
@@ -20,6 +20,8 @@ export interface TreeRecorder {
  */
 export function createTreeRecorder(folder: string, runId: string, path: string, source: string, warn: (text: string) => void): TreeRecorder {
   const contents = new Map<string, Promise<string>>();
+  // What each path holds once known: most hosts of a run find every path here, with no promise per path.
+  const known = new Map<string, string>();
   // Hosts with the same change set keep it once: the others wait for that one write.
   const writing = new Map<string, Promise<string>>();
   const recorded = new Set<string>();
@@ -35,20 +37,27 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
       const local = join(source, relative);
       pending = lstat(local).then(async (info) => (info.isSymbolicLink() ? `->${await readlink(local)}` : sha256(await readFile(local))));
       contents.set(relative, pending);
+      void pending.then(
+        (content) => known.set(relative, content),
+        () => undefined,
+      );
     }
     return pending;
   };
   return {
     async inPlace(host, result, destination, backupDir) {
       try {
-        const wrote: WrittenPath[] = await Promise.all(result.changed.map(async (relative): Promise<WrittenPath> => [relative, await contentOf(relative)]));
+        const missing = result.changed.filter((relative) => !known.has(relative));
+        if (missing.length > 0) await Promise.all(missing.map(contentOf));
+        const wrote: WrittenPath[] = result.changed.map((relative) => [relative, known.get(relative) ?? '']);
         const folders = result.createdFolders ?? [];
-        const object = changeSetObject({ wrote, added: result.created, removed: result.removed, ...(folders.length > 0 ? { folders } : {}) });
-        let pending = writing.get(object.hash);
+        const changeSet = { wrote, added: result.created, removed: result.removed, ...(folders.length > 0 ? { folders } : {}) };
+        const hash = changeSetHash(changeSet);
+        let pending = writing.get(hash);
         if (pending === undefined) {
-          pending = keepChangeSet(folder, object);
-          writing.set(object.hash, pending);
-          pending.catch(() => writing.delete(object.hash));
+          pending = keepChangeSet(folder, changeSet, hash);
+          writing.set(hash, pending);
+          pending.catch(() => writing.delete(hash));
         }
         const changes = await pending;
         recordTreeVersion(folder, runId, { host, path, tree: { layout: 'in-place', destination, backupDir, changes } });
