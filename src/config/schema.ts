@@ -143,6 +143,7 @@ export const SCHEMA = {
     'rollback' as 'rollback' | 'abort',
     'what a `sync-file` run does when canary checks fail: `rollback` puts the old file back on the canaries and restarts them again; `abort` stops and leaves them with the new file. On a terminal the deployer is asked, with this as the default answer',
   ),
+  pause_timeout: key(secondsKind, 3600, 'how long a paused run waits for `deploy promote` before it aborts'),
   lock_file: key(
     localPathKind,
     '/var/lock/deploy.lock',

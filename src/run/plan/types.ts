@@ -28,6 +28,8 @@ export interface HostPhase {
   skip: Map<string, string>;
   concurrency: number;
   failureLimit: number;
+  /** The run pauses after this phase (the last of its stage) when it ends well: see plan/pause.ts. */
+  pause?: boolean;
 }
 
 export interface SyncPhase extends HostPhase {
@@ -54,6 +56,8 @@ export interface CheckPhase {
   timeoutMs: number;
   /** --force: no wait, no check. */
   skipChecks: boolean;
+  /** The run pauses after this phase, once its checks passed (a stage with `pause`, or `--pause-after`): see plan/pause.ts. */
+  pause?: boolean;
 }
 
 export type Phase = SyncPhase | RestartPhase | CheckPhase;
