@@ -5,6 +5,7 @@ import { canaryStage } from './canary/canary-stage.js';
 import { showDryRun } from './dry-run/show-dry-run.js';
 import { finishRun } from './finish/finish-run.js';
 import { createRunOutput, type RunOutput, type RunStreams } from './live/run-output.js';
+import { pausePoint } from './live/pause-point.js';
 import { executePlan } from './phases/execute-plan.js';
 import type { ExecutionResult } from './phases/phase-run.js';
 import { createVersionKeeper } from './phases/version-keeper.js';
@@ -94,5 +95,7 @@ function runPhases(
     ...(keeper ? { keeper } : {}),
   };
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
-  return executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
+  // A stage marked `pause` (or --pause-after) waits here for deploy promote / abort, pause_timeout at most.
+  const pause = pausePoint({ lockFile: config.lock_file, timeoutMs: config.pause_timeout * 1000, report, warn, stop: interrupts.stop });
+  return executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries, pause });
 }

@@ -23,7 +23,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
   const onFailure: OnCheckFailure | undefined = failurePlan && versions ? { action: failurePlan.action, ...(ask ? { ask } : {}) } : undefined;
   return {
     check: (phase, baselines) => checkCanaries(phase, options, baselines, onFailure),
-    revert: async (runs) => {
+    revert: async (runs, why) => {
       if (!failurePlan || !versions) return [];
       const synced = runs.find((done) => done.phase.name === 'sync-canaries')?.results ?? [];
       const { transport, report, stop, kill, keeper, runStartedAt, resume } = options;
@@ -39,6 +39,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
         ...(keeper ? { keeper } : {}),
         ...(runStartedAt !== undefined ? { runStartedAt } : {}),
         ...(resume ? { resumedFrom: resume.id } : {}),
+        ...(why !== undefined ? { why } : {}),
       });
     },
   };

@@ -27,6 +27,8 @@ export interface RevertInput {
   synced: readonly HostResult[];
   /** --resume: the run resumed, whose record names the canaries it gave the new file. */
   resumedFrom?: string;
+  /** Why the canaries are rolled back, for the notice; `canary checks failed` by default. */
+  why?: string;
 }
 
 /** Why a canary is left out of the rollback, or undefined when it received the new file. */
@@ -77,7 +79,7 @@ export async function revertCanaries(input: RevertInput): Promise<PhaseRun[]> {
   input.report({
     type: 'notice',
     level: 'warn',
-    text: `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`,
+    text: `${input.why ?? 'canary checks failed'}: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`,
   });
   const synced = await runPhase(plan.sync, syncSkip, task, input);
   if (!plan.restart) return [synced];

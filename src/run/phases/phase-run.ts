@@ -1,6 +1,6 @@
 import type { Baselines, CheckResult } from '../../checks/types.js';
 import type { HostResult, PhaseCounts, StopReason } from '../../rollout/types.js';
-import type { Reporter } from '../../model/run.js';
+import type { PauseReport, Reporter } from '../../model/run.js';
 import type { ResumePoint } from '../../state/journal.js';
 import type { Transport } from '../../transport/types.js';
 import type { CheckPhase, Phase, Plan } from '../plan/types.js';
@@ -35,7 +35,8 @@ export interface PhaseRun {
   checks: CheckResult[];
 }
 
-export type RunStop = StopReason | 'canary-checks';
+/** `pause`: a paused run was aborted (deploy abort, with or without --rollback, or pause_timeout). */
+export type RunStop = StopReason | 'canary-checks' | 'pause';
 
 export interface ExecutionResult {
   phases: PhaseRun[];
@@ -46,6 +47,10 @@ export interface ExecutionResult {
   sources?: Map<string, FileSource>;
   /** The canary checks failed and the run went on (ignored), rolled back or aborted. */
   canaryFailure?: 'ignored' | 'rollback' | 'abort';
+  /** Where the run paused, and how each pause ended. */
+  pauses?: PauseReport[];
+  /** `deploy abort --rollback` while paused: the hosts changed so far were rolled back. */
+  pauseRolledBack?: boolean;
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -67,6 +72,9 @@ export type CheckDecision = 'passed' | 'ignored' | 'rollback' | 'abort' | 'inter
 export interface CanaryStage {
   /** Run the checks and, when they fail, decide what to do. */
   check(phase: CheckPhase, baselines: Baselines): Promise<{ checks: CheckResult[]; decision: CheckDecision }>;
-  /** After a `rollback` decision: put the old file back on the canaries, given the phases run so far. */
-  revert(runs: readonly PhaseRun[]): Promise<PhaseRun[]>;
+  /**
+   * After a `rollback` decision (or `deploy abort --rollback` while paused): put the old file
+   * back where this run changed it, given the phases run so far; `why` starts its notice.
+   */
+  revert(runs: readonly PhaseRun[], why?: string): Promise<PhaseRun[]>;
 }
