@@ -6,7 +6,7 @@
  *   DEPLOY_TEST_PORT    the port every test server listens on, 2222 by default
  *
  * Each test file that starts servers owns one /24: the base's third octet plus the file's offset
- * (TEST_NETWORK_OFFSET), so with the defaults the suite uses 127.0.2.0/24 to 127.0.14.0/24, 127.0.16.0/24 and 127.0.60-61.0/24.
+ * (TEST_NETWORK_OFFSET), so with the defaults the suite uses 127.0.2.0/24 to 127.0.14.0/24, 127.0.17.0/24 and 127.0.60-61.0/24.
  */
 
 /** One /24 per test file that starts servers; the offset is added to the base's third octet. */
@@ -36,7 +36,7 @@ export const TEST_NETWORK_OFFSET = {
   /** test/e2e/sync-tree-ssh.test.ts */
   syncTreeSsh: 12,
   /** test/e2e/pause-ssh.test.ts */
-  pauseSsh: 14,
+  pauseSsh: 15,
   /** test/e2e/ssh-openssh-conformance.test.ts (far from the others: 127.0.60 by default) */
   opensshConformance: 58,
   /** test/e2e/ssh-bastion-deploy.test.ts (127.0.61 by default) */
