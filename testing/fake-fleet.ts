@@ -202,13 +202,14 @@ export class FakeFleet implements Transport {
     const files = this.files.get(host) ?? new Map<string, FakeTreeEntry>();
     this.files.set(host, files);
     const root = options.destination.replace(/\/+$/, '');
-    const result: SyncTreeResult = { changed: [], removed: [], bytesSent: 0 };
+    const result: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
     for (const [relative, entry] of wanted) {
       const path = `${root}/${relative}`;
       const current = files.get(path);
       if (!differs(current === undefined ? undefined : { mtimeMs: -1, ...current }, entry)) continue;
       files.set(path, entry);
       result.changed.push(relative);
+      if (current === undefined) result.created.push(relative);
       result.bytesSent += entry.content.length;
     }
     if (options.delete) {
@@ -221,6 +222,11 @@ export class FakeFleet implements Transport {
       }
     }
     return result;
+  }
+
+  /** A remote path is the same path here: commands do not run anywhere. */
+  commandPath(_host: string, path: string): string {
+    return path;
   }
 
   async close(): Promise<void> {

@@ -8,11 +8,13 @@ import Promote from './promote.js';
 import Rollback from './rollback.js';
 import Status from './status.js';
 import SyncFile from './sync-file.js';
+import SyncWorld from './sync-world.js';
 import Unlock from './unlock.js';
 
 /** oclif's explicit command list: no directory scan at start-up. */
 export const COMMANDS = {
   'sync-file': SyncFile,
+  'sync-world': SyncWorld,
   'php-fpm-restart': PhpFpmRestart,
   rollback: Rollback,
   lock: Lock,

@@ -3,7 +3,7 @@ import { BaseCommand } from './base-command.js';
 import { deployFlags, deployOptions } from './common-flags.js';
 
 export default class SyncFile extends BaseCommand {
-  static override summary = 'Copy one staged file to every target, canaries first, then restart php-fpm.';
+  static override summary = 'Copy a staged file or folder to every target, canaries first, then restart php-fpm.';
   static override description =
     'Copies stage_dir/<path> to deploy_dir/<path> on every target: sync the canaries, restart them, run the canary checks, then the rest of the fleet through a sliding window.';
   static override examples = [
@@ -12,7 +12,7 @@ export default class SyncFile extends BaseCommand {
   ];
   static override strict = false;
   static override args = {
-    path: Args.string({ required: true, description: 'file to sync, relative to stage_dir' }),
+    path: Args.string({ required: true, description: 'file or folder to sync, relative to stage_dir' }),
     message: Args.string({ required: false, description: 'free text naming the deploy in logs (all remaining words)' }),
   };
   static override flags = deployFlags;

@@ -100,6 +100,23 @@ export const SCHEMA = {
   ),
   ssh_connect_timeout: key(secondsKind, 10, 'seconds to wait for a connection'),
   ssh_connect_retries: key(intKind(0), 2, 'connection attempts after the first, with exponential backoff and jitter'),
+  deploy_layout: key(
+    enumKind(['in-place', 'releases']),
+    'in-place' as 'in-place' | 'releases',
+    "how a host's `deploy_dir` changes: `in-place` renames the new files into place together; `releases` builds `releases/<run>/` beside the live one (unchanged files hard-linked) and switches the `current` link with one rename right before the host's restart",
+  ),
+  keep_releases: key(intKind(1), 5, 'with `releases`: releases kept on each host, `current` included; older ones are removed after a successful run'),
+  sync_exclude: key(
+    listKind('rsync-style patterns'),
+    ['.git/'] as string[],
+    'paths of the stage tree never synced and never deleted on the hosts (`*.swp`, `/cache/`, `.git/`), matched relative to the synced folder',
+  ),
+  sync_delete: key(boolKind, true, "files and folders gone from the synced stage folder are removed from the host's copy"),
+  lint: key(
+    boolKind,
+    true,
+    'before any host is touched, check the syntax of the `.php` files (`php -l`, when `php` is on PATH) and `.json` files the run would change',
+  ),
   php_fpm_restart_script: key(stringKind, '', 'the safe-restart command; unset or empty: restart phases are skipped', 'unset'),
   php_fpm: key(stringKind, '', 'service name passed to the script', 'unset'),
   php_fpm_opcache_threshold: key(intKind(0), 100, 'free-opcache MB below which the script restarts'),

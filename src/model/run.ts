@@ -24,7 +24,9 @@ export interface RunReport {
   durationMs: number;
   phases: PhaseReport[];
   /** `source` (with `sync_proxies`, target sync phases): the proxy the file came from, or `direct`. */
-  hosts: Array<Omit<HostResult, 'note'> & { pool?: string; source?: string }>;
+  hosts: Array<Omit<HostResult, 'note' | 'transfer'> & { pool?: string; source?: string; changed?: number; removed?: number; bytesSent?: number }>;
+  /** A tree run (sync-file <folder>, sync-world): the regular files synced and their bytes. */
+  tree?: { files: number; bytes: number };
   /** With `pools` configured: each pool, its targets, and whether pool_failure_limit halted it. */
   pools?: Array<{ name: string; hosts: string[]; halted: boolean }>;
   /** Every canary check run, with its one-line reason. */

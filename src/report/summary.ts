@@ -1,11 +1,13 @@
 import type { RunReport } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { plural, visible } from '../lib/text.js';
-import { median } from './format.js';
+import { formatBytes, median } from './format.js';
 
 /** The end-of-run summary: one row per phase with duration, host counts, median and slowest host. */
 export function summaryLines(report: RunReport): string[] {
-  const header = ['phase', 'duration', 'ok', 'warn', 'fail', 'skip', 'not-started', 'median', 'slowest'];
+  // A tree run also shows what each sync phase sent.
+  const sent = report.tree !== undefined;
+  const header = ['phase', 'duration', 'ok', 'warn', 'fail', 'skip', 'not-started', ...(sent ? ['sent'] : []), 'median', 'slowest'];
   const rows = report.phases.map((phase) => {
     const timed = report.hosts.filter((host) => host.phase === phase.name && host.durationMs !== undefined);
     const slowest = timed.reduce<(typeof timed)[number] | undefined>(
@@ -21,6 +23,7 @@ export function summaryLines(report: RunReport): string[] {
       String(phase.failed),
       String(phase.skipped),
       String(phase.notStarted),
+      ...(sent ? [bytesSentIn(report, phase.name)] : []),
       mid === undefined ? '-' : formatSeconds(mid),
       slowest ? `${formatSeconds(slowest.durationMs ?? 0)} ${slowest.host}` : '-',
     ];
@@ -32,6 +35,12 @@ export function summaryLines(report: RunReport): string[] {
       .join('  ')
       .trimEnd();
   return ['Summary:', `  ${line(header)}`, ...rows.map((row) => `  ${line(row)}`)];
+}
+
+/** The bytes a phase's hosts were sent, or `-` for a phase that sends none. */
+function bytesSentIn(report: RunReport, phase: string): string {
+  const hosts = report.hosts.filter((host) => host.phase === phase && host.bytesSent !== undefined);
+  return hosts.length === 0 ? '-' : formatBytes(hosts.reduce((sum, host) => sum + (host.bytesSent ?? 0), 0));
 }
 
 /**
@@ -71,14 +80,14 @@ export function finalLine(report: RunReport, reason: string | undefined): string
     case 'success':
     case 'warnings':
       if (report.command === 'sync-file') return `Synchronized ${report.path}: ${report.message} ${duration}`;
-      if (report.command === 'rollback') return `Rolled back ${report.path}: ${report.message} ${duration}`;
+      if (report.command === 'rollback') return `Rolled back ${report.path ?? 'sync-world'}: ${report.message} ${duration}`;
       return `Finished ${report.command}: ${report.message} ${duration}`;
     case 'failed':
       return `Failed ${what}${why} ${duration}`;
     case 'aborted':
       return `Aborted ${what}${why} ${duration}`;
     case 'rolled-back':
-      return `Rolled back ${report.path} on ${plural(rolledBackHosts(report), 'host')}${why} ${duration}`;
+      return `Rolled back ${report.path ?? 'sync-world'} on ${plural(rolledBackHosts(report), 'host')}${why} ${duration}`;
     case 'interrupted':
       return `Interrupted ${what}${why} ${duration}`;
   }

@@ -16,6 +16,15 @@ export interface HostResult {
   startMs?: number;
   /** A detail worth counting, e.g. "unchanged" for a file the host already had. */
   note?: string;
+  /** A tree sync: files and links changed and removed, bytes sent. */
+  transfer?: TransferCounts;
+}
+
+/** What a tree sync moved to one host (folders not counted). */
+export interface TransferCounts {
+  changed: number;
+  removed: number;
+  bytesSent: number;
 }
 
 /**
@@ -29,6 +38,7 @@ export interface TaskResult {
   stdout?: string;
   stderr?: string;
   note?: string;
+  transfer?: TransferCounts;
 }
 
 export interface HostContext {

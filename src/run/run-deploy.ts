@@ -9,6 +9,10 @@ import { pausePoint } from './live/pause-point.js';
 import { executePlan } from './phases/execute-plan.js';
 import type { ExecutionResult } from './phases/phase-run.js';
 import { createVersionKeeper } from './phases/version-keeper.js';
+import { createTreeRecorder } from './phases/tree-recorder.js';
+import { createTreeSync } from './phases/tree-run.js';
+import { keepHostsTidy } from './phases/tree-housekeeping.js';
+import { resolveConcurrency } from './plan/limits.js';
 import type { DeployOptions } from './prepare/deploy-options.js';
 import type { Flow } from './prepare/flow.js';
 import { prepareRun, type PreparedRun } from './prepare/prepare-run.js';
@@ -66,7 +70,7 @@ function loadResume(prepared: PreparedRun, warnings: string[]): ResumePoint {
  * The plan's phases: the canary stage (its checks, the deployer's answer on a terminal, the
  * canaries reverted) is passed to the phases, which run it in its place among them.
  */
-function runPhases(
+async function runPhases(
   prepared: PreparedRun,
   started: StartedRun,
   output: RunOutput,
@@ -75,14 +79,27 @@ function runPhases(
   streams: RunStreams,
   resume: ResumePoint | undefined,
 ): Promise<ExecutionResult> {
-  const { plan, file, restore } = prepared;
+  const { plan, file, tree, restore } = prepared;
   const { config } = prepared.loaded;
+  const versions = versionsFolder(config.history_file);
   const { transport, interrupts } = held;
   const { report, warn } = output;
   // What each host had before its file is replaced, for rollback (src/state/kept-versions.ts).
-  const keeper = file || restore ? createVersionKeeper(versionsFolder(config.history_file), started.id, warn) : undefined;
+  const recorder =
+    tree || (file && config.deploy_layout === 'releases')
+      ? createTreeRecorder(versions, started.id, tree?.relativePath ?? file?.relativePath ?? '.', tree?.source ?? '', warn)
+      : undefined;
+  const treeSync = await createTreeSync({
+    config,
+    plan,
+    ...(tree ? { tree } : {}),
+    ...(file ? { file } : {}),
+    runId: started.id,
+    ...(recorder ? { recorder } : {}),
+  });
+  const keeper = (file && !treeSync) || restore ? createVersionKeeper(versions, started.id, warn) : undefined;
   const ask = canaryAsker(options, streams.stdout, streams.env, streams.human);
-  const canaryFailure = file ? { versions: { folder: versionsFolder(config.history_file), runId: started.id }, ...(ask ? { ask } : {}) } : undefined;
+  const canaryFailure = file || tree ? { versions: { folder: versions, runId: started.id }, ...(ask ? { ask } : {}) } : undefined;
   const phases = {
     plan,
     transport,
@@ -93,9 +110,15 @@ function runPhases(
     runStartedAt: started.startedAt.getTime(),
     ...(resume ? { resume } : {}),
     ...(keeper ? { keeper } : {}),
+    ...(treeSync ? { treeSync } : {}),
   };
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
   // A stage marked `pause` (or --pause-after) waits here for deploy promote / abort, pause_timeout at most.
   const pause = pausePoint({ lockFile: config.lock_file, timeoutMs: config.pause_timeout * 1000, report, warn, stop: interrupts.stop });
-  return executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries, pause });
+  const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries, pause });
+  if (treeSync) {
+    const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
+    await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });
+  }
+  return execution;
 }

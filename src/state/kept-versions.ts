@@ -58,18 +58,35 @@ export async function keepContent(folder: string, previous: PreviousFile | null)
   return { sha256: hash, mode: previous.mode & 0o7777 };
 }
 
-/** Add one host to a run's record (after its file was replaced). */
-export function recordHostVersion(folder: string, runId: string, entry: HostVersion): void {
+/** Add one host to a run's record (after its file or tree was changed). */
+export function recordHostVersion(folder: string, runId: string, entry: HostVersion | TreeEntry): void {
   mkdirSync(join(folder, 'runs'), { recursive: true, mode: 0o700 });
   appendJsonLine(runPath(folder, runId), entry);
 }
 
-/** The hosts a run changed, or undefined when its record is not (or no longer) kept. */
-export function readRunVersions(folder: string, runId: string, warn: (text: string) => void): HostVersion[] | undefined {
+/** A tree run's line (state/kept-trees): only what pruning needs to know of it here. */
+interface TreeEntry {
+  host: string;
+  path: string;
+  tree: { layout: string; changes?: string };
+}
+
+/** Every line of a run's record, files and trees, or undefined when it is not (or no longer) kept. */
+function readRunLines(folder: string, runId: string, warn: (text: string) => void): Array<HostVersion | TreeEntry> | undefined {
   const path = runPath(folder, runId);
   const text = readTextIfExists(path);
   if (text === undefined) return undefined;
-  return parseJsonLines<HostVersion>(text, (line) => warn(`skipped a damaged line ${line} of ${path}`));
+  return parseJsonLines<HostVersion | TreeEntry>(text, (line) => warn(`skipped a damaged line ${line} of ${path}`));
+}
+
+/** The hosts a file run changed, or undefined when its record is not (or no longer) kept. */
+export function readRunVersions(folder: string, runId: string, warn: (text: string) => void): HostVersion[] | undefined {
+  return readRunLines(folder, runId, warn)?.filter((entry): entry is HostVersion => !('tree' in entry));
+}
+
+/** The lines of a tree run's record (state/kept-trees reads them as HostTreeVersion). */
+export function readTreeLines(folder: string, runId: string, warn: (text: string) => void): TreeEntry[] | undefined {
+  return readRunLines(folder, runId, warn)?.filter((entry): entry is TreeEntry => 'tree' in entry);
 }
 
 /** A kept content, checked against its name: a damaged copy is an error, never restored. */
@@ -94,7 +111,11 @@ export async function pruneVersions(folder: string, keep = KEPT_RUNS): Promise<{
   await Promise.all(old.map((name) => rm(join(folder, 'runs', name), { force: true })));
   const used = new Set<string>();
   for (const name of runs.slice(old.length)) {
-    for (const entry of readRunVersions(folder, name.slice(0, -'.jsonl'.length), () => undefined) ?? []) {
+    for (const entry of readRunLines(folder, name.slice(0, -'.jsonl'.length), () => undefined) ?? []) {
+      if ('tree' in entry) {
+        if (entry.tree.changes !== undefined) used.add(entry.tree.changes);
+        continue;
+      }
       if (entry.before) used.add(entry.before.sha256);
       if (entry.after) used.add(entry.after.sha256);
     }

@@ -76,12 +76,14 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         delete: syncOptions.delete,
         exclude: syncOptions.exclude,
         ...(syncOptions.linkDest !== undefined ? { linkDest: join(hostDir(host), syncOptions.linkDest) } : {}),
+        ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
       });
       const run = await runRsync(argv, syncOptions.signal);
       if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
       throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);
     },
+    commandPath: (host, path) => join(hostDir(host), path),
     async close(): Promise<void> {},
   };
 }

@@ -30,6 +30,8 @@ export interface RsyncTreeOptions {
   exclude: readonly string[];
   /** A previous copy of the tree on the host: unchanged files are hard-linked from it. */
   linkDest?: string;
+  /** A folder (absolute on the destination side) that keeps, by rename, every file the sync replaces or removes. */
+  backupDir?: string;
   /** The `-e` command (already one string, as rsync splits it). */
   remoteShell?: string;
 }
@@ -42,8 +44,11 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
     '-rlpt',
     '-s',
     '--delay-updates',
+    // The destination's missing parent folders are made, as sync-file does for a file.
+    '--mkpath',
     ...(options.delete ? ['--delete', '--delete-delay'] : []),
     ...(options.linkDest !== undefined ? [`--link-dest=${options.linkDest}`] : []),
+    ...(options.backupDir !== undefined ? ['--backup', `--backup-dir=${options.backupDir}`] : []),
     ...options.exclude.map((pattern) => `--exclude=${pattern}`),
     `--out-format=${ITEM_PREFIX}%i %n`,
     '--stats',
@@ -61,7 +66,8 @@ function unescapeName(name: string): string {
 
 /** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */
 export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
-  const changes: SyncTreeResult = { changed: [], removed: [], bytesSent: 0 };
+  const changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+  const folders: string[] = [];
   for (const line of stdout.split('\n')) {
     if (line.startsWith(ITEM_PREFIX)) {
       const item = line.slice(ITEM_PREFIX.length);
@@ -69,14 +75,18 @@ export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
       const name = unescapeName(item.slice(12));
       if (flags.startsWith('*deleting')) {
         if (!name.endsWith('/')) changes.removed.push(name);
+      } else if (flags.startsWith('cd+++++++++')) {
+        folders.push(name.replace(/\/$/, ''));
       } else if (flags[1] === 'f' || flags[1] === 'L') {
         changes.changed.push(name);
+        if (flags.slice(2) === '+++++++++') changes.created.push(name);
       }
       continue;
     }
     const sent = /^Total bytes sent: ([0-9.,' ]+)$/.exec(line.trim());
     if (sent !== null) changes.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
   }
+  if (folders.length > 0) changes.createdFolders = folders;
   return changes;
 }
 

@@ -108,11 +108,17 @@ export interface SyncTreeOptions extends ReadFileOptions {
   delete: boolean;
   /** An absolute remote folder (the live release) whose unchanged files are hard-linked. */
   linkDest?: string;
+  /** An absolute remote folder that keeps, by rename on the host, every file the sync replaces or removes. */
+  backupDir?: string;
 }
 
 export interface SyncTreeResult {
   /** Files and symlinks created or replaced, relative to the folder. */
   changed: string[];
+  /** Those of `changed` the host did not have before. */
+  created: string[];
+  /** Folders the sync created. */
+  createdFolders?: string[];
   /** Files and symlinks removed, relative to the folder. */
   removed: string[];
   /** Bytes sent to the host for this sync. */
@@ -131,6 +137,11 @@ export interface Transport {
   removeFile(host: string, path: string, options: ReplaceOptions): Promise<WriteResult>;
   /** Make the remote folder `options.destination` on `host` hold what `options.source` holds. */
   syncTree(host: string, options: SyncTreeOptions): Promise<SyncTreeResult>;
+  /**
+   * The path a remote command run by `exec` must name for the remote path `path`: the same
+   * path on a real host; inside the host's folder for the local demo.
+   */
+  commandPath(host: string, path: string): string;
   close(): Promise<void>;
 }
 

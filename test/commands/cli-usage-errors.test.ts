@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempProject, type CliResult, type TempProject } from '../helpers/cli.js';
 
@@ -159,12 +160,12 @@ describe('deploy sync-file: a bad path exits 2 and touches nothing', () => {
     expectUsageError(result, 'leak.php', project.configPath);
   });
 
-  it('a path that is a directory', async () => {
-    // Given stage/php is a folder / When sync-file php runs
-    await mkdir(join(project.stageDir, 'php', 'sub'), { recursive: true });
-    const result = await project.run(['sync-file', 'php/sub']);
-    // Then refused: not a regular file
-    expectUsageError(result, 'php/sub', 'not a regular file');
+  it('a path that is neither a file nor a folder (a FIFO)', async () => {
+    // Given stage/php/fifo is a named pipe / When sync-file php/fifo runs
+    await execa('mkfifo', [join(project.stageDir, 'php', 'fifo')]);
+    const result = await project.run(['sync-file', 'php/fifo']);
+    // Then refused, naming it
+    expectUsageError(result, 'php/fifo', 'not a regular file');
   });
 });
 

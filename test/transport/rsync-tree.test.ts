@@ -14,7 +14,7 @@ describe('buildRsyncTree', () => {
     });
     // When it is rendered / Then every option is one word, the source ends in / (its content, not the folder)
     expect(renderCommand(argv)).toBe(
-      "rsync -rlpt -s --delay-updates --delete --delete-delay --exclude=.git/ '--exclude=*.swp' '--out-format=deploy-item %i %n' --stats -e '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket' -- /stage/php/ deploy:/srv/app",
+      "rsync -rlpt -s --delay-updates --mkpath --delete --delete-delay --exclude=.git/ '--exclude=*.swp' '--out-format=deploy-item %i %n' --stats -e '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket' -- /stage/php/ deploy:/srv/app",
     );
   });
 
@@ -23,7 +23,7 @@ describe('buildRsyncTree', () => {
     const argv = buildRsyncTree({ source: '/stage/', destination: '/fleet/h/releases/2', delete: false, exclude: [], linkDest: '/fleet/h/releases/1' });
     // Then there is no --delete, no -e, and one --link-dest
     expect(renderCommand(argv)).toBe(
-      "rsync -rlpt -s --delay-updates --link-dest=/fleet/h/releases/1 '--out-format=deploy-item %i %n' --stats -- /stage/ /fleet/h/releases/2",
+      "rsync -rlpt -s --delay-updates --mkpath --link-dest=/fleet/h/releases/1 '--out-format=deploy-item %i %n' --stats -- /stage/ /fleet/h/releases/2",
     );
   });
 
@@ -74,12 +74,19 @@ Total bytes received: 62
 
 describe('parseRsyncTreeOutput', () => {
   it('counts files and links created, not folders, and the bytes sent', () => {
-    expect(parseRsyncTreeOutput(FIRST_SYNC)).toEqual({ changed: ['link', 'a/b/f.php'], removed: [], bytesSent: 177 });
+    expect(parseRsyncTreeOutput(FIRST_SYNC)).toEqual({
+      changed: ['link', 'a/b/f.php'],
+      created: ['link', 'a/b/f.php'],
+      createdFolders: ['a', 'a/b'],
+      removed: [],
+      bytesSent: 177,
+    });
   });
 
   it('counts replaced files (size or mtime) and removed files and links, not removed folders', () => {
     expect(parseRsyncTreeOutput(RESYNC)).toEqual({
       changed: ['new.php', 'top.php', 'a/b/f.php'],
+      created: ['new.php'],
       removed: ['link', 'old/x.php'],
       bytesSent: 1234567,
     });
@@ -87,7 +94,7 @@ describe('parseRsyncTreeOutput', () => {
 
   it('keeps spaces in names, decodes the bytes rsync escapes, ignores lines that are not its items', () => {
     const output = 'deploy-item >f+++++++++ a b/c d.php\ndeploy-item >f+++++++++ tab\\#011x\nsome message\n';
-    expect(parseRsyncTreeOutput(output)).toEqual({ changed: ['a b/c d.php', 'tab\tx'], removed: [], bytesSent: 0 });
+    expect(parseRsyncTreeOutput(output)).toEqual({ changed: ['a b/c d.php', 'tab\tx'], created: ['a b/c d.php', 'tab\tx'], removed: [], bytesSent: 0 });
   });
 });
 

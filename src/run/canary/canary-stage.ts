@@ -3,6 +3,7 @@ import { requireFile } from '../phases/host-tasks.js';
 import { checkCanaries, type OnCheckFailure } from './check-canaries.js';
 import type { CanaryFailureAsker } from '../prepare/deploy-options.js';
 import { revertCanaries } from './revert-canaries.js';
+import { revertTreeCanaries } from './revert-tree-canaries.js';
 
 export interface CanaryStageOptions extends PlanRun {
   /** Where canary checks run. */
@@ -26,7 +27,11 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
     revert: async (runs, why) => {
       if (!failurePlan || !versions) return [];
       const synced = runs.find((done) => done.phase.name === 'sync-canaries')?.results ?? [];
-      const { transport, report, stop, kill, keeper, runStartedAt, resume } = options;
+      const { transport, report, stop, kill, keeper, runStartedAt, resume, treeSync } = options;
+      if (treeSync) {
+        const base = { plan: failurePlan, transport, report, stop, kill, versions, synced, treeSync };
+        return revertTreeCanaries({ ...base, ...(runStartedAt !== undefined ? { runStartedAt } : {}), ...(why !== undefined ? { why } : {}) });
+      }
       return revertCanaries({
         plan: failurePlan,
         transport,

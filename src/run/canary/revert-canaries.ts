@@ -37,7 +37,12 @@ function notReceived(result: HostResult | undefined): string | undefined {
   return 'it did not receive the new file';
 }
 
-async function runPhase(phase: SyncPhase | RestartPhase, skip: Map<string, string>, task: HostTask, input: RevertInput): Promise<PhaseRun> {
+export async function runPhase(
+  phase: SyncPhase | RestartPhase,
+  skip: Map<string, string>,
+  task: HostTask,
+  input: Pick<RevertInput, 'report' | 'stop' | 'kill' | 'runStartedAt'>,
+): Promise<PhaseRun> {
   const started = performance.now();
   input.report({ type: 'phase-start', phase: phase.name, hosts: phase.hosts.length });
   const outcome = await rollPhase(phase, skip, task, input);

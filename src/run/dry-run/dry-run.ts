@@ -1,9 +1,11 @@
+import { posix } from 'node:path';
 import { describeExpectation } from '../../checks/expand-checks.js';
 import type { LockDescription } from '../../state/lock-backend.js';
 import { formatSeconds } from '../../lib/duration.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { PhasePools, Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
+import type { StagedTree } from '../prepare/staged-tree.js';
 import { canaryFailureJson, describeCanaryFailure } from './canary-failure-lines.js';
 import { restoreJson, restoreLines } from './restore-lines.js';
 import type { RollbackSource } from '../prepare/rollback-source.js';
@@ -13,8 +15,15 @@ export interface DryRunContext {
   file?: StagedFile;
   /** rollback: the run it undoes. */
   restore?: RollbackSource;
+  /** sync-file <folder>, sync-world: the tree and how hosts' folders change. */
+  tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; keepReleases: number; delete: boolean; lines: string[] };
   transport: string;
   lock: LockDescription;
+}
+
+/** deploy_dir, from a tree's destination (deploy_dir/<path>). */
+function deployDirOf(tree: StagedTree): string {
+  return tree.relativePath === '.' ? tree.destination : tree.destination.slice(0, -tree.relativePath.length - 1) || '/';
 }
 
 function lockText(lock: LockDescription): string {
@@ -43,8 +52,8 @@ const PAUSE_LINE = '     then pause, keeping the lock, until deploy promote (dep
 
 /** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
 export function dryRunLines(context: DryRunContext): string[] {
-  const { plan, file, restore } = context;
-  const path = file?.relativePath ?? restore?.path;
+  const { plan, file, restore, tree } = context;
+  const path = file?.relativePath ?? tree?.staged.relativePath ?? restore?.path;
   const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
   plan.phases.forEach((phase, index) => {
     const number = `${index + 1}.`;
@@ -66,6 +75,12 @@ export function dryRunLines(context: DryRunContext): string[] {
     const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
     if (phase.kind === 'sync' && restore) {
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): put back what run ${restore.runId} replaced`);
+    } else if (phase.kind === 'sync' && tree) {
+      const how =
+        tree.layout === 'releases'
+          ? `build a new release in ${posix.join(tree.staged.destination === '' ? '' : deployDirOf(tree.staged), 'releases')}/<run id>, switched to right before each host's restart`
+          : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place${tree.delete ? ', deleting what the stage lacks' : ''}`;
+      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how}`);
     } else if (phase.kind === 'sync') {
       const how = phase.proxies
         ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here`
@@ -80,6 +95,7 @@ export function dryRunLines(context: DryRunContext): string[] {
     if (phase.pause) lines.push(PAUSE_LINE);
   });
   if (restore) lines.push(...restoreLines(restore));
+  if (tree) lines.push(...tree.lines);
   lines.push(...plan.notes, 'Dry run: nothing was touched (no connection, no lock).');
   return lines;
 }
@@ -91,6 +107,14 @@ export function dryRunJson(context: DryRunContext): object {
     dryRun: true,
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
     ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
+    ...(context.tree
+      ? {
+          path: context.tree.staged.relativePath,
+          destination: context.tree.staged.destination,
+          tree: { files: context.tree.staged.files, bytes: context.tree.staged.bytes, exclude: context.tree.staged.exclude },
+          layout: context.tree.layout,
+        }
+      : {}),
     transport: context.transport,
     ...(context.lock.backend === 'file' ? { lockFile: context.lock.file } : {}),
     lock: context.lock,

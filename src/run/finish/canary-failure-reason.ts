@@ -12,7 +12,7 @@ function okIn(report: RunReport, phase: string): string[] {
  * new file. php-fpm-restart has no file: no other host was touched.
  */
 export function canaryFailureReason(execution: ExecutionResult, report: RunReport): string {
-  if (report.path === undefined || execution.canaryFailure === undefined) return 'canary checks failed; no other host was touched';
+  if (report.command === 'php-fpm-restart' || execution.canaryFailure === undefined) return 'canary checks failed; no other host was touched';
   if (execution.canaryFailure === 'rollback') {
     const left = report.hosts
       .filter((host) => host.phase === 'rollback-sync' && (host.outcome === 'failed' || host.outcome === 'not-started'))
@@ -23,5 +23,5 @@ export function canaryFailureReason(execution: ExecutionResult, report: RunRepor
   }
   const keepNew = okIn(report, 'sync-canaries');
   if (keepNew.length === 0) return 'canary checks failed; no host has the new file';
-  return `canary checks failed; ${keepNew.join(', ')} ${keepNew.length === 1 ? 'keeps' : 'keep'} the new ${report.path} (not rolled back)`;
+  return `canary checks failed; ${keepNew.join(', ')} ${keepNew.length === 1 ? 'keeps' : 'keep'} the new ${report.path ?? 'stage'} (not rolled back)`;
 }

@@ -29,6 +29,7 @@ export async function finishRun(run: StartedRun, execution: ExecutionResult, out
   const runReport = buildRunReport({
     command: run.announced.command,
     ...(run.path !== undefined ? { path: run.path } : {}),
+    ...(run.tree ? { tree: run.tree } : {}),
     message: input.message,
     startedAt: run.startedAt,
     durationMs: performance.now() - run.started,

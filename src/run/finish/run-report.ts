@@ -51,6 +51,8 @@ export interface ReportInput {
   execution: ExecutionResult;
   /** A signal arrived during the run, even if nothing was left to stop. */
   interrupted: boolean;
+  /** A tree run: its files and bytes. */
+  tree?: { files: number; bytes: number };
 }
 
 /** The JSON report of a run, as SPEC.md gives it. */
@@ -63,8 +65,9 @@ export function buildRunReport(input: ReportInput): RunReport {
     run.checks.map(({ check, ok, detail }) => ({ check: check.command, ...(check.host !== undefined ? { host: check.host } : {}), ok, detail })),
   );
   const hosts = input.execution.phases.flatMap((run) =>
-    run.results.map(({ note: _note, ...result }) => ({
+    run.results.map(({ note: _note, transfer, ...result }) => ({
       ...result,
+      ...(transfer ? { changed: transfer.changed, removed: transfer.removed, bytesSent: transfer.bytesSent } : {}),
       ...(result.startMs !== undefined ? { startMs: Math.round(result.startMs) } : {}),
       ...(result.durationMs !== undefined ? { durationMs: Math.round(result.durationMs) } : {}),
       ...(poolOf ? { pool: poolOf.get(result.host) ?? 'default' } : {}),
@@ -81,6 +84,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     durationMs: Math.round(input.durationMs),
     phases,
     hosts,
+    ...(input.tree ? { tree: input.tree } : {}),
     ...(input.execution.pools ? { pools: poolList(input.execution.pools) } : {}),
     ...(checks.length > 0 ? { checks } : {}),
     ...(input.execution.pauses ? { pauses: input.execution.pauses } : {}),

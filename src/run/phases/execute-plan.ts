@@ -12,6 +12,8 @@ import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, typ
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { restoreTask, type Restore } from './restore-task.js';
 import { pauseAfter, type PauseRun } from './pause-after.js';
+import { treeSyncTask } from './tree-sync-task.js';
+import { treeRestoreTask } from './tree-restore-task.js';
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
 const PROXY_PULL_TIMEOUT_SECONDS = 60;
@@ -148,8 +150,10 @@ function hostsToSkip(phase: SyncPhase | RestartPhase, resume: ResumePoint | unde
 /** What each host does: restart; or put back its old file (rollback); or pull from a proxy; or receive the staged file. */
 function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, progress: Progress): HostTask {
   const { transport, keeper } = options;
-  if (phase.kind === 'restart') return restartTask(transport, phase, options.report);
+  if (phase.kind === 'restart') return restartTask(transport, phase, options.report, options.treeSync);
+  if (options.restore?.trees) return treeRestoreTask(transport, { ...options.restore, versions: options.restore.trees });
   if (options.restore) return restoreTask(transport, options.restore, keeper);
+  if (options.treeSync) return treeSyncTask(transport, options.treeSync);
   const file = requireFile(options.file);
   if (!phase.proxies) return syncTask(transport, file, keeper);
   const { failedProxies, sources } = progress;

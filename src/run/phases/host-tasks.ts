@@ -6,6 +6,8 @@ import type { HostTask } from '../../rollout/types.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { PreviousFile, Transport } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';
+import { switchRelease } from './release-tasks.js';
+import type { TreeSync } from './tree-run.js';
 import type { RestartPhase } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 
@@ -27,9 +29,11 @@ export function syncTask(transport: Transport, file: StagedFile, keeper?: Versio
   };
 }
 
-export function restartTask(transport: Transport, phase: RestartPhase, report: Reporter): HostTask {
+/** A restart; with releases, the host's `current` is switched to its new release right before it. */
+export function restartTask(transport: Transport, phase: RestartPhase, report: Reporter, treeSync?: TreeSync): HostTask {
   const command = renderCommand(phase.argv);
   return async (host, context) => {
+    if (treeSync) await switchRelease(transport, treeSync, host, context);
     const result = await transport.exec(host, phase.argv, {
       signal: context.signal,
       onStart: () => context.commandStarted(),

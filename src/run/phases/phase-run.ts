@@ -7,6 +7,7 @@ import type { CheckPhase, Phase, Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 import type { VersionKeeper } from './version-keeper.js';
 import type { FileSource } from './proxy-sync-task.js';
+import type { TreeSync } from './tree-run.js';
 
 /** What running the plan (its phases and its canary stage) takes from the run. */
 export interface PlanRun {
@@ -22,6 +23,8 @@ export interface PlanRun {
   runStartedAt?: number;
   /** Keeps what each host had before a sync phase replaced its file (sync-file, rollback). */
   keeper?: VersionKeeper;
+  /** A folder (either layout), or a file with `releases`: how sync phases change hosts' folders. */
+  treeSync?: TreeSync;
 }
 
 /** What running the plan gives back: each phase's results, and why the run stopped. */

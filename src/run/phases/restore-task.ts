@@ -1,5 +1,6 @@
 import type { HostTask } from '../../rollout/types.js';
 import { readKeptContent, type HostVersion } from '../../state/kept-versions.js';
+import type { HostTreeVersion } from '../../state/kept-trees.js';
 import type { Transport, WriteResult } from '../../transport/types.js';
 import type { VersionKeeper } from './version-keeper.js';
 
@@ -11,6 +12,8 @@ export interface Restore {
   folder: string;
   /** Each host the run changed. */
   versions: ReadonlyMap<string, HostVersion>;
+  /** A tree run: what it changed on each host (then `versions` is empty). */
+  trees?: ReadonlyMap<string, HostTreeVersion>;
 }
 
 /**

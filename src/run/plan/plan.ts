@@ -35,7 +35,8 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
         script: config.php_fpm_restart_script,
         service: config.php_fpm,
         threshold: config.php_fpm_opcache_threshold,
-        alwaysRestart: config.always_restart,
+        // With releases every restart is the cut-over to the new release: opcache must be reset.
+        alwaysRestart: config.always_restart || options.releases === true,
         sudoUser: config.restart_sudo_user,
         force: options.force,
       })

@@ -9,7 +9,7 @@ export interface PhasePools extends PoolOptions {
   members: Array<{ name: string; hosts: string[] }>;
 }
 
-export type CommandName = 'sync-file' | 'php-fpm-restart' | 'rollback';
+export type CommandName = 'sync-file' | 'sync-world' | 'php-fpm-restart' | 'rollback';
 export type PhaseName =
   | 'sync-proxies'
   | 'sync-canaries'
@@ -78,6 +78,8 @@ export interface PlanOptions {
   force: boolean;
   /** The run writes a file on each host (sync-file, rollback): sync phases. */
   syncs?: boolean;
+  /** deploy_layout "releases" with a run that writes: restarts use the always-restart threshold (the cut-over). */
+  releases?: boolean;
   /** Targets may pull the file from sync_proxies (sync-file). */
   viaProxies?: boolean;
   /** Failed canary checks may revert the canaries (sync-file). */

@@ -2,10 +2,13 @@ import type { Config } from '../../config/schema.js';
 import type { CommandName } from '../plan/types.js';
 import type { RollbackSource } from './rollback-source.js';
 import type { StagedFile } from './stage-file.js';
+import type { StagedTree } from './staged-tree.js';
 
 /** What a run writes on each host: the staged file (sync-file), or what a past run replaced (rollback). */
 export interface RunSource {
   file?: StagedFile;
+  /** sync-file <folder>, sync-world: the staged folder, synced as a tree. */
+  tree?: StagedTree;
   /** rollback: the run it undoes and what that run replaced on each host. */
   restore?: RollbackSource;
 }

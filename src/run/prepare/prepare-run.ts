@@ -11,11 +11,14 @@ import { withPauseAfter } from '../plan/pause.js';
 import type { Plan } from '../plan/types.js';
 import type { Flow } from './flow.js';
 import type { StagedFile } from './stage-file.js';
+import type { StagedTree } from './staged-tree.js';
 import type { RollbackSource } from './rollback-source.js';
 
 export interface PreparedRun {
   loaded: LoadedConfig;
   file?: StagedFile;
+  /** sync-file <folder>, sync-world: the staged folder. */
+  tree?: StagedTree;
   /** rollback: the run it undoes and what that run replaced on each host. */
   restore?: RollbackSource;
   plan: Plan;
@@ -48,13 +51,16 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
       'unset sync_proxies, or use transport "ssh"',
     );
   }
-  const { file, restore } = flow.source ? await flow.source(config, warn) : {};
+  const { file, tree, restore } = flow.source ? await flow.source(config, warn) : {};
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const { command, viaProxies, revertsCanaries } = flow;
   const built = buildPlan(config, {
     command,
     force: options.force,
-    syncs: file !== undefined || restore !== undefined,
+    syncs: file !== undefined || tree !== undefined || restore !== undefined,
+    releases: restore?.trees
+      ? [...restore.trees.values()].some((version) => version.tree.layout === 'releases')
+      : config.deploy_layout === 'releases' && (file !== undefined || tree !== undefined),
     viaProxies,
     revertsCanaries,
     ...(durations ? { durations } : {}),
@@ -64,8 +70,9 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
   const key: RunKey = {
     command,
     ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}),
+    ...(tree ? { path: tree.relativePath, contentSha256: sha256(Buffer.from(`${tree.files} ${tree.bytes}`)) } : {}),
     ...(restore ? { path: restore.path, contentSha256: sha256(Buffer.from(restore.runId)) } : {}),
   };
   const checksDir = loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd());
-  return { loaded, ...(file ? { file } : {}), ...(restore ? { restore } : {}), plan, checksDir, key };
+  return { loaded, ...(file ? { file } : {}), ...(tree ? { tree } : {}), ...(restore ? { restore } : {}), plan, checksDir, key };
 }

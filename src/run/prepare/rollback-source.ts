@@ -1,6 +1,7 @@
 import { UserError } from '../../errors.js';
 import { findRun, readHistory, type HistoryEntry } from '../../state/history-file.js';
 import { KEPT_RUNS, readRunVersions, versionsFolder, type HostVersion } from '../../state/kept-versions.js';
+import { readTreeVersions, type HostTreeVersion } from '../../state/kept-trees.js';
 
 /** What `deploy rollback` puts back: a sync-file run's kept versions, and the path they are of. */
 export interface RollbackSource {
@@ -10,9 +11,13 @@ export interface RollbackSource {
   folder: string;
   /** Each host the run changed. */
   versions: ReadonlyMap<string, HostVersion>;
-  /** The file's path relative to stage_dir / deploy_dir, as that run named it. */
+  /** The file's path relative to stage_dir / deploy_dir, as that run named it (`.`: sync-world). */
   path: string;
+  /** A tree run (sync-file <folder>, sync-world): what it changed on each host. */
+  trees?: ReadonlyMap<string, HostTreeVersion>;
 }
+
+const SYNC_COMMANDS = ['sync-file', 'sync-world'];
 
 const succeeded = (entry: HistoryEntry): boolean => entry.status === 'success' || entry.status === 'warnings';
 
@@ -20,13 +25,19 @@ const succeeded = (entry: HistoryEntry): boolean => entry.status === 'success' |
 function pickRun(entries: readonly HistoryEntry[], runId: string | undefined, historyFile: string): HistoryEntry {
   if (runId !== undefined) {
     const entry = findRun(entries, runId, '--run');
-    if (entry.command !== 'sync-file')
-      throw new UserError(`--run ${runId}: run ${entry.id} is a ${entry.command} run, not sync-file`, 'rollback puts back what a sync-file run replaced');
+    if (!SYNC_COMMANDS.includes(entry.command))
+      throw new UserError(
+        `--run ${runId}: run ${entry.id} is a ${entry.command} run, not sync-file or sync-world`,
+        'rollback puts back what a sync run replaced',
+      );
     return entry;
   }
-  const last = entries.filter((entry) => entry.command === 'sync-file' && succeeded(entry)).at(-1);
+  const last = entries.filter((entry) => SYNC_COMMANDS.includes(entry.command) && succeeded(entry)).at(-1);
   if (last === undefined)
-    throw new UserError(`rollback: no successful sync-file run in history_file ${historyFile}`, 'name a run with --run <id> (`deploy history` lists them)');
+    throw new UserError(
+      `rollback: no successful sync-file or sync-world run in history_file ${historyFile}`,
+      'name a run with --run <id> (`deploy history` lists them)',
+    );
   return last;
 }
 
@@ -36,8 +47,13 @@ function pickRun(entries: readonly HistoryEntry[], runId: string | undefined, hi
  */
 export function rollbackSource(historyFile: string, runId: string | undefined, warn: (text: string) => void): RollbackSource {
   const entry = pickRun(readHistory(historyFile, warn), runId, historyFile);
-  if (entry.path === undefined) throw new UserError(`rollback: run ${entry.id} names no file`);
   const folder = versionsFolder(historyFile);
+  const trees = readTreeVersions(folder, entry.id, warn) ?? [];
+  if (trees.length > 0) {
+    const versions = new Map<string, HostVersion>();
+    return { runId: entry.id, path: entry.path ?? '.', folder, versions, trees: new Map(trees.map((tree): [string, HostTreeVersion] => [tree.host, tree])) };
+  }
+  if (entry.path === undefined) throw new UserError(`rollback: run ${entry.id} names no file`);
   const versions = readRunVersions(folder, entry.id, warn);
   if (versions === undefined || versions.length === 0) {
     throw new UserError(

@@ -16,6 +16,8 @@ export interface StartedRun {
   /** The file the run writes: the staged one (sync-file), or the one a rollback puts back. */
   path?: string;
   announced: Pick<Announcement, 'command' | 'message' | 'path'>;
+  /** A tree run: the files and bytes it syncs. */
+  tree?: { files: number; bytes: number };
 }
 
 /**
@@ -35,7 +37,9 @@ export async function startRun(
   const { report, warn, journal } = output;
   const { command } = flow;
   const { restore, plan } = prepared;
-  const path = prepared.file?.relativePath ?? restore?.path;
+  // The whole stage (sync-world) names no path.
+  const treePath = prepared.tree?.relativePath === '.' ? undefined : prepared.tree?.relativePath;
+  const path = prepared.file?.relativePath ?? treePath ?? (restore?.path === '.' ? undefined : restore?.path);
   const startedAt = new Date();
   const started = performance.now();
   const id = runId(startedAt);
@@ -58,5 +62,6 @@ export async function startRun(
   for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
   // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
   for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
-  return { id, startedAt, started, ...(path !== undefined ? { path } : {}), announced };
+  const tree = prepared.tree ? { files: prepared.tree.files, bytes: prepared.tree.bytes } : undefined;
+  return { id, startedAt, started, ...(path !== undefined ? { path } : {}), announced, ...(tree ? { tree } : {}) };
 }

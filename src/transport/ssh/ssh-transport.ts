@@ -59,6 +59,7 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
       const connection = await pool.acquire(host, syncOptions.signal, syncOptions.onRetry);
       return syncRemoteTree(connection, syncOptions, defaultRshClientPath());
     },
+    commandPath: (_host, path) => path,
     async close() {
       await pool.closeAll();
       await connector.jumps.closeAll();

@@ -38,6 +38,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       delete: options.delete,
       exclude: options.exclude,
       ...(options.linkDest !== undefined ? { linkDest: options.linkDest } : {}),
+      ...(options.backupDir !== undefined ? { backupDir: options.backupDir } : {}),
       remoteShell: tunnel.remoteShell,
     });
     const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]));

@@ -35,6 +35,7 @@ function transportWhere(pullStatus: (proxy: string) => number): Transport & { pu
     async syncTree() {
       throw new Error('this stub syncs no trees');
     },
+    commandPath: (_host: string, path: string) => path,
     async close() {},
   };
 }

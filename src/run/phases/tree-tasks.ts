@@ -1,0 +1,40 @@
+import { posix } from 'node:path';
+import type { HostTask, TaskResult } from '../../rollout/types.js';
+import type { SyncTreeResult, Transport } from '../../transport/types.js';
+import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
+import type { StagedTree } from '../prepare/staged-tree.js';
+
+/** A tree sync's counts for the report; a host that needed nothing is `unchanged`. */
+export function transferResult(result: SyncTreeResult): TaskResult {
+  const transfer = { changed: result.changed.length, removed: result.removed.length, bytesSent: result.bytesSent };
+  return { outcome: 'ok', transfer, ...(transfer.changed + transfer.removed === 0 ? { note: 'unchanged' } : {}) };
+}
+
+/** The exclusions of a sync of `tree`: sync_exclude, and the host's own backup folder when the whole deploy_dir is synced. */
+export function treeExclusions(sync: TreeSync, tree: StagedTree): readonly string[] {
+  return tree.relativePath === '.' ? [...sync.exclude, `/${BACKUPS_FOLDER.split('/')[0]}/`] : sync.exclude;
+}
+
+/**
+ * In-place: the host's copy of the folder becomes the staged one (changed and new files
+ * renamed into place together, deletions after); what it replaces or removes is kept on the
+ * host, by rename, in this run's backup folder, and the change set on this machine.
+ */
+export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree): HostTask {
+  const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
+  const exclude = treeExclusions(sync, tree);
+  return async (host, context) => {
+    const result = await transport.syncTree(host, {
+      source: tree.source,
+      destination: tree.destination,
+      exclude,
+      delete: sync.delete,
+      backupDir,
+      signal: context.signal,
+      onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+    });
+    const done = transferResult(result);
+    if (done.note === undefined) await sync.recorder?.inPlace(host, result, tree.destination, backupDir);
+    return done;
+  };
+}
