@@ -94,9 +94,9 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
     expect(entries[0]?.pauses).toEqual([expect.objectContaining({ after: 'canaries', answer: 'promote', by: expect.stringMatching(/ pid \d+$/) })]);
     expect(requestsLeft(p)).toEqual([]);
     expect(existsSync(p.lockFile)).toBe(false);
-  });
+  }, 120_000);
 
-  it('deploy abort stops it (aborted, exit 1); deploy abort --rollback puts the canary back (rolled-back)', async () => {
+  it('deploy abort stops it there: aborted, exit 1, the other hosts not started', async () => {
     // Given a run paused after the canaries
     const { project: p, run } = await startPausedRun({}, ['--json']);
     await untilPaused(p);
@@ -104,6 +104,7 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
     const aborted = await p.run(['abort']);
     // Then abort exits 0, the run ends aborted with the other hosts not started
     expect(aborted.exitCode, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toMatch(/^Aborted the deploy paused after canaries \(.+\): it stops there \(aborted\)\n$/);
     const result = await run;
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(String(result.stdout)) as { status: string; hosts: Array<{ phase: string; outcome: string }>; pauses: Array<{ answer: string }> };
@@ -111,8 +112,14 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
     expect(report.hosts.filter((host) => host.phase.endsWith('-hosts')).every((host) => host.outcome === 'not-started')).toBe(true);
     expect(report.pauses[0]?.answer).toBe('abort');
     expect(existsSync(fleetFile(p, 'b'))).toBe(false);
+  }, 120_000);
 
-    // Given a new version of the file deployed and paused (the canary has the first version)
+  it('deploy abort --rollback puts the canary back as it was before the run: rolled-back', async () => {
+    // Given the canary with an older version of the file, and a new version deployed and paused
+    const { project: p, run } = await startPausedRun({}, ['--json']);
+    await untilPaused(p);
+    expect((await p.run(['promote'])).exitCode).toBe(0);
+    expect((await run).exitCode).toBe(0);
     await writeFile(p.stagedFile, '<?php echo "v2";\n');
     const again = execa(process.execPath, [BIN, 'sync-file', '--pause-after', 'canaries', '--json', p.stagedPath, 'again'], {
       cwd: p.dir,
@@ -122,16 +129,18 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
     });
     child = again;
     await untilPaused(p);
+    expect(await readFile(fleetFile(p, 'a'), 'utf8')).toBe('<?php echo "v2";\n');
     // When it is aborted with --rollback
     const rolled = await p.run(['abort', '--rollback']);
-    // Then the run ends rolled-back and the canary's file is as before the run
+    // Then the run ends rolled-back and the canary has the version from before the run
     expect(rolled.exitCode, rolled.stderr).toBe(0);
     const second = await again;
     expect(second.exitCode).toBe(1);
     expect(JSON.parse(String(second.stdout)).status).toBe('rolled-back');
     expect(String(second.stderr)).toMatch(/Rolled back php\/index.php on 1 host: deploy abort --rollback by .+ while paused after canaries \(duration: /);
     expect(await readFile(fleetFile(p, 'a'), 'utf8')).toBe(p.stagedContent);
-  });
+    expect(await readFile(fleetFile(p, 'b'), 'utf8')).toBe(p.stagedContent);
+  }, 120_000);
 
   it('aborts at pause_timeout with a line saying so', async () => {
     const { project: p, run } = await startPausedRun({ pause_timeout: 1 });
@@ -142,7 +151,7 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
       /Aborted sync-file php\/index.php: pause_timeout \([\d.]+s\) passed while paused after canaries, with no deploy promote/,
     );
     expect(existsSync(p.lockFile)).toBe(false);
-  });
+  }, 120_000);
 
   it('Ctrl-C while paused interrupts as always: exit 130, lock released, and promote then finds no paused deploy', async () => {
     const { project: p, run } = await startPausedRun();
@@ -155,7 +164,7 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
     const promoted = await p.run(['promote']);
     expect(promoted).toMatchObject({ exitCode: 1, stdout: 'no paused deploy\n' });
     expect(requestsLeft(p)).toEqual([]);
-  });
+  }, 120_000);
 
   it('promote and abort with nothing paused: no paused deploy, exit 1, no file left; --pause-after naming no stage: exit 2', async () => {
     project = await makeTempProject();
@@ -171,5 +180,5 @@ describe('deploy sync-file --pause-after canaries, promote and abort (CLI, separ
       'Error: --pause-after group9: no stage is named "group9" (known: canaries) (name canaries (needs canaries) or a stage of `stages`)\n',
     );
     expect(existsSync(p.fleetDir)).toBe(false);
-  });
+  }, 120_000);
 });
