@@ -8,6 +8,8 @@
  *   node dist/bench/run.js --only keep-versions [--rounds N]   (keeping old versions: 1 MiB to 12 sshd hosts, with and without)
  *   node dist/bench/run.js --only ssh2-binding [--rounds N]    (ssh2's native binding + cpu-features, with and without: issue 20)
  *   node dist/bench/run.js --only sync-tree [--tree-hosts 20]  (issue 22: a 5,000-file 50 MB tree by syncTree and by prsync)
+ *   node dist/bench/run.js --only release-switch [--switch-rounds 500]  (issue 22: a releases switch, timed on the host)
+ *   node dist/bench/run.js --only stages                       (issue 23: 1,000 fake hosts, canaries + 1% + 10% + rest, against the sum of the stages' bounds)
  *
  * Exit status: 0 when every figure was measured (targets missed included), 1 when a figure
  * could not be measured (its row says why). Not part of `npm test`.
@@ -22,7 +24,9 @@ import { BEFORE_ISSUE_10, sshConnectFigure } from './ssh-connect.js';
 import { startupFigure } from './startup.js';
 import { keepVersionsFigure } from './keep-versions.js';
 import { ssh2BindingFigure } from './ssh2-binding.js';
+import { releaseSwitchFigure } from './release-switch.js';
 import { syncTreeFigure } from './sync-tree.js';
+import { stagesFigure } from './stages.js';
 import { machineLine, renderTable, type Row } from './table.js';
 
 const { values } = parseArgs({
@@ -38,12 +42,13 @@ const { values } = parseArgs({
     'proxies-nic': { type: 'string', default: '25' },
     'ssh-before': { type: 'string', default: BEFORE_ISSUE_10 },
     'tree-hosts': { type: 'string', default: '20' },
+    'switch-rounds': { type: 'string', default: '500' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log(
-    'usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding,sync-tree] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only] [--tree-hosts N]',
+    'usage: node dist/bench/run.js [--only scheduling,pools,ssh,startup,proxies,ssh-connect,keep-versions,ssh2-binding,sync-tree,release-switch,stages] [--seed N] [--rounds N] [--ssh-scale X] [--ssh-hosts N] [--connect-hosts N] [--ssh-before REF] [--proxies-hosts N] [--proxies-concurrency N] [--proxies-nic MB/s, 0: loopback only] [--tree-hosts N] [--switch-rounds N]',
   );
   process.exit(0);
 }
@@ -72,6 +77,8 @@ log(machineLine());
 log(`durations: ${describeDistribution()}, seed ${seed}`);
 await figure('scheduling', () => schedulingFigure({ hosts: 1000, concurrency: 50, seed }, log));
 await figure('pools', () => poolsFigure({ hosts: 1000, concurrency: 50, poolPercent: 10, seed }, log));
+// Not in the default set: --only stages (issue 23; about 25 s, synthetic hosts only).
+await figure('stages', () => stagesFigure({ hosts: 1000, canaries: 10, concurrency: 50, seed }, log));
 await figure('ssh', () =>
   sshFigure(
     {
@@ -120,6 +127,8 @@ await figure('ssh2-binding', () =>
 await figure('sync-tree', () =>
   syncTreeFigure({ hosts: Number(values['tree-hosts']), concurrency: 8, files: 5000, totalMB: 50, changed: 20, seed, subnet: 49, port: 2247 }, log),
 );
+// Not in the default set: --only release-switch (issue 22). Subnet 50, port 2248: away from the figures above.
+await figure('release-switch', () => releaseSwitchFigure({ rounds: Number(values['switch-rounds']), subnet: 50, port: 2248 }, log));
 
 process.stdout.write(`\n${renderTable(rows)}\n\n${machineLine()}\n`);
 process.stdout.write(

@@ -13,7 +13,7 @@ const SRC_LAYERS: string[][] = [
   ['exit-codes.ts'],
   ['errors.ts', 'lib'],
   ['config', 'rollout', 'remote-commands', 'transport'],
-  ['model', 'checks', 'completion'],
+  ['model', 'checks', 'completion', 'lint'],
   ['state', 'metrics'],
   ['report'],
   ['run'],

@@ -1,5 +1,5 @@
 import { hostName } from '../config/hosts.js';
-import { canaryRegex } from './canary-regex.js';
+import { canaryRegex, plainRegex } from './canary-regex.js';
 import type { CheckSpec } from '../config/checks-kind.js';
 import type { CanaryCheck } from './types.js';
 
@@ -15,17 +15,20 @@ export function canaryQuery(query: string, canaries: readonly string[]): string 
   return query.replaceAll('{canaries}', canaryRegex(canaries.map(hostName)));
 }
 
-/** Shell commands and HTTP checks with `{host}` run once per canary; the others once. */
-export function expandChecks(specs: readonly CheckSpec[], canaries: readonly string[]): CanaryCheck[] {
+/**
+ * Shell commands and HTTP checks with `{host}` run once per host checked (the canaries, or a
+ * stage's hosts); the others once. `{canaries}` in a query is the canaries' regex.
+ */
+export function expandChecks(specs: readonly CheckSpec[], hosts: readonly string[], canaries: readonly string[] = hosts): CanaryCheck[] {
   return specs.flatMap((spec): CanaryCheck[] => {
     if (typeof spec === 'string') {
       return spec.includes('{host}')
-        ? canaries.map((host) => ({ spec: spec.replaceAll('{host}', hostName(host)), command: spec.replaceAll('{host}', hostName(host)), host }))
+        ? hosts.map((host) => ({ spec: spec.replaceAll('{host}', hostName(host)), command: spec.replaceAll('{host}', hostName(host)), host }))
         : [{ spec, command: spec }];
     }
     if ('http' in spec) {
       return spec.http.includes('{host}')
-        ? canaries.map((host) => {
+        ? hosts.map((host) => {
             const one = { ...spec, http: spec.http.replaceAll('{host}', encodeURIComponent(hostName(host))) };
             return { spec: one, command: describeSpec(one), host };
           })
@@ -34,6 +37,23 @@ export function expandChecks(specs: readonly CheckSpec[], canaries: readonly str
     const one = { ...spec, query: canaryQuery(spec.query, canaries) };
     return [{ spec: one, command: describeSpec(one) }];
   });
+}
+
+/**
+ * A stage's checks: `{hosts}` is the regex of exactly the stage's hosts, written for a PromQL
+ * string in a query as `{canaries}` is, plain in a shell command (URL-encoded in a URL); then
+ * `{host}` runs a command or URL once per stage host.
+ */
+export function expandStageChecks(specs: readonly CheckSpec[], hosts: readonly string[], canaries: readonly string[]): CanaryCheck[] {
+  const names = hosts.map(hostName);
+  const plain = plainRegex(names);
+  const quoted = canaryRegex(names);
+  const withHosts = specs.map((spec): CheckSpec => {
+    if (typeof spec === 'string') return spec.replaceAll('{hosts}', plain);
+    if ('http' in spec) return { ...spec, http: spec.http.replaceAll('{hosts}', encodeURIComponent(plain)) };
+    return { ...spec, query: spec.query.replaceAll('{hosts}', quoted) };
+  });
+  return expandChecks(withHosts, hosts, canaries);
 }
 
 /** What a check must see to pass, for --dry-run: `status 200, body contains "ok"`, `≤ 5`. */

@@ -7,6 +7,8 @@ import type { Baselines, CanaryCheck, CheckResult } from './types.js';
 
 export interface RunChecksOptions {
   canaries: readonly string[];
+  /** More for shell checks (a stage's DEPLOY_STAGE, DEPLOY_STAGE_HOSTS). */
+  env?: Readonly<Record<string, string>>;
   cwd: string;
   timeoutMs: number;
   /** Aborts every check (interrupt). */
@@ -17,7 +19,7 @@ export interface RunChecksOptions {
 
 async function runOne(check: CanaryCheck, options: RunChecksOptions, signal: AbortSignal): Promise<Omit<CheckResult, 'check' | 'durationMs'>> {
   const { spec } = check;
-  if (typeof spec === 'string') return runShellCheck(spec, check.host, options.canaries, options.cwd, signal);
+  if (typeof spec === 'string') return runShellCheck(spec, check.host, { DEPLOY_CANARIES: options.canaries.join(','), ...options.env }, options.cwd, signal);
   if ('http' in spec) return runHttpCheck(spec.http, spec, signal);
   const value = await queryValue(spec.prometheus, spec.query, signal);
   return judgeValue(value, { max: spec.max, maxRatio: spec.max_ratio, baseline: options.baselines?.get(spec.query) });

@@ -8,18 +8,18 @@ export interface ShellOutcome {
   output?: string;
 }
 
-/** A shell command run here, in its own process group, with DEPLOY_CANARIES (and DEPLOY_HOST) set. */
+/** A shell command run here, in its own process group, with `env` (DEPLOY_CANARIES, ...) and DEPLOY_HOST set. */
 export async function runShellCheck(
   command: string,
   host: string | undefined,
-  canaries: readonly string[],
+  env: Readonly<Record<string, string>>,
   cwd: string,
   signal: AbortSignal,
 ): Promise<ShellOutcome> {
   const run = await runLocalProcess(command, [], {
     cwd,
     shell: true,
-    env: { DEPLOY_CANARIES: canaries.join(','), ...(host ? { DEPLOY_HOST: host } : {}) },
+    env: { ...env, ...(host ? { DEPLOY_HOST: host } : {}) },
     signal,
   });
   const output = `${run.stdout}${run.stderr}`.trim();

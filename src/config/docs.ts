@@ -1,13 +1,13 @@
 import { CONFIG_KEYS, SCHEMA, type ConfigKey, type KeySpec } from './schema.js';
 
-/** A value as the README and `deploy config` show it: `"10%"`, `300`, `[]`, `"ssh"`. */
+const isCount = (value: unknown): value is { value: number; percent: boolean } =>
+  typeof value === 'object' && value !== null && 'percent' in value && 'value' in value && Object.keys(value).length === 2;
+
+/** A value as the README and `deploy config` show it: `"10%"`, `300`, `[]`, `"ssh"`; a count inside (a stage's share) as written. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'unset';
-  if (typeof value === 'object' && value !== null && 'percent' in value && 'value' in value) {
-    const count = value as { value: number; percent: boolean };
-    return count.percent ? `"${count.value}%"` : String(count.value);
-  }
-  return JSON.stringify(value);
+  if (isCount(value)) return value.percent ? `"${value.value}%"` : String(value.value);
+  return JSON.stringify(value, (_key, inner: unknown) => (isCount(inner) ? (inner.percent ? `${inner.value}%` : inner.value) : inner));
 }
 
 /** The default of `key` as documented: its shown text, or the plain value in backticks. */

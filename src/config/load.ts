@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { closestKey } from './suggest.js';
+import { checkStages } from './stages-kind.js';
 import { CONFIG_KEYS, SCHEMA, defaultValue, isConfigKey, type Config, type ConfigKey } from './schema.js';
 
 export const SYSTEM_CONFIG_PATH = '/etc/scap.config.json';
@@ -84,6 +85,7 @@ function checkConsistency(config: Config): void {
   if (stray.length > 0) {
     throw new UserError(`canaries: ${stray.join(', ')} not in targets`, 'every canary must also be listed in targets');
   }
+  checkStages(config.stages, config.targets, config.canaries);
 }
 
 /** Layers, later wins: /etc/scap.config.json, ./scap.config.json or --config, then each -D. */

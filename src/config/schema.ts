@@ -20,6 +20,7 @@ import {
   type Kind,
 } from './kinds.js';
 import { hostsKind, listKind, poolsKind } from './list-kinds.js';
+import { stagesKind, type StageSpec } from './stages-kind.js';
 import { expandHome } from '../lib/paths.js';
 
 /** `$XDG_STATE_HOME/deploy/history.jsonl`, or `~/.local/state/deploy/history.jsonl`. */
@@ -153,6 +154,12 @@ export const SCHEMA = {
     [] as CheckSpec[],
     'run after the canaries restart, all must pass: a shell command (run here, from the config file\'s folder, `DEPLOY_CANARIES` set), `{"http": url, "status"?, "contains"?}` or `{"prometheus": base url, "query", "max"?, "max_ratio"?}`; `{host}` runs a command or URL once per canary; `{canaries}` in a query is a regex of the canaries\' names',
   ),
+  stages: key(
+    stagesKind,
+    [] as StageSpec[],
+    'steps between the canaries and the rest of the fleet, in order, each `{"name", "hosts" or "share", "wait"?, "checks"?, "pause"?}`: `hosts` a host list or file, `share` an int or percentage of the non-canary targets in no earlier stage; `wait` seconds before `checks` (as `canary_checks`, `{hosts}` a regex of the stage\'s hosts); `pause` pauses the run after it (see "Stages" in the README)',
+  ),
+  pause_timeout: key(secondsKind, 3600, 'how long a paused run waits for `deploy promote` before it aborts'),
   canary_wait_time: key(secondsKind, 20, 'wait before the checks'),
   canary_check_timeout: key(secondsKind, 120, 'per check'),
   canary_failure_action: key(
@@ -160,7 +167,6 @@ export const SCHEMA = {
     'rollback' as 'rollback' | 'abort',
     'what a `sync-file` run does when canary checks fail: `rollback` puts the old file back on the canaries and restarts them again; `abort` stops and leaves them with the new file. On a terminal the deployer is asked, with this as the default answer',
   ),
-  pause_timeout: key(secondsKind, 3600, 'how long a paused run waits for `deploy promote` before it aborts'),
   lock_file: key(
     localPathKind,
     '/var/lock/deploy.lock',

@@ -78,7 +78,7 @@ export type RunEvent =
   | { type: 'phase-end'; phase: string; durationMs: number; counts: PhaseCounts; notes: string[] }
   | { type: 'notice'; level: 'info' | 'warn'; text: string }
   | { type: 'restart-warning'; host: string; command: string; exitCode: number; stdout: string; stderr: string }
-  | { type: 'check-result'; command: string; host?: string; ok: boolean; detail: string; exitCode?: number; output: string; error?: string }
+  | { type: 'check-result'; stage?: string; command: string; host?: string; ok: boolean; detail: string; exitCode?: number; output: string; error?: string }
   | { type: 'paused'; after: string; phase: string; token: string; timeoutMs: number; left: Array<{ phase: string; hosts?: number }> }
   | { type: 'pause-end'; after: string; token: string; answer: PauseAnswer; by?: string; request?: string; durationMs: number }
   | { type: 'run-end'; report: RunReport; reason?: string };

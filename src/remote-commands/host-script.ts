@@ -73,8 +73,12 @@ export function releasePath(path: string): string {
   return normalized;
 }
 
-/** A folder on the host: absolute, not empty. */
+/**
+ * A folder on the host, as the transport names it (ssh: absolute; local: may be relative to the
+ * command's working folder, which the scripts read as `./<path>`): not empty, no NUL, no
+ * trailing `/`.
+ */
 export function checkHostFolder(path: string): string {
-  if (!path.startsWith('/') || path.includes('\0')) throw new Error(`not an absolute folder: ${JSON.stringify(path)}`);
-  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (path === '' || path.includes('\0')) throw new Error(`not a folder: ${JSON.stringify(path)}`);
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
 }

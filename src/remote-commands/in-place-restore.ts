@@ -1,4 +1,4 @@
-import { hostCommand } from './host-script.js';
+import { checkHostFolder, hostCommand } from './host-script.js';
 
 /**
  * Rollback of an in-place tree run. The run's rsync kept, on the host, every file it replaced
@@ -67,7 +67,7 @@ export function restoreManifest(entries: readonly RestoreEntry[]): string {
 export const RESTORE_SCRIPT = [
   'local_path "$1"; dest=$out',
   'local_path "$2"; b=$out',
-  'm=$3',
+  'local_path "$3"; m=$out',
   'decode() { case $1 in *\\\\*) out=$(printf "%bx" "$1"); out=${out%x} ;; *) out=$1 ;; esac; }',
   '[ -f "$m" ] || refuse "restore manifest $m is missing"',
   'IFS= read -r head < "$m" || head=',
@@ -123,10 +123,7 @@ export const RESTORE_SCRIPT = [
 
 /** The argv that puts back, in `dest` (<deploy_dir>/<path>), what a run replaced and removed, from its backup folder. */
 export function buildRestoreInPlace(dest: string, backupDir: string, manifestPath: string): string[] {
-  for (const path of [dest, backupDir, manifestPath]) {
-    if (!path.startsWith('/') || path.includes('\0')) throw new Error(`not an absolute path: ${JSON.stringify(path)}`);
-  }
-  return hostCommand('restore-in-place', RESTORE_SCRIPT, [dest, backupDir, manifestPath]);
+  return hostCommand('restore-in-place', RESTORE_SCRIPT, [checkHostFolder(dest), checkHostFolder(backupDir), checkHostFolder(manifestPath)]);
 }
 
 /** The counts a restore printed. */

@@ -13,7 +13,8 @@ import { RELEASE_FUNCTIONS } from './releases.js';
  * Folders the new release has keep the stage's modes and times (saved before, put back after,
  * in <deploy_dir>/.deploy/carry-<release>/). Then it prints, as rsync itemizes them
  * (`deploy-item *deleting   <name>`, names escaped as rsync does), the files, links and folders
- * of the live <path> the new release no longer has, excluded paths aside: what the run removed.
+ * of the live <path> the new release no longer has, excluded paths aside: what the run removed;
+ * first a line `removed-count=<n>` (files and links), exact even when a transport cuts a long list.
  *
  * Arguments: deploy_dir, release, live release, path, `delete` or `keep`, then the patterns
  * (written to a filter file, one `- <pattern>` rule a line: a pattern cannot hold a newline).
@@ -33,7 +34,7 @@ export const CARRY_OVER_SCRIPT = [
   'if [ -L "$old" ] || [ ! -d "$old" ]; then',
   '  [ ! -e "$new" ] && [ ! -L "$new" ] || exit 0',
   '  if [ "$mode" = keep ]; then cp -al -- "$old" "$new" || exit; exit 0; fi',
-  '  printf "deploy-item *deleting   %s\\n" "${p##*/}"',
+  '  printf "removed-count=1\\ndeploy-item *deleting   %s\\n" "${p##*/}"',
   '  exit 0',
   'fi',
   '[ -d "$new" ] && [ ! -L "$new" ] || { echo "$new is not a folder" >&2; exit 1; }',
@@ -50,7 +51,10 @@ export const CARRY_OVER_SCRIPT = [
   '  rsync -rlpt -m --ignore-existing --link-dest="$old" --filter="merge $work/carried" -- "$old/" "$new/" || exit',
   'fi',
   'rsync -rpt --filter=\'+ */\' --filter=\'- *\' -- "$work/folders/" "$new/" || exit',
-  'rsync -rln --dry-run --delete --existing --ignore-existing --filter="merge $work/excludes" --out-format=\'deploy-item %i %n\' -- "$new/" "$old/" || exit',
+  'rsync -rln --dry-run --delete --existing --ignore-existing --filter="merge $work/excludes" --out-format=\'deploy-item %i %n\' -- "$new/" "$old/" > "$work/removed" || exit',
+  'count=$(grep -c \'^deploy-item \\*deleting .*[^/]$\' "$work/removed") || count=0',
+  'printf "removed-count=%s\\n" "$count"',
+  'cat -- "$work/removed" || exit',
   'remove_tree "$work"',
 ].join('\n');
 
@@ -83,13 +87,19 @@ function unescapeName(name: string): string {
   return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
-/** What the new release no longer has under <path> (files and links; folders are not counted), relative to <path>. */
-export function parseCarryOver(stdout: string): { removed: string[] } {
+/**
+ * What the new release no longer has under <path> (files and links; folders are not counted),
+ * relative to <path>; `removedCount` is the host's count, exact even when the list was cut.
+ */
+export function parseCarryOver(stdout: string): { removed: string[]; removedCount: number } {
   const removed: string[] = [];
+  let removedCount: number | undefined;
   for (const line of stdout.split('\n')) {
+    const count = /^removed-count=(\d+)$/.exec(line);
+    if (count !== null && removedCount === undefined) removedCount = Number(count[1]);
     if (!line.startsWith(`${ITEM}*deleting`)) continue;
     const name = unescapeName(line.slice(ITEM.length + 12));
     if (!name.endsWith('/')) removed.push(name);
   }
-  return { removed };
+  return { removed, removedCount: removedCount ?? removed.length };
 }

@@ -37,8 +37,7 @@ export const RELEASE_FUNCTIONS = [
   '}',
   'switch_to() {',
   '  tmp=$d/.current.deploy-$$',
-  '  rm -f -- "$tmp"',
-  '  ln -s -- "releases/$1" "$tmp" || exit',
+  '  ln -sfn -- "releases/$1" "$tmp" || exit',
   '  mv -T -- "$tmp" "$d/current" || { s=$?; rm -f -- "$tmp"; exit $s; }',
   '}',
   'local_path "$1"; d=$out',
@@ -88,19 +87,22 @@ export const PREPARE_SCRIPT = [
   'printf "live=%s\\n" "$live"',
 ].join('\n');
 
-/** switch: `current` → releases/<release> by one rename; refuses when that release is missing or `current` is not a link. Prints `previous=<name>`. */
+/**
+ * switch: `current` → releases/<release> by one rename; refuses when that release is missing or
+ * `current` exists and is not a link. Prints nothing. Lean on purpose (it runs inside the
+ * restart window): two processes, `ln` and `mv`, and shell builtins.
+ */
 export const SWITCH_SCRIPT = [
   RELEASE_FUNCTIONS,
   'rel=$2',
   'check_release "$rel"',
-  'current_release',
+  'if [ -e "$d/current" ] && [ ! -L "$d/current" ]; then refuse "$d/current exists and is not a symbolic link"; fi',
   '[ -d "$d/releases/$rel" ] || refuse "release $rel is missing: no folder $d/releases/$rel"',
   'switch_to "$rel"',
-  'printf "previous=%s\\n" "$live"',
 ].join('\n');
 
 /**
- * switch back (rollback): only while `current` still points to releases/<from> (else refuses
+ * switch back (rollback), printing nothing: only while `current` still points to releases/<from> (else refuses
  * "changed since: current -> <target>") and releases/<to> is there (else "release <to> is gone").
  */
 export const SWITCH_BACK_SCRIPT = [
@@ -113,7 +115,6 @@ export const SWITCH_BACK_SCRIPT = [
   '[ "$t" = "releases/$from" ] || [ "$t" = "$d/releases/$from" ] || refuse "changed since: current -> $t"',
   '[ -d "$d/releases/$to" ] || refuse "release $to is gone"',
   'switch_to "$to"',
-  'printf "previous=%s\\n" "$from"',
 ].join('\n');
 
 /** read: prints `live=<name>` (`live=` when there is no `current`); refuses as prepare does on a bad `current`. */
@@ -143,10 +144,4 @@ export function buildReadCurrent(deployDir: string): string[] {
 export function parseLive(stdout: string): { live?: string } {
   const live = keyValues(stdout).get('live');
   return live === undefined || live === '' ? {} : { live };
-}
-
-/** The release `current` pointed to before a switch (`previous=<name>`); undefined when there was none. */
-export function parsePrevious(stdout: string): { previous?: string } {
-  const previous = keyValues(stdout).get('previous');
-  return previous === undefined || previous === '' ? {} : { previous };
 }

@@ -65,9 +65,10 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
       return [['warn', `${event.command} on ${event.host} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.stdout), visible(event.stderr)))}`]];
     case 'check-result': {
       const what = `${visible(event.command)}${event.host !== undefined ? ` (${event.host})` : ''}`;
-      if (event.ok) return [['plain', `Canary check passed: ${what}: ${visible(event.detail)}`]];
-      if (event.exitCode === undefined) return [['fail', `Canary check failed: ${what}: ${visible(event.detail)}`]];
-      return [['fail', `Canary check failed: ${what} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.output), ''))}`]];
+      const check = event.stage === undefined ? 'Canary check' : `Check of stage ${event.stage}`;
+      if (event.ok) return [['plain', `${check} passed: ${what}: ${visible(event.detail)}`]];
+      if (event.exitCode === undefined) return [['fail', `${check} failed: ${what}: ${visible(event.detail)}`]];
+      return [['fail', `${check} failed: ${what} returned [${event.exitCode}]:${spaced(outputBlock(visible(event.output), ''))}`]];
     }
     case 'host-end': {
       const { host, phase, outcome, error } = event.result;
@@ -200,7 +201,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
         break;
       case 'phase-end':
         stopLive();
-        if (event.phase !== 'check-canaries') write('plain', progressLine(event.phase, event.counts));
+        if (!event.phase.startsWith('check-')) write('plain', progressLine(event.phase, event.counts));
         break;
     }
     for (const [style, text] of linesFor(event)) write(style, text);

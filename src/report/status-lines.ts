@@ -56,7 +56,7 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
   const started = new Date(run.startedAt);
   const lines = [`deploy ${what}: ${visible(run.message)}`, `  by ${run.user}@${run.host} pid ${run.pid}, started ${clock(started)}`];
   for (const phase of view.done ?? []) {
-    if (phase.name === 'check-canaries') {
+    if (phase.name.startsWith('check-')) {
       lines.push(
         `  done ${phase.name}: ${counted(
           [
@@ -84,32 +84,31 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
   }
   const phase = view.phase;
   if (phase) {
-    const figures =
-      phase.name === 'check-canaries'
-        ? counted(
-            [
-              ['passed', phase.ok],
-              ['failed', phase.failed],
-              ['left', phase.queued],
-            ],
-            ['passed', 'failed', 'left'],
-          )
-        : counted(
-            [
-              ['queued', phase.queued],
-              ['running', phase.running],
-              ['retrying', phase.retrying],
-              ['stalled', phase.stalled],
-              ['ok', phase.ok],
-              ['warn', phase.warning],
-              ['failed', phase.failed],
-              ['skipped', phase.skipped],
-              ['not-started', phase.notStarted],
-            ],
-            ['queued', 'running', 'ok', 'failed'],
-          );
+    const figures = phase.name.startsWith('check-')
+      ? counted(
+          [
+            ['passed', phase.ok],
+            ['failed', phase.failed],
+            ['left', phase.queued],
+          ],
+          ['passed', 'failed', 'left'],
+        )
+      : counted(
+          [
+            ['queued', phase.queued],
+            ['running', phase.running],
+            ['retrying', phase.retrying],
+            ['stalled', phase.stalled],
+            ['ok', phase.ok],
+            ['warn', phase.warning],
+            ['failed', phase.failed],
+            ['skipped', phase.skipped],
+            ['not-started', phase.notStarted],
+          ],
+          ['queued', 'running', 'ok', 'failed'],
+        );
     lines.push(
-      `  phase ${phase.name} (${plural(phase.total, phase.name === 'check-canaries' ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`,
+      `  phase ${phase.name} (${plural(phase.total, phase.name.startsWith('check-') ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`,
     );
   } else if (view.paused) {
     const { paused } = view;

@@ -83,6 +83,8 @@ export function finalLine(report: RunReport, reason: string | undefined): string
       if (report.command === 'rollback') return `Rolled back ${report.path ?? 'sync-world'}: ${report.message} ${duration}`;
       return `Finished ${report.command}: ${report.message} ${duration}`;
     case 'failed':
+      // A lint failure names the file and the checker's message: `Failed lint: <file>: <message>`.
+      if (reason?.startsWith('lint: ')) return `Failed ${reason} ${duration}`;
       return `Failed ${what}${why} ${duration}`;
     case 'aborted':
       return `Aborted ${what}${why} ${duration}`;

@@ -12,6 +12,7 @@ import { createVersionKeeper } from './phases/version-keeper.js';
 import { createTreeRecorder } from './phases/tree-recorder.js';
 import { createTreeSync } from './phases/tree-run.js';
 import { keepHostsTidy } from './phases/tree-housekeeping.js';
+import { lintBeforeTouching, recordSent } from './phases/lint-step.js';
 import { resolveConcurrency } from './plan/limits.js';
 import type { DeployOptions } from './prepare/deploy-options.js';
 import type { Flow } from './prepare/flow.js';
@@ -113,6 +114,8 @@ async function runPhases(
     ...(treeSync ? { treeSync } : {}),
   };
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
+  const linted = prepared.lint ? await lintBeforeTouching(prepared.lint, plan, report, interrupts.stop) : undefined;
+  if (linted) return linted;
   // A stage marked `pause` (or --pause-after) waits here for deploy promote / abort, pause_timeout at most.
   const pause = pausePoint({ lockFile: config.lock_file, timeoutMs: config.pause_timeout * 1000, report, warn, stop: interrupts.stop });
   const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries, pause });
@@ -120,5 +123,7 @@ async function runPhases(
     const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
     await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });
   }
+  const clean = execution.phases.every((run) => run.results.every((result) => result.outcome !== 'failed'));
+  if (prepared.lint && execution.stoppedBy === undefined && clean) await recordSent(prepared.lint, config.history_file, warn);
   return execution;
 }

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readLocalFile, replaceLocalFile } from './local-replace.js';
 import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
@@ -83,7 +83,8 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
       throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);
     },
-    commandPath: (host, path) => join(hostDir(host), path),
+    // Absolute: a command runs with the host folder as its working folder.
+    commandPath: (host, path) => resolve(hostDir(host), `.${path.startsWith('/') ? '' : '/'}${path}`),
     async close(): Promise<void> {},
   };
 }

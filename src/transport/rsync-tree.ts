@@ -1,3 +1,4 @@
+import { decodeRsyncName } from './rsync-names.js';
 import type { SyncTreeResult } from './types.js';
 
 /**
@@ -59,9 +60,9 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
   ];
 }
 
-/** rsync prints a byte it will not show as `\#ooo` (octal). */
+/** rsync prints a byte it will not show as `\#ooo` (octal): the name's bytes, read as UTF-8 (else as printed). */
 function unescapeName(name: string): string {
-  return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+  return decodeRsyncName(name) ?? name;
 }
 
 /** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */

@@ -85,6 +85,55 @@ describe('deploy: bad configuration exits 2 and touches nothing', () => {
   });
 });
 
+describe('deploy: bad stages exit 2 and touch nothing', () => {
+  it.each([
+    ['a stage host not in targets', [{ name: 'group1', hosts: ['a', 'z'] }], ['stages[0] (group1)', 'z not in targets']],
+    ['a stage host that is a canary', [{ name: 'group1', hosts: ['a'] }], ['stages[0] (group1)', 'a is a canary']],
+    [
+      'a host in two stages',
+      [
+        { name: 'one', hosts: ['b'] },
+        { name: 'two', hosts: ['c', 'b'] },
+      ],
+      ['stages', 'host b is in two stages, one and two'],
+    ],
+    [
+      'a share that leaves a stage empty',
+      [
+        { name: 'all', share: '100%' },
+        { name: 'more', share: 1 },
+      ],
+      ['stages[1] (more)', 'leaves the stage empty'],
+    ],
+    [
+      'a duplicate name',
+      [
+        { name: 'one', share: 1 },
+        { name: 'one', share: 1 },
+      ],
+      ['stages[1].name', 'not used by another stage', '"one"'],
+    ],
+    ['the reserved name canaries', [{ name: 'canaries', share: 1 }], ['stages[0].name', 'reserved', '"canaries"']],
+    ['the reserved name hosts', [{ name: 'hosts', share: 1 }], ['stages[0].name', 'reserved', '"hosts"']],
+    ['a name with a dot', [{ name: 'eqiad.1', share: 1 }], ['stages[0].name', 'letters, digits and "-"', '"eqiad.1"']],
+    ['both hosts and share', [{ name: 'one', share: 1, hosts: ['b'] }], ['stages[0]', 'exactly one of "hosts" and "share"']],
+  ])('%s', async (_what, stages, culprits) => {
+    // Given canary a among targets a, b, c and the bad stages
+    await writeConfig({ canaries: ['a'], stages });
+    // When sync-file runs
+    const result = await project.run(['sync-file', project.stagedPath, 'msg']);
+    // Then one line names the stage and what was expected
+    expectUsageError(result, ...culprits);
+  });
+
+  it('-D stages with a host not in targets', async () => {
+    // Given a good config / When -D sets a stage naming host z
+    const result = await project.run(['sync-file', project.stagedPath, '-D', 'stages:[{"name":"one","hosts":["z"]}]']);
+    // Then the stage and z are named
+    expectUsageError(result, 'stages[0] (one)', 'z not in targets');
+  });
+});
+
 describe('deploy: bad -D exits 2 and touches nothing', () => {
   it('-D without a colon', async () => {
     // Given -D ssh_port22 / When sync-file runs

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -195,5 +195,33 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     expect(torn).toEqual([]);
     const bySource = sources(report);
     for (const host of targets) expect(bySource.get(host.name), host.name).toBe('direct');
+  }, 200_000);
+  it('syncs a folder through the proxies: each target pulls the tree from a proxy daemon, its old files kept in the run backup', async () => {
+    // Given a staged folder php/ with the new file, a nested file and a link; the targets hold only the old file
+    await mkdir(join(project, 'stage', 'php', 'lib'), { recursive: true });
+    await writeFile(join(project, 'stage', 'php', 'lib', 'util.php'), '<?php // util\n');
+    await rm(join(project, 'stage', 'php', 'link.php'), { force: true });
+    await symlink('lib/util.php', join(project, 'stage', 'php', 'link.php'));
+    try {
+      // When the folder is synced
+      const result = await runCli(['sync-file', 'php', 'e2e tree via proxies', '--json'], { cwd: project, timeoutMs: 180_000 });
+      const report = JSON.parse(result.stdout) as Report & { tree?: { files: number } };
+      // Then it succeeded and every target has the tree byte for byte, the link as a link
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(report.tree?.files).toBe(2);
+      for (const host of targets) {
+        expect((await readFile(onHost(host))).equals(newContent), host.name).toBe(true);
+        expect(await readFile(onHost(host, 'php/lib/util.php'), 'utf8')).toBe('<?php // util\n');
+        expect(await readlink(onHost(host, 'php/link.php'))).toBe('lib/util.php');
+      }
+      // And each target pulled from its proxy (none direct), nothing sent to it from here
+      const bySource = sources(report);
+      for (const [i, host] of targets.entries()) expect(bySource.get(host.name), host.name).toBe(proxyName(proxies[i % PROXIES]!));
+      const synced = report.hosts.filter((h) => h.phase === 'sync-hosts') as Array<{ bytesSent?: number; changed?: number }>;
+      expect(synced.every((h) => h.bytesSent === 0 && (h.changed ?? 0) >= 2)).toBe(true);
+    } finally {
+      await rm(join(project, 'stage', 'php', 'lib'), { recursive: true, force: true });
+      await rm(join(project, 'stage', 'php', 'link.php'), { force: true });
+    }
   }, 200_000);
 });

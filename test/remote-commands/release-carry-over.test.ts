@@ -74,7 +74,7 @@ describe('carry-over from the live release', () => {
     const result = await run(buildCarryOver(d, 'r2', 'r1', PATH, { delete: false, exclude: EXCLUDE }));
     expect(result.exitCode, result.stderr).toBe(0);
     // Then r2 has the stage's files and every other live one; nothing is reported removed
-    expect(parseCarryOver(result.stdout)).toEqual({ removed: [] });
+    expect(parseCarryOver(result.stdout)).toEqual({ removed: [], removedCount: 0 });
     const tree = await readTree(fresh);
     expect(tree['index.php']).toBe('file 644 the new index');
     expect(tree['lib/new.php']).toBe('file 644 new');
@@ -118,13 +118,36 @@ describe('carry-over from the live release', () => {
       ].sort(),
     );
     expect(parseCarryOver(result.stdout).removed.sort()).toEqual(['gone/y.php', 'lib/l', 'lib/old.php', 'sub/cache/c2']);
+    expect(result.stdout.split('\n')[0]).toBe('removed-count=4');
     expect((await stat(join(fresh, 'lib'))).mode & 0o777).toBe(0o750);
     // And the file outside the path came with prepare's hard-linked copy
     expect(await inode(join(d, 'releases/r2/outside.php'))).toBe(await inode(join(d, 'releases/r1/outside.php')));
   });
 
+  it('has nothing to do for a path the live release lacks, or a single file the run rebuilt', async () => {
+    // Given a live release with a file and no folder new/
+    dir = await makeTempDir('deploy-carry-');
+    const d = join(dir, 'app');
+    await writeTree(join(d, 'releases/r1'), { 'lib/a.php': 'old a', 'b.php': 'b' });
+    await execa('ln', ['-s', 'releases/r1', join(d, 'current')]);
+    // When r2 is prepared and built for the file lib/a.php, then carried over with delete
+    expect((await run(buildPrepareRelease(d, 'r2', 'lib/a.php'))).exitCode).toBe(0);
+    await writeTree(join(d, 'releases/r2'), { 'lib/a.php': 'the new a' });
+    const file = await run(buildCarryOver(d, 'r2', 'r1', 'lib/a.php', { delete: true, exclude: [] }));
+    // Then nothing is carried or removed: r2 is r1 but that file
+    expect(file).toMatchObject({ exitCode: 0, stdout: '' });
+    expect(await readTree(join(d, 'releases/r2'))).toEqual({ 'b.php': 'file 644 b', lib: 'dir 755', 'lib/a.php': 'file 644 the new a' });
+    // And a folder the live release does not have is nothing to do either
+    expect(await run(buildCarryOver(d, 'r2', 'r1', 'new', { delete: true, exclude: [] }))).toMatchObject({ exitCode: 0, stdout: '' });
+  });
+
   it('parses names as rsync escapes them, and leaves folders out', () => {
-    expect(parseCarryOver('deploy-item *deleting   a\\#012b.php\ndeploy-item *deleting   gone/\nother\n')).toEqual({ removed: ['a\nb.php'] });
+    expect(parseCarryOver('deploy-item *deleting   a\\#012b.php\ndeploy-item *deleting   gone/\nother\n')).toEqual({ removed: ['a\nb.php'], removedCount: 1 });
+    // And the host's count stands when the list was cut
+    expect(parseCarryOver('removed-count=5000\ndeploy-item *deleting   a.php\n[output cut: 1 more bytes not kept]')).toEqual({
+      removed: ['a.php'],
+      removedCount: 5000,
+    });
   });
 
   it('refuses, touching nothing, when the new release is missing', async () => {

@@ -75,12 +75,14 @@ describe('deploy rollback', () => {
   it('refuses, touching nothing, a run it cannot undo: none in history, not a sync-file run, nothing kept', async () => {
     // Given no run at all
     fixture = await stepFixture({ targets: ['mw01'], canaries: [] });
-    await expect(rollback(fixture.options())).rejects.toThrow(/no successful sync-file run in history_file/);
+    await expect(rollback(fixture.options())).rejects.toThrow(/no successful sync-file or sync-world run in history_file/);
     await expect(rollback({ ...fixture.options(), runId: '2026' })).rejects.toThrow(/^--run: no run with id 2026$/);
     // Given a php-fpm-restart run
     expect(await phpFpmRestart(fixture.options())).toBe(0);
     const restart = runIds().at(-1)!;
-    await expect(rollback({ ...fixture.options(), runId: restart })).rejects.toThrow(new RegExp(`run ${restart} is a php-fpm-restart run, not sync-file`));
+    await expect(rollback({ ...fixture.options(), runId: restart })).rejects.toThrow(
+      new RegExp(`run ${restart} is a php-fpm-restart run, not sync-file or sync-world`),
+    );
     // Given a sync-file run that found every host up to date (nothing replaced, nothing kept)
     await deployVersion('<?php echo 1;\n');
     const unchanged = await deployVersion('<?php echo 1;\n');

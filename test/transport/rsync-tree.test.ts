@@ -96,6 +96,13 @@ describe('parseRsyncTreeOutput', () => {
     const output = 'deploy-item >f+++++++++ a b/c d.php\ndeploy-item >f+++++++++ tab\\#011x\nsome message\n';
     expect(parseRsyncTreeOutput(output)).toEqual({ changed: ['a b/c d.php', 'tab\tx'], created: ['a b/c d.php', 'tab\tx'], removed: [], bytesSent: 0 });
   });
+
+  it('reads the bytes of an escaped non-ASCII name as UTF-8 (LC_ALL=C escapes each byte of é)', () => {
+    // Given what rsync 3.5.0 printed for é.php and a name that is not UTF-8
+    const output = 'deploy-item >f+++++++++ \\#303\\#251.php\ndeploy-item >f+++++++++ caf\\#351\n';
+    // Then é.php is named as it is; the other stays as rsync printed it
+    expect(parseRsyncTreeOutput(output).changed).toEqual(['é.php', 'caf\\#351']);
+  });
 });
 
 describe('rsyncErrorLine', () => {

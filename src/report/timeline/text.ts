@@ -14,8 +14,8 @@ export interface TimelineTextOptions {
 
 export const DEFAULT_WIDTH = 80;
 export const MIN_WIDTH = 30;
-/** Bar characters, one per phase in order (cycling past ten phases). */
-export const PHASE_CHARS = ['=', '#', ':', '~', '%', '+', '*', '&', '@', '$'] as const;
+/** Bar characters, one per phase in order (cycling past twenty phases: stages add three each). */
+export const PHASE_CHARS = ['=', '#', ':', '~', '%', '+', '*', '&', '@', '$', '^', '<', '>', '?', '!', '/', '(', ')', '{', '}'] as const;
 /** The last cell of a bar that did not end ok; plain text shows the outcome by it. */
 export const OUTCOME_MARKS: Record<Exclude<Outcome, 'ok'>, string> = { warning: 'W', failed: 'F', skipped: 's', 'not-started': '.' };
 

@@ -15,23 +15,36 @@ export interface CheckRunOptions {
   cwd: string;
 }
 
-/** Wait canary_wait_time, then run every check once, reporting each outcome. */
+/** `canary checks`, or `checks of stage <name>`. */
+export function checksLabel(phase: CheckPhase): string {
+  return phase.stage === 'canaries' ? 'canary checks' : `checks of stage ${phase.stage}`;
+}
+
+/** Wait (canary_wait_time, or the stage's wait), then run every check once, reporting each outcome. */
 export async function runChecks(phase: CheckPhase, options: CheckRunOptions, baselines: Baselines): Promise<{ checks: CheckResult[]; passed: boolean }> {
   const { report } = options;
+  const canaries = phase.stage === 'canaries';
   if (phase.skipChecks) {
-    report({ type: 'notice', level: 'warn', text: `--force: skipping canary checks (${phase.checks.length} configured) and the wait before them` });
+    report({ type: 'notice', level: 'warn', text: `--force: skipping ${checksLabel(phase)} (${phase.checks.length} configured) and the wait before them` });
     return { checks: [], passed: true };
   }
-  if (phase.checks.length === 0) {
+  // The canaries wait only for checks; a stage's wait is a soak of its own.
+  if (phase.checks.length === 0 && canaries) {
     report({ type: 'notice', level: 'info', text: 'no canary_checks configured: nothing to check' });
     return { checks: [], passed: true };
   }
   if (phase.waitMs > 0) {
-    report({ type: 'notice', level: 'info', text: `Waiting ${formatSeconds(phase.waitMs)} for the canaries before checking them` });
+    const whom = canaries ? 'the canaries' : `stage ${phase.stage}`;
+    report({ type: 'notice', level: 'info', text: `Waiting ${formatSeconds(phase.waitMs)} for ${whom} before checking ${canaries ? 'them' : 'it'}` });
     await sleep(phase.waitMs, undefined, { signal: options.stop }).catch(() => undefined);
   }
+  if (phase.checks.length === 0) {
+    report({ type: 'notice', level: 'info', text: `stage ${phase.stage} has no checks: nothing to check` });
+    return { checks: [], passed: true };
+  }
   const checks = await runCanaryChecks(phase.checks, {
-    canaries: phase.canaries,
+    canaries: phase.hosts,
+    env: phase.env,
     cwd: options.cwd,
     timeoutMs: phase.timeoutMs,
     signal: options.stop,
@@ -39,6 +52,7 @@ export async function runChecks(phase: CheckPhase, options: CheckRunOptions, bas
     onResult: (result) =>
       report({
         type: 'check-result',
+        ...(canaries ? {} : { stage: phase.stage }),
         command: result.check.command,
         ...(result.check.host !== undefined ? { host: result.check.host } : {}),
         ok: result.ok,
@@ -76,6 +90,7 @@ export async function checkCanaries(
       action: onFailure.action,
       ...(onFailure.ask ? { ask: onFailure.ask } : {}),
       recheck: () => runChecks({ ...phase, waitMs: 0 }, options, baselines),
+      ...(phase.stage !== 'canaries' ? { stage: phase.stage } : {}),
       stop: options.stop,
       report: options.report,
     },

@@ -13,6 +13,8 @@ export interface FailedChecksInput {
   recheck: () => Promise<{ checks: CheckResult[]; passed: boolean }>;
   stop: AbortSignal;
   report: Reporter;
+  /** The stage whose checks failed; absent for the canaries. */
+  stage?: string;
 }
 
 /**
@@ -23,10 +25,11 @@ export interface FailedChecksInput {
 export async function decideOnFailedChecks(input: FailedChecksInput, failed: CheckResult[]): Promise<{ decision: CheckDecision; checks: CheckResult[] }> {
   let checks = failed;
   if (!input.ask) return { decision: input.action, checks };
+  const label = input.stage === undefined ? 'canary checks' : `checks of stage ${input.stage}`;
   for (;;) {
     let answer: CanaryFailureAnswer;
     try {
-      answer = await input.ask(input.action, input.stop);
+      answer = await input.ask(input.action, input.stop, input.stage);
     } catch (error) {
       if (input.stop.aborted) return { decision: 'interrupt', checks };
       throw error;
@@ -34,10 +37,10 @@ export async function decideOnFailedChecks(input: FailedChecksInput, failed: Che
     if (input.stop.aborted) return { decision: 'interrupt', checks };
     if (answer === 'rollback' || answer === 'abort') return { decision: answer, checks };
     if (answer === 'ignore') {
-      input.report({ type: 'notice', level: 'warn', text: 'canary checks failed, ignored as asked: going on with the other hosts as if they had passed' });
+      input.report({ type: 'notice', level: 'warn', text: `${label} failed, ignored as asked: going on with the other hosts as if they had passed` });
       return { decision: 'ignored', checks };
     }
-    input.report({ type: 'notice', level: 'info', text: 'Running the canary checks again' });
+    input.report({ type: 'notice', level: 'info', text: `Running the ${label} again` });
     const again = await input.recheck();
     checks = again.checks;
     if (input.stop.aborted) return { decision: 'interrupt', checks };

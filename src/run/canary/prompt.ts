@@ -4,6 +4,11 @@ import type { CanaryFailureAnswer, CanaryFailureAsker } from '../prepare/deploy-
 /** The question, exactly as SPEC.md gives it. */
 export const CANARY_QUESTION = 'Canary checks failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback';
 
+/** The question when a stage's checks failed: the same choices. */
+export function stageQuestion(stage: string): string {
+  return CANARY_QUESTION.replace(/^Canary checks/, `Checks of stage ${stage}`);
+}
+
 const KEYS: Record<CanaryFailureAnswer, string> = { retry: 'r', ignore: 'i', rollback: 'b', abort: 'x' };
 const WORDS: Record<string, CanaryFailureAnswer> = {
   retry: 'retry',
@@ -29,7 +34,7 @@ export function parseAnswer(line: string, defaultAnswer: CanaryFailureAnswer): C
  * question). Asks again after an answer it does not know; end of input takes the default.
  */
 export function canaryPrompt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): CanaryFailureAsker {
-  return (defaultAnswer, signal) =>
+  return (defaultAnswer, signal, stage) =>
     new Promise<CanaryFailureAnswer>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
@@ -48,7 +53,8 @@ export function canaryPrompt(input: NodeJS.ReadableStream, output: NodeJS.Writab
         output.write('\n');
         finish(() => reject(signal.reason));
       };
-      const ask = (): void => void output.write(`${CANARY_QUESTION} (default: ${KEYS[defaultAnswer]}) `);
+      const question = stage === undefined ? CANARY_QUESTION : stageQuestion(stage);
+      const ask = (): void => void output.write(`${question} (default: ${KEYS[defaultAnswer]}) `);
       lines.on('line', (line) => {
         const answer = parseAnswer(line, defaultAnswer);
         if (answer !== undefined) finish(() => resolve(answer));

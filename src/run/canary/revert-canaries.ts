@@ -23,8 +23,10 @@ export interface RevertInput {
   keeper?: VersionKeeper;
   /** This run's kept versions (state/kept-versions). */
   versions: { folder: string; runId: string };
-  /** The results of `sync-canaries`: who received the new file. */
+  /** The results of every sync phase run so far (`sync-canaries`, `sync-<stage>`): who received the new file. */
   synced: readonly HostResult[];
+  /** The stage whose checks failed; absent for the canaries. */
+  stage?: string;
   /** --resume: the run resumed, whose record names the canaries it gave the new file. */
   resumedFrom?: string;
   /** Why the canaries are rolled back, for the notice; `canary checks failed` by default. */
@@ -52,7 +54,7 @@ export async function runPhase(
 }
 
 /**
- * Roll back the canaries that received the new file: `rollback-sync` puts back what each
+ * Roll back the hosts synced so far (the canaries, and the stages before failed checks) that received the new file: `rollback-sync` puts back what each
  * had (or removes the file where there was none), only where the file is still what this
  * run wrote; `rollback-restart` restarts the hosts rolled back, a second time.
  */
@@ -84,7 +86,12 @@ export async function revertCanaries(input: RevertInput): Promise<PhaseRun[]> {
   input.report({
     type: 'notice',
     level: 'warn',
-    text: `${input.why ?? 'canary checks failed'}: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`,
+    text:
+      input.why !== undefined
+        ? `${input.why}: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'host' : 'hosts'}`
+        : input.stage === undefined
+          ? `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
+          : `checks of stage ${input.stage} failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
   });
   const synced = await runPhase(plan.sync, syncSkip, task, input);
   if (!plan.restart) return [synced];

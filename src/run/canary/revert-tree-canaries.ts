@@ -19,7 +19,9 @@ export interface TreeRevertInput {
   treeSync: TreeSync;
   /** This run's record (state/kept-trees). */
   versions: { folder: string; runId: string };
-  /** The results of `sync-canaries`: whose tree changed. */
+  /** The stage whose checks failed; absent for the canaries. */
+  stage?: string;
+  /** The results of the sync phases run so far: whose tree changed. */
   synced: readonly HostResult[];
   /** Why the canaries are rolled back, for the notice; `canary checks failed` by default. */
   why?: string;
@@ -47,10 +49,16 @@ export async function revertTreeCanaries(input: TreeRevertInput): Promise<PhaseR
   }
   const received = plan.sync.hosts.length - skip.size;
   const what = treeSync.tree?.relativePath ?? treeSync.file?.relativePath ?? '.';
+  const tree = what === '.' ? 'the stage' : what;
   input.report({
     type: 'notice',
     level: 'warn',
-    text: `${input.why ?? 'canary checks failed'}: rolling back ${what === '.' ? 'the stage' : what} on ${received} ${received === 1 ? 'canary' : 'canaries'}`,
+    text:
+      input.why !== undefined
+        ? `${input.why}: rolling back ${tree} on ${received} ${received === 1 ? 'host' : 'hosts'}`
+        : input.stage === undefined
+          ? `canary checks failed: rolling back ${tree} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
+          : `checks of stage ${input.stage} failed: rolling back ${tree} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
   });
   const task = treeRestoreTask(input.transport, { runId: input.versions.runId, folder: input.versions.folder, versions: recorded });
   const synced = await runPhase(plan.sync, skip, task, input);

@@ -1,8 +1,8 @@
 import { renderCommand } from '../../transport/quote.js';
 import type { CanaryFailurePlan } from '../plan/types.js';
 
-/** --dry-run: what failed canary checks lead to, one line each. */
-export function describeCanaryFailure(plan: CanaryFailurePlan | undefined): string[] {
+/** --dry-run: what failed canary (or a stage's) checks lead to, one line each. */
+export function describeCanaryFailure(plan: CanaryFailurePlan | undefined, stage = 'canaries'): string[] {
   if (!plan) return ['     if a check fails: abort (php-fpm-restart has no file to roll back)'];
   const lines = [`     if a check fails: ${plan.action} (canary_failure_action; on a terminal you are asked, with this as the default)`];
   if (plan.action === 'rollback') {
@@ -10,7 +10,11 @@ export function describeCanaryFailure(plan: CanaryFailurePlan | undefined): stri
     lines.push(`       rollback-sync (concurrency ${plan.sync.concurrency}): put back on ${hosts} what each had (or remove the file where there was none)`);
     if (plan.restart) lines.push(`       rollback-restart (concurrency ${plan.restart.concurrency}): ${renderCommand(plan.restart.argv)}`);
   } else {
-    lines.push(`       the canaries keep the new file; no other host is touched`);
+    lines.push(
+      stage === 'canaries'
+        ? `       the canaries keep the new file; no other host is touched`
+        : `       the hosts synced so far keep the new file; no later host is touched`,
+    );
   }
   return lines;
 }

@@ -7,6 +7,7 @@ import type { PhasePools, Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 import { canaryFailureJson, describeCanaryFailure } from './canary-failure-lines.js';
+import { stageLines, stagesJson } from './stage-lines.js';
 import { restoreJson, restoreLines } from './restore-lines.js';
 import type { RollbackSource } from '../prepare/rollback-source.js';
 
@@ -16,7 +17,7 @@ export interface DryRunContext {
   /** rollback: the run it undoes. */
   restore?: RollbackSource;
   /** sync-file <folder>, sync-world: the tree and how hosts' folders change. */
-  tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; keepReleases: number; delete: boolean; lines: string[] };
+  tree?: { staged: StagedTree; layout: 'in-place' | 'releases'; lines: string[]; json: object };
   transport: string;
   lock: LockDescription;
 }
@@ -55,18 +56,20 @@ export function dryRunLines(context: DryRunContext): string[] {
   const { plan, file, restore, tree } = context;
   const path = file?.relativePath ?? tree?.staged.relativePath ?? restore?.path;
   const lines = [`Plan for ${plan.command}${path !== undefined ? ` ${path}` : ''} (transport ${context.transport}, ${lockText(context.lock)}):`];
+  lines.push(...stageLines(plan));
   plan.phases.forEach((phase, index) => {
     const number = `${index + 1}.`;
     if (phase.kind === 'check') {
       if (phase.skipChecks) {
         lines.push(`${number} ${phase.name}: skipped (--force)`);
       } else {
-        const where = `timeout ${formatSeconds(phase.timeoutMs)} each, DEPLOY_CANARIES=${phase.canaries.join(',')}`;
+        const env = Object.entries(phase.env).map(([name, value]) => `${name}=${value}`);
+        const where = [`timeout ${formatSeconds(phase.timeoutMs)} each`, ...env].join(', ');
         lines.push(`${number} ${phase.name}: wait ${formatSeconds(phase.waitMs)}, then run here (${where}):`);
-        if (phase.checks.length === 0) lines.push('     (no canary_checks configured)');
+        if (phase.checks.length === 0) lines.push(phase.stage === 'canaries' ? '     (no canary_checks configured)' : '     (no checks: the wait only)');
         for (const check of phase.checks)
           lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
-        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(plan.canaryFailure));
+        if (phase.checks.length > 0) lines.push(...describeCanaryFailure(phase.failure, phase.stage));
       }
       if (phase.pause) lines.push(PAUSE_LINE);
       return;
@@ -79,7 +82,7 @@ export function dryRunLines(context: DryRunContext): string[] {
       const how =
         tree.layout === 'releases'
           ? `build a new release in ${posix.join(tree.staged.destination === '' ? '' : deployDirOf(tree.staged), 'releases')}/<run id>, switched to right before each host's restart`
-          : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place${tree.delete ? ', deleting what the stage lacks' : ''}`;
+          : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place`;
       lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how}`);
     } else if (phase.kind === 'sync') {
       const how = phase.proxies
@@ -107,14 +110,7 @@ export function dryRunJson(context: DryRunContext): object {
     dryRun: true,
     ...(context.file ? { path: context.file.relativePath, destination: context.file.destination } : {}),
     ...(context.restore ? { path: context.restore.path, rollback: restoreJson(context.restore) } : {}),
-    ...(context.tree
-      ? {
-          path: context.tree.staged.relativePath,
-          destination: context.tree.staged.destination,
-          tree: { files: context.tree.staged.files, bytes: context.tree.staged.bytes, exclude: context.tree.staged.exclude },
-          layout: context.tree.layout,
-        }
-      : {}),
+    ...(context.tree ? { path: context.tree.staged.relativePath, destination: context.tree.staged.destination, ...context.tree.json } : {}),
     transport: context.transport,
     ...(context.lock.backend === 'file' ? { lockFile: context.lock.file } : {}),
     lock: context.lock,
@@ -122,9 +118,11 @@ export function dryRunJson(context: DryRunContext): object {
       phase.kind === 'check'
         ? {
             name: phase.name,
+            stage: phase.stage,
+            hosts: phase.hosts,
             checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command),
             waitMs: phase.waitMs,
-            ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(context.plan.canaryFailure) }),
+            ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(phase.failure) }),
             ...(phase.pause ? { pause: true } : {}),
           }
         : {
@@ -139,6 +137,7 @@ export function dryRunJson(context: DryRunContext): object {
             ...(phase.pause ? { pause: true } : {}),
           },
     ),
+    ...((context.plan.stages ?? []).length > 0 ? { stages: stagesJson(context.plan) } : {}),
     notes: context.plan.notes,
   };
 }

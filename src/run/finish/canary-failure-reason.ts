@@ -1,9 +1,9 @@
 import type { RunReport } from '../../model/run.js';
 import type { ExecutionResult } from '../phases/phase-run.js';
 
-/** Hosts ok in a phase, in the report's order. */
-function okIn(report: RunReport, phase: string): string[] {
-  return report.hosts.filter((host) => host.phase === phase && host.outcome === 'ok').map((host) => host.host);
+/** Hosts ok in a target sync phase run before the failed checks (the canaries', the stages'), in the report's order. */
+function syncedOk(report: RunReport): string[] {
+  return report.hosts.filter((host) => host.phase.startsWith('sync-') && host.phase !== 'sync-proxies' && host.outcome === 'ok').map((host) => host.host);
 }
 
 /**
@@ -12,16 +12,17 @@ function okIn(report: RunReport, phase: string): string[] {
  * new file. php-fpm-restart has no file: no other host was touched.
  */
 export function canaryFailureReason(execution: ExecutionResult, report: RunReport): string {
-  if (report.command === 'php-fpm-restart' || execution.canaryFailure === undefined) return 'canary checks failed; no other host was touched';
+  const stage = execution.failedChecks;
+  const failed = stage === undefined || stage === 'canaries' ? 'canary checks failed' : `checks of stage ${stage} failed`;
+  if (report.command === 'php-fpm-restart' || execution.canaryFailure === undefined)
+    return stage === undefined || stage === 'canaries' ? `${failed}; no other host was touched` : `${failed}; no later host was touched`;
   if (execution.canaryFailure === 'rollback') {
     const left = report.hosts
       .filter((host) => host.phase === 'rollback-sync' && (host.outcome === 'failed' || host.outcome === 'not-started'))
       .map((host) => host.host);
-    return left.length === 0
-      ? 'canary checks failed'
-      : `canary checks failed; not rolled back: ${left.join(', ')} (${left.length === 1 ? 'keeps' : 'keep'} the new file)`;
+    return left.length === 0 ? failed : `${failed}; not rolled back: ${left.join(', ')} (${left.length === 1 ? 'keeps' : 'keep'} the new file)`;
   }
-  const keepNew = okIn(report, 'sync-canaries');
-  if (keepNew.length === 0) return 'canary checks failed; no host has the new file';
-  return `canary checks failed; ${keepNew.join(', ')} ${keepNew.length === 1 ? 'keeps' : 'keep'} the new ${report.path ?? 'stage'} (not rolled back)`;
+  const keepNew = syncedOk(report);
+  if (keepNew.length === 0) return `${failed}; no host has the new file`;
+  return `${failed}; ${keepNew.join(', ')} ${keepNew.length === 1 ? 'keeps' : 'keep'} the new ${report.path ?? 'stage'} (not rolled back)`;
 }

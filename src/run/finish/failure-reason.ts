@@ -28,6 +28,8 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
     }
     case 'pause':
       return pauseReason(execution, report);
+    case 'lint':
+      return `lint: ${execution.lintFailure?.file}: ${execution.lintFailure?.message}`;
     case 'interrupt':
       return `interrupted by a signal: ${plural(notStarted, 'host')} not started`;
     default:

@@ -22,10 +22,12 @@ export function runStatus(execution: ExecutionResult, phases: PhaseReport[]): Ru
   if (execution.stoppedBy === 'interrupt') return 'interrupted';
   if (execution.stoppedBy === 'canary-checks' && execution.canaryFailure === 'rollback') return 'rolled-back';
   if (execution.stoppedBy === 'pause' && execution.pauseRolledBack) return 'rolled-back';
+  if (execution.stoppedBy === 'lint') return 'failed';
   if (execution.stoppedBy !== undefined) return 'aborted';
   // Failed checks the deployer chose to ignore are a warning, not a failure.
-  const ignored = execution.canaryFailure === 'ignored';
-  const counted = ignored ? phases.filter((phase) => phase.name !== 'check-canaries') : phases;
+  const ignoredPhases = execution.ignoredChecks ?? (execution.canaryFailure === 'ignored' ? ['check-canaries'] : []);
+  const ignored = ignoredPhases.length > 0;
+  const counted = phases.filter((phase) => !ignoredPhases.includes(phase.name));
   if (counted.some((phase) => phase.failed > 0)) return 'failed';
   if (ignored || counted.some((phase) => phase.warning > 0)) return 'warnings';
   return 'success';

@@ -12,7 +12,7 @@ import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, typ
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { restoreTask, type Restore } from './restore-task.js';
 import { pauseAfter, type PauseRun } from './pause-after.js';
-import { treeSyncTask } from './tree-sync-task.js';
+import { type TreeProxies, treeSyncTask } from './tree-sync-task.js';
 import { treeRestoreTask } from './tree-restore-task.js';
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
@@ -30,6 +30,9 @@ interface Progress {
   runs: PhaseRun[];
   stoppedBy?: RunStop;
   canaryFailure?: ExecutionResult['canaryFailure'];
+  /** The step whose failed checks stopped the run. */
+  failedChecks?: string;
+  ignoredChecks: string[];
   /** Pools halted by pool_failure_limit. */
   halted: string[];
   syncFailed: Set<string>;
@@ -51,6 +54,7 @@ interface Progress {
 export async function executePlan(options: ExecuteOptions): Promise<ExecutionResult> {
   const progress: Progress = {
     runs: [],
+    ignoredChecks: [],
     halted: [],
     syncFailed: new Set(),
     notRestored: new Set(),
@@ -71,19 +75,26 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
   return executionResult(options.plan, progress);
 }
 
-/** max_ratio compares with the query's value now, before any host is touched. */
+/** max_ratio compares with the query's value now, before any host is touched: every check phase's, canaries' and stages'. */
 async function takeCheckBaselines(plan: Plan, stop: AbortSignal): Promise<Baselines> {
-  const checkPhase = plan.phases.find((phase): phase is CheckPhase => phase.kind === 'check');
-  return checkPhase && !checkPhase.skipChecks ? await takeBaselines(checkPhase.checks, checkPhase.timeoutMs, stop) : new Map();
+  const baselines = new Map<string, number | undefined>();
+  for (const phase of plan.phases) {
+    if (phase.kind !== 'check' || phase.skipChecks) continue;
+    for (const [query, value] of await takeBaselines(phase.checks, phase.timeoutMs, stop)) if (!baselines.has(query)) baselines.set(query, value);
+  }
+  return baselines;
 }
 
 function notReachedWhy(progress: Progress): string {
   if (progress.stoppedBy === 'interrupt') return 'run interrupted';
   if (progress.stoppedBy === 'pause') return progress.pauseRolledBack ? 'rolled back while paused' : 'run aborted while paused';
-  return progress.canaryFailure === 'rollback' ? 'canaries rolled back' : 'run aborted';
+  if (progress.canaryFailure !== 'rollback') return 'run aborted';
+  return progress.failedChecks === undefined || progress.failedChecks === 'canaries'
+    ? 'canaries rolled back'
+    : `rolled back: checks of stage ${progress.failedChecks} failed`;
 }
 
-function notReached(phase: Phase, why: string): PhaseRun {
+export function notReached(phase: Phase, why: string): PhaseRun {
   const results: HostResult[] =
     phase.kind === 'check'
       ? []
@@ -96,17 +107,21 @@ function notReached(phase: Phase, why: string): PhaseRun {
   return { phase, reached: false, durationMs: 0, results, checks: [] };
 }
 
-/** The canary checks; when they fail, the decision, then (rollback) the canaries reverted. */
+/** The checks of the canaries or a stage; when they fail, the decision, then (rollback) every host synced so far reverted. */
 async function runCheckPhase(phase: CheckPhase, baselines: Baselines, options: ExecuteOptions, progress: Progress): Promise<void> {
   const started = performance.now();
   options.report({ type: 'phase-start', phase: phase.name, hosts: phase.checks.length });
   const { checks, decision } = await options.canaryStage.check(phase, baselines);
   if (decision === 'interrupt') progress.stoppedBy = 'interrupt';
-  else if (decision === 'rollback' || decision === 'abort') progress.stoppedBy = 'canary-checks';
+  else if (decision === 'rollback' || decision === 'abort') {
+    progress.stoppedBy = 'canary-checks';
+    progress.failedChecks = phase.stage;
+  }
   if (decision === 'ignored' || decision === 'rollback' || decision === 'abort') progress.canaryFailure = decision;
+  if (decision === 'ignored') progress.ignoredChecks.push(phase.name);
   const run: PhaseRun = { phase, reached: true, durationMs: performance.now() - started, results: [], checks };
   options.report({ type: 'phase-end', phase: phase.name, durationMs: run.durationMs, counts: checkCounts(phase, checks, true), notes: [] });
-  const reverted = decision === 'rollback' ? await options.canaryStage.revert(progress.runs) : [];
+  const reverted = decision === 'rollback' ? await options.canaryStage.revert(phase, progress.runs) : [];
   progress.runs.push(run, ...reverted);
 }
 
@@ -153,7 +168,7 @@ function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, prog
   if (phase.kind === 'restart') return restartTask(transport, phase, options.report, options.treeSync);
   if (options.restore?.trees) return treeRestoreTask(transport, { ...options.restore, versions: options.restore.trees });
   if (options.restore) return restoreTask(transport, options.restore, keeper);
-  if (options.treeSync) return treeSyncTask(transport, options.treeSync);
+  if (options.treeSync) return treeSyncTask(transport, options.treeSync, treeProxies(phase, progress));
   const file = requireFile(options.file);
   if (!phase.proxies) return syncTask(transport, file, keeper);
   const { failedProxies, sources } = progress;
@@ -164,6 +179,14 @@ function hostTask(phase: SyncPhase | RestartPhase, options: ExecuteOptions, prog
     sources,
     ...(keeper ? { keeper } : {}),
   });
+}
+
+/** With sync_proxies: how targets of a tree run reach their proxies (the proxies themselves get a plain copy). */
+function treeProxies(phase: SyncPhase, progress: Progress): TreeProxies | undefined {
+  if (phase.name === 'sync-proxies') return { proxy: true };
+  if (!phase.proxies) return undefined;
+  const { failedProxies, sources } = progress;
+  return { proxy: false, pull: { ...phase.proxies, timeoutSeconds: PROXY_PULL_TIMEOUT_SECONDS, failedProxies, sources } };
 }
 
 /** With pools (restart phases): progress per pool, and a warning when a pool is halted. */
@@ -202,9 +225,11 @@ function remember(
 }
 
 function executionResult(plan: Plan, progress: Progress): ExecutionResult {
-  const { runs: phases, stoppedBy, halted, sources, canaryFailure, pauses, pauseRolledBack } = progress;
+  const { runs: phases, stoppedBy, halted, sources, canaryFailure, failedChecks, ignoredChecks, pauses, pauseRolledBack } = progress;
   return {
     phases,
+    ...(failedChecks !== undefined ? { failedChecks } : {}),
+    ...(ignoredChecks.length > 0 ? { ignoredChecks } : {}),
     ...(stoppedBy !== undefined ? { stoppedBy } : {}),
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
     ...(sources.size > 0 ? { sources } : {}),

@@ -1,6 +1,6 @@
 import type { PauseReport, PauseWait, Reporter } from '../../model/run.js';
 import { stageOf } from '../plan/pause.js';
-import type { Phase, Plan } from '../plan/types.js';
+import type { CheckPhase, Phase, Plan } from '../plan/types.js';
 import type { CanaryStage, PhaseRun, RunStop } from './phase-run.js';
 
 /** What a pause takes from the run. */
@@ -25,6 +25,21 @@ function leftAfter(plan: Plan, phase: Phase): Array<{ phase: string; hosts?: num
   return plan.phases
     .slice(plan.phases.indexOf(phase) + 1)
     .map((next) => (next.kind === 'check' ? { phase: next.name } : { phase: next.name, hosts: next.hosts.length }));
+}
+
+/**
+ * The check phase whose failure plan rolls back every host changed so far: the paused phase
+ * itself, else the next check phase (its plan covers the hosts synced before it, the paused
+ * stage's included; hosts never reached are skipped), else the last one before it.
+ */
+function failurePhase(plan: Plan, phase: Phase): CheckPhase {
+  if (phase.kind === 'check') return phase;
+  const checks = plan.phases.filter((candidate): candidate is CheckPhase => candidate.kind === 'check');
+  const at = plan.phases.indexOf(phase);
+  const next = checks.find((check) => plan.phases.indexOf(check) > at && check.failure !== undefined);
+  const before = [...checks].reverse().find((check) => plan.phases.indexOf(check) < at);
+  // Without any check phase there is nothing to put back with: a phase with no failure plan reverts nothing.
+  return next ?? before ?? { name: 'check-none', kind: 'check', stage: 'none', hosts: [], checks: [], waitMs: 0, timeoutMs: 0, skipChecks: true, env: {} };
 }
 
 /**
@@ -53,7 +68,7 @@ export async function pauseAfter(phase: Phase, run: PauseRun, progress: PausePro
   }
   progress.stoppedBy = 'pause';
   if (answer !== 'rollback') return;
-  const reverted = await run.canaryStage.revert(progress.runs, `deploy abort --rollback while paused after ${stage}`);
+  const reverted = await run.canaryStage.revert(failurePhase(run.plan, phase), progress.runs, `deploy abort --rollback while paused after ${stage}`);
   if (reverted.length === 0) {
     run.report({ type: 'notice', level: 'warn', text: `deploy abort --rollback: this ${run.plan.command} run has nothing to put back; it stops here` });
     return;

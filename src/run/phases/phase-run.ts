@@ -39,7 +39,7 @@ export interface PhaseRun {
 }
 
 /** `pause`: a paused run was aborted (deploy abort, with or without --rollback, or pause_timeout). */
-export type RunStop = StopReason | 'canary-checks' | 'pause';
+export type RunStop = StopReason | 'canary-checks' | 'lint' | 'pause';
 
 export interface ExecutionResult {
   phases: PhaseRun[];
@@ -48,8 +48,14 @@ export interface ExecutionResult {
   pools?: { of: Map<string, string>; halted: string[] };
   /** With `sync_proxies`: where each target's file came from (a proxy, or `direct`). */
   sources?: Map<string, FileSource>;
-  /** The canary checks failed and the run went on (ignored), rolled back or aborted. */
+  /** The canary (or a stage's) checks failed and the run went on (ignored), rolled back or aborted. */
   canaryFailure?: 'ignored' | 'rollback' | 'abort';
+  /** The lint failed before any host was touched: the file and the checker's message. */
+  lintFailure?: { file: string; message: string };
+  /** The step whose failed checks stopped the run (rolled back or aborted): `canaries` or a stage's name. */
+  failedChecks?: string;
+  /** Check phases whose failure the deployer chose to ignore. */
+  ignoredChecks?: string[];
   /** Where the run paused, and how each pause ended. */
   pauses?: PauseReport[];
   /** `deploy abort --rollback` while paused: the hosts changed so far were rolled back. */
@@ -76,8 +82,8 @@ export interface CanaryStage {
   /** Run the checks and, when they fail, decide what to do. */
   check(phase: CheckPhase, baselines: Baselines): Promise<{ checks: CheckResult[]; decision: CheckDecision }>;
   /**
-   * After a `rollback` decision (or `deploy abort --rollback` while paused): put the old file
-   * back where this run changed it, given the phases run so far; `why` starts its notice.
+   * After a `rollback` decision (or `deploy abort --rollback` while paused): put the old file back
+   * on every host synced so far, given the phases run so far; `why` starts its notice.
    */
-  revert(runs: readonly PhaseRun[], why?: string): Promise<PhaseRun[]>;
+  revert(phase: CheckPhase, runs: readonly PhaseRun[], why?: string): Promise<PhaseRun[]>;
 }

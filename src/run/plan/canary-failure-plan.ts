@@ -4,9 +4,10 @@ import { resolveConcurrency } from './limits.js';
 import type { CanaryFailurePlan, RestartPhase, SyncPhase } from './types.js';
 
 /**
- * The rollback phases of a sync-file run with canaries. Every canary is listed; at run time
- * the ones that did not receive the new file are skipped. A failed host never stops the
- * others: every canary that can be rolled back is.
+ * The rollback phases of a sync-file run whose checks fail after `canaries` (the canaries, or
+ * every host synced up to a stage's checks) were synced. Every one is listed; at run time the
+ * ones that did not receive the new file are skipped. A failed host never stops the others:
+ * every host that can be rolled back is.
  */
 export function canaryFailurePlan(config: Config, canaries: string[], force: boolean): CanaryFailurePlan {
   const sync: SyncPhase = {

@@ -25,11 +25,15 @@ export function pausePoints(plan: Pick<Plan, 'phases'>): Array<{ phase: string; 
 }
 
 /**
- * `--pause-after <stage>`: the plan with its last phase of that stage marked `pause` (the check
+ * The plan with the last phase of each stage marked `"pause": true` in the config marked `pause`,
+ * and, for `--pause-after <stage>`, its last phase of that stage too (the check
  * phase, or its restart or sync phase when the stage has no check). A name that names no stage
  * of this plan is a usage error, before anything is touched.
  */
 export function withPauseAfter(plan: Plan, stage: string | undefined): Plan {
+  // The stages marked `"pause": true` in the config pause after their last phase.
+  const marked = new Set((plan.stages ?? []).filter((planned) => planned.pause).map((planned) => planned.lastPhase as string));
+  if (marked.size > 0) plan = { ...plan, phases: plan.phases.map((phase) => (marked.has(phase.name) ? { ...phase, pause: true } : phase)) };
   if (stage === undefined) return plan;
   const known = pauseStages(plan);
   if (!known.includes(stage)) {

@@ -1,12 +1,13 @@
 import type { Config } from '../../config/schema.js';
-import { expandChecks } from '../../checks/expand-checks.js';
+import { stageHosts } from '../../config/stages-kind.js';
 import { slowestFirst } from '../../state/durations.js';
 import { resolveConcurrency, resolveFailureLimit } from './limits.js';
 import { buildRestartCommand } from '../../remote-commands/restart-php-fpm.js';
 import { proxyOrder } from '../../remote-commands/rsync-pull.js';
 import { phasePools, poolMembership } from './pools.js';
 import { canaryFailurePlan } from './canary-failure-plan.js';
-import type { HostPhase, Phase, PhaseName, Plan, PlanOptions, RestartPhase, SyncPhase } from './types.js';
+import { canaryCheckPhase, stageCheckPhase } from './check-phase.js';
+import type { HostPhase, Phase, PhaseName, Plan, PlannedStage, PlanOptions, RestartPhase, SyncPhase } from './types.js';
 
 function hostPhase(name: PhaseName, hosts: string[], skip: Map<string, string>, concurrency: Config['sync_concurrency'], config: Config): HostPhase {
   const running = hosts.filter((host) => !skip.has(host)).length;
@@ -70,23 +71,35 @@ export function buildPlan(config: Config, options: PlanOptions): Plan {
   const notes: string[] = [];
   // A proxy that fails is passed over (its targets try the next, then this machine): it never aborts the run.
   if (viaProxies) phases.push({ ...syncPhase('sync-proxies', config.sync_proxies), failureLimit: config.sync_proxies.length });
+  // Failed checks roll back every host synced before them (sync-file), else abort.
+  const synced: string[] = [];
+  const failure = (hosts: string[]) => {
+    synced.push(...hosts);
+    return options.revertsCanaries && synced.length > 0 ? canaryFailurePlan(config, [...synced], options.force) : undefined;
+  };
+  const canaryFailure = canaries.length > 0 ? failure(canaries) : undefined;
   if (canaries.length > 0) {
     if (sync) phases.push(syncPhase('sync-canaries', canaries));
     if (restarts) phases.push(restartPhase('restart-canaries', canaries));
-    phases.push({
-      name: 'check-canaries',
-      kind: 'check',
-      canaries,
-      checks: expandChecks(config.canary_checks, canaries),
-      waitMs: config.canary_wait_time * 1000,
-      timeoutMs: config.canary_check_timeout * 1000,
-      skipChecks: options.force,
-    });
+    phases.push(canaryCheckPhase(config, options.force, canaryFailure));
   }
-  if (sync && others.length > 0) phases.push(syncPhase('sync-hosts', others));
-  if (restarts && others.length > 0) phases.push(restartPhase('restart-hosts', others));
+  const stages: PlannedStage[] = [];
+  const chosen = stageHosts(config.stages, config.targets, canaries);
+  config.stages.forEach((stage, index) => {
+    const hosts = chosen[index] ?? [];
+    const before = phases.length;
+    if (sync) phases.push(syncPhase(`sync-${stage.name}`, hosts));
+    if (restarts) phases.push(restartPhase(`restart-${stage.name}`, hosts));
+    const check = stageCheckPhase(config, stage, hosts, options.force, failure(hosts));
+    if (check) phases.push(check);
+    const last = phases.length > before ? phases.at(-1)?.name : undefined;
+    stages.push({ name: stage.name, hosts, waitMs: stage.wait * 1000, pause: stage.pause, lastPhase: last ?? `check-${stage.name}` });
+  });
+  const staged = new Set(chosen.flat());
+  const rest = others.filter((host) => !staged.has(host));
+  if (sync && rest.length > 0) phases.push(syncPhase('sync-hosts', rest));
+  if (restarts && rest.length > 0) phases.push(restartPhase('restart-hosts', rest));
   if (!restarts) notes.push('php_fpm_restart_script is not set: restart phases are skipped');
   const pools = poolMembership(config);
-  const canaryFailure = options.revertsCanaries && canaries.length > 0 ? canaryFailurePlan(config, canaries, options.force) : undefined;
-  return { command: options.command, phases, notes, ...(pools ? { pools } : {}), ...(canaryFailure ? { canaryFailure } : {}) };
+  return { command: options.command, phases, notes, stages, ...(pools ? { pools } : {}), ...(canaryFailure ? { canaryFailure } : {}) };
 }

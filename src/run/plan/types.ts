@@ -10,15 +10,11 @@ export interface PhasePools extends PoolOptions {
 }
 
 export type CommandName = 'sync-file' | 'sync-world' | 'php-fpm-restart' | 'rollback';
-export type PhaseName =
-  | 'sync-proxies'
-  | 'sync-canaries'
-  | 'restart-canaries'
-  | 'check-canaries'
-  | 'sync-hosts'
-  | 'restart-hosts'
-  | 'rollback-sync'
-  | 'rollback-restart';
+/**
+ * `sync-proxies`, `rollback-sync`, `rollback-restart`, and per step of the flow (`canaries`, each
+ * stage's name, `hosts`): `sync-<step>`, `restart-<step>`, `check-<step>` (no `check-hosts`).
+ */
+export type PhaseName = 'sync-proxies' | 'rollback-sync' | 'rollback-restart' | `sync-${string}` | `restart-${string}` | `check-${string}`;
 
 export interface HostPhase {
   name: PhaseName;
@@ -47,17 +43,35 @@ export interface RestartPhase extends HostPhase {
   pools?: PhasePools;
 }
 
+/** The checks after a step: `check-canaries`, or `check-<stage>`. */
 export interface CheckPhase {
-  name: 'check-canaries';
+  name: `check-${string}`;
   kind: 'check';
-  canaries: string[];
+  /** `canaries`, or the stage's name. */
+  stage: string;
+  /** The hosts checked: the canaries, or the stage's hosts. */
+  hosts: string[];
   checks: CanaryCheck[];
   waitMs: number;
   timeoutMs: number;
   /** --force: no wait, no check. */
   skipChecks: boolean;
+  /** Set for shell checks: DEPLOY_CANARIES; for a stage DEPLOY_STAGE and DEPLOY_STAGE_HOSTS too. */
+  env: Record<string, string>;
+  /** sync-file: what failed checks lead to, the rollback of every host synced before them; absent: abort. */
+  failure?: CanaryFailurePlan;
   /** The run pauses after this phase, once its checks passed (a stage with `pause`, or `--pause-after`): see plan/pause.ts. */
   pause?: boolean;
+}
+
+/** A step of `stages`, as planned: its hosts, and the phase it ends with (the pause, if any, comes after it). */
+export interface PlannedStage {
+  name: string;
+  hosts: string[];
+  waitMs: number;
+  pause: boolean;
+  /** The stage's last phase (`check-<stage>`, else `restart-<stage>`, else `sync-<stage>`). */
+  lastPhase: PhaseName;
 }
 
 export type Phase = SyncPhase | RestartPhase | CheckPhase;
@@ -71,6 +85,8 @@ export interface Plan {
   pools?: Map<string, string>;
   /** sync-file with canaries: what failed canary checks lead to (plan/canary-failure-plan.ts; run by canary/revert-canaries.ts). */
   canaryFailure?: CanaryFailurePlan;
+  /** `stages`, in order (absent or empty without). */
+  stages?: PlannedStage[];
 }
 
 export interface PlanOptions {
@@ -90,10 +106,10 @@ export interface PlanOptions {
 
 export type CanaryFailureAction = 'rollback' | 'abort';
 
-/** What a sync-file run does when its canary checks fail (`canary_failure_action`). */
+/** What a sync-file run does when the checks of a step fail (`canary_failure_action`). */
 export interface CanaryFailurePlan {
   action: CanaryFailureAction;
-  /** Put the old file back on the canaries that received the new one (from this machine, atomically). */
+  /** Put the old file back on the hosts synced so far that received the new one (from this machine, atomically). */
   sync: SyncPhase;
   /** Restart them again with the always-restart threshold; absent without a restart script. */
   restart?: RestartPhase;

@@ -5,10 +5,11 @@ import type { CanaryFailureAction } from '../plan/types.js';
 export type CanaryFailureAnswer = 'retry' | 'ignore' | 'rollback' | 'abort';
 
 /**
- * Asks the deployer what to do about failed canary checks; resolves with the answer (the
- * default on a bare Enter). Rejects when `signal` aborts (an interrupt during the question).
+ * Asks the deployer what to do about failed canary checks (or, with `stage`, that stage's
+ * checks); resolves with the answer (the default on a bare Enter). Rejects when `signal`
+ * aborts (an interrupt during the question).
  */
-export type CanaryFailureAsker = (defaultAnswer: CanaryFailureAction, signal: AbortSignal) => Promise<CanaryFailureAnswer>;
+export type CanaryFailureAsker = (defaultAnswer: CanaryFailureAction, signal: AbortSignal, stage?: string) => Promise<CanaryFailureAnswer>;
 
 /** What a command hands to its step: plain data, no flags. */
 export interface DeployOptions {

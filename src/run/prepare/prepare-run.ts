@@ -11,7 +11,11 @@ import { withPauseAfter } from '../plan/pause.js';
 import type { Plan } from '../plan/types.js';
 import type { Flow } from './flow.js';
 import type { StagedFile } from './stage-file.js';
-import type { StagedTree } from './staged-tree.js';
+import { resolveStagedTree, type StagedTree } from './staged-tree.js';
+import { hashTree } from './hash-tree.js';
+import { lintKindOf } from '../../lint/select.js';
+import { readSentManifest, sentManifestsFolder } from '../../state/sent-manifests.js';
+import type { Config } from '../../config/schema.js';
 import type { RollbackSource } from './rollback-source.js';
 
 export interface PreparedRun {
@@ -21,6 +25,8 @@ export interface PreparedRun {
   tree?: StagedTree;
   /** rollback: the run it undoes and what that run replaced on each host. */
   restore?: RollbackSource;
+  /** `lint`: the tree the run sends, its .php and .json files' hashes, and what the last run sent for its path. */
+  lint?: LintInput;
   plan: Plan;
   /** Where canary checks run: the project config's folder, like its relative paths. */
   checksDir: string;
@@ -34,6 +40,20 @@ function checkRestartScript(script: string): void {
   } catch (error) {
     throw new UserError(`php_fpm_restart_script: cannot split ${JSON.stringify(script)} into words: ${(error as Error).message}`);
   }
+}
+
+export interface LintInput {
+  tree: StagedTree;
+  hashes: Map<string, string>;
+  previous: Map<string, string> | undefined;
+}
+
+/** What the lint needs, read before anything is touched (a file is the tree of one file). */
+async function lintInput(config: Config, tree: StagedTree | undefined, file: StagedFile | undefined): Promise<LintInput> {
+  const linted = tree ?? (await resolveStagedTree(config.stage_dir, config.deploy_dir, file?.relativePath, []));
+  const hashes = await hashTree(linted, new AbortController().signal, { only: (path) => lintKindOf(path) !== undefined });
+  const previous = await readSentManifest(sentManifestsFolder(config.history_file), linted.relativePath);
+  return { tree: linted, hashes, previous };
 }
 
 /**
@@ -73,6 +93,7 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
     ...(tree ? { path: tree.relativePath, contentSha256: sha256(Buffer.from(`${tree.files} ${tree.bytes}`)) } : {}),
     ...(restore ? { path: restore.path, contentSha256: sha256(Buffer.from(restore.runId)) } : {}),
   };
+  const lint = config.lint && (tree || file) ? await lintInput(config, tree, file) : undefined;
   const checksDir = loaded.projectFile !== undefined ? dirname(loaded.projectFile) : (options.cwd ?? process.cwd());
-  return { loaded, ...(file ? { file } : {}), ...(tree ? { tree } : {}), ...(restore ? { restore } : {}), plan, checksDir, key };
+  return { loaded, ...(file ? { file } : {}), ...(tree ? { tree } : {}), ...(lint ? { lint } : {}), ...(restore ? { restore } : {}), plan, checksDir, key };
 }

@@ -1,6 +1,7 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, posix, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { resolveStagedPath } from './staged-path.js';
 
 export interface StagedFile {
   /** The path as the user named it, relative to stage_dir. */
@@ -11,42 +12,18 @@ export interface StagedFile {
   mode: number;
 }
 
-const escapes = (rel: string): boolean => rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
-
 /**
  * Resolve `stage_dir/<path>` for sync-file. A path escaping stage_dir (`..`, absolute
  * elsewhere, a symlink resolving outside) or that is not a regular file is a usage error.
  */
 export async function resolveStagedFile(stageDir: string | undefined, deployDir: string | undefined, path: string): Promise<StagedFile> {
-  if (stageDir === undefined) throw new UserError('stage_dir: not set', 'sync-file copies stage_dir/<path> to deploy_dir/<path>: set both');
-  if (deployDir === undefined) throw new UserError('deploy_dir: not set', 'sync-file copies stage_dir/<path> to deploy_dir/<path>: set both');
-  let realStage: string;
-  try {
-    realStage = await realpath(stageDir);
-  } catch {
-    throw new UserError(`stage_dir: ${stageDir} does not exist`);
-  }
-  const candidate = isAbsolute(path) ? path : resolve(stageDir, path);
-  let relativePath = relative(stageDir, candidate);
-  if (escapes(relativePath) && isAbsolute(path)) relativePath = relative(realStage, candidate);
-  if (escapes(relativePath)) throw new UserError(`${path}: outside stage_dir ${stageDir}`, 'name a file inside stage_dir');
-  let real: string;
-  try {
-    real = await realpath(candidate);
-  } catch {
-    throw new UserError(`${path}: no such file in stage_dir ${stageDir}`);
-  }
-  if (escapes(relative(realStage, real))) {
-    throw new UserError(`${path}: resolves to ${real}, outside stage_dir ${stageDir}`);
-  }
-  const info = await stat(real);
-  if (!info.isFile()) throw new UserError(`${path}: not a regular file`);
-  const posixPath = relativePath.split(sep).join('/');
+  const staged = await resolveStagedPath(stageDir, deployDir, path, { command: 'sync-file', allowRoot: false, what: 'a file' });
+  if (!staged.info.isFile()) throw new UserError(`${path}: not a regular file`);
   return {
-    relativePath: posixPath,
-    destination: posix.join(deployDir, posixPath),
-    content: await readFile(real),
-    mode: info.mode & 0o7777,
+    relativePath: staged.relativePath,
+    destination: staged.destination,
+    content: await readFile(staged.real),
+    mode: staged.info.mode & 0o7777,
   };
 }
 

@@ -1,67 +1,77 @@
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../../errors.js';
+import type { StagedTree } from '../../lib/tree.js';
+import { buildRsyncListing, LISTING_ENV, parseRsyncListing, type RsyncListing } from '../../transport/rsync-listing.js';
+import { runLocalProcess } from '../../transport/local-process.js';
+import { rsyncErrorLine } from '../../transport/rsync-tree.js';
+import { resolveStagedPath } from './staged-path.js';
+import { readEntries, refuseSpecial } from './tree-entries.js';
 
-/** A folder of stage_dir that a run syncs as a tree (sync-file <folder>, sync-world). */
-export interface StagedTree {
-  /** The folder as the user named it, relative to stage_dir (posix); `.` is the whole stage. */
-  relativePath: string;
-  /** The folder on this machine (inside stage_dir, symlinks resolved). */
-  source: string;
-  /** Where it goes on each host: deploy_dir/<path>. */
-  destination: string;
-  /** Regular files the run would send, and their bytes (exclusions left out). */
-  files: number;
-  bytes: number;
-  /** sync_exclude, as the run applies it. */
-  exclude: readonly string[];
-}
+export type { StagedTree, TreeEntry } from '../../lib/tree.js';
 
-const escapes = (rel: string): boolean => rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+const never = new AbortController().signal;
 
-/** Count the regular files and bytes of a folder (a quick walk; rsync decides what moves). */
-async function measure(folder: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  const walk = async (path: string): Promise<void> => {
-    for (const entry of await readdir(path, { withFileTypes: true })) {
-      const child = join(path, entry.name);
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) {
-        files++;
-        bytes += (await lstat(child)).size;
-      }
-    }
-  };
-  await walk(folder);
-  return { files, bytes };
+/** rsync's own listing of what a sync of `source` with `exclude` sends (run into an empty temp folder, `-n`). */
+async function listWithRsync(source: string, isFolder: boolean, exclude: readonly string[], shown: string, signal: AbortSignal): Promise<RsyncListing> {
+  const empty = await mkdtemp(join(tmpdir(), 'deploy-listing-'));
+  try {
+    const [file = 'rsync', ...args] = buildRsyncListing(source, isFolder, exclude, empty);
+    const run = await runLocalProcess(file, args, { cwd: empty, env: LISTING_ENV, signal, stdoutCap: Number.POSITIVE_INFINITY, killLeftovers: true });
+    // 23: some files could not be read (a permission, a file gone): named in stderr, refused below.
+    if (run.exitCode !== 0) throw new UserError(`${shown}: rsync cannot list it: ${rsyncErrorLine(run.stderr) ?? `exit status ${run.exitCode}`}`);
+    return parseRsyncListing(run.stdout, run.stderr);
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
 }
 
 /**
- * Resolve the folder `stage_dir/<path>` (the whole stage when `path` is undefined) that a run
- * syncs as a tree. A path escaping stage_dir is a usage error.
+ * The tree `sync-file <path>` (or, with `path` undefined, `sync-world`: all of stage_dir) would
+ * send: rsync's own listing with the sync's `--exclude` words, so what is counted is what rsync
+ * sends. Usage errors (exit 2, nothing touched), each naming the culprit: a path outside
+ * stage_dir, missing, or neither a regular file nor a folder; a FIFO, socket or device in the
+ * tree (not excluded); a symbolic link whose target resolves outside stage_dir; a name that is
+ * not UTF-8; a folder rsync cannot read. Dangling links, and links inside stage_dir, are fine.
  */
 export async function resolveStagedTree(
   stageDir: string | undefined,
   deployDir: string | undefined,
   path: string | undefined,
   exclude: readonly string[],
+  signal: AbortSignal = never,
 ): Promise<StagedTree> {
-  if (stageDir === undefined) throw new UserError('stage_dir: not set', 'a tree sync copies stage_dir to deploy_dir: set both');
-  if (deployDir === undefined) throw new UserError('deploy_dir: not set', 'a tree sync copies stage_dir to deploy_dir: set both');
-  const realStage = await realpath(stageDir).catch(() => {
-    throw new UserError(`stage_dir: ${stageDir} does not exist`);
-  });
-  const candidate = path === undefined ? stageDir : isAbsolute(path) ? path : resolve(stageDir, path);
-  const real = await realpath(candidate).catch(() => {
-    throw new UserError(`${path}: no such file or folder in stage_dir ${stageDir}`);
-  });
-  const inside = relative(realStage, real);
-  if (escapes(inside)) throw new UserError(`${path}: resolves to ${real}, outside stage_dir ${stageDir}`);
-  if (!(await stat(real)).isDirectory()) throw new UserError(`${path ?? stageDir}: not a folder`);
-  const relativePath = inside === '' ? '.' : inside.split(sep).join('/');
-  const { files, bytes } = await measure(real);
-  return { relativePath, source: real, destination: posix.join(deployDir, relativePath), files, bytes, exclude };
+  const command = path === undefined ? 'sync-world' : 'sync-file';
+  const staged = await resolveStagedPath(stageDir, deployDir, path ?? '.', { command, allowRoot: true, what: 'a file or folder' });
+  const shown = path ?? (stageDir as string);
+  const isFolder = staged.info.isDirectory();
+  if (!isFolder && !staged.info.isFile()) {
+    throw new UserError(`${shown}: not a regular file or a folder`, 'sync-file takes a regular file or a folder of stage_dir');
+  }
+  const tree = { relativePath: staged.relativePath, root: isFolder ? ('folder' as const) : ('file' as const), source: staged.real };
+  const listing = await listWithRsync(staged.real, isFolder, exclude, shown, signal);
+  if (listing.undecodable.length > 0) {
+    throw new UserError(`${staged.relativePath}: a name that is not UTF-8 in the tree: ${listing.undecodable[0]} (as rsync prints it)`, 'rename it');
+  }
+  const special = listing.skipped[0] ?? listing.items.find((item) => item.kind === 'device' || item.kind === 'special')?.path;
+  if (special !== undefined) await refuseSpecial(tree, special);
+  if (!isFolder && listing.items.length === 0) {
+    throw new UserError(`${shown}: left out by sync_exclude (${exclude.join(', ')}): nothing to sync`, 'sync another path, or change sync_exclude with -D');
+  }
+  const entries = await readEntries(tree, listing.items, staged.realStage, signal);
+  let files = 0;
+  let bytes = 0;
+  let links = 0;
+  for (const entry of entries) {
+    if (entry.kind === 'file') {
+      files += 1;
+      bytes += entry.size;
+    } else if (entry.kind === 'link') links += 1;
+  }
+  return { ...tree, destination: staged.destination, files, bytes, links, entries, excluded: [...exclude] };
 }
 
 /** Whether `stage_dir/<path>` is a folder (then sync-file syncs it as a tree). */

@@ -170,3 +170,14 @@ describe('timeline text: axis, phases and legend', () => {
     expect(legend).toMatch(/W warning {2}F failed {2}s skipped {2}\. not started/);
   });
 });
+
+describe('timeline of a staged run', () => {
+  it('gives each phase of a run with three stages and a rollback its own character', () => {
+    // Given the phases of a sync-file run with sync proxies, three stages and a rollback after the second stage
+    const names = ['sync-proxies', 'sync-canaries', 'restart-canaries', 'check-canaries'];
+    for (const stage of ['one', 'two', 'three']) names.push(`sync-${stage}`, `restart-${stage}`, `check-${stage}`);
+    names.push('rollback-sync', 'rollback-restart', 'sync-hosts', 'restart-hosts');
+    // When each gets its character / Then no two phases share one
+    expect(new Set(names.map((_, index) => phaseChar(index))).size).toBe(names.length);
+  });
+});

@@ -146,6 +146,18 @@ describe('the terminal prompt', () => {
     expect(output.text).toMatch(/^Canary checks failed: \[r\]etry checks, \[i\]gnore and continue, roll \[b\]ack, e\[x\]it without rollback \(default: b\) /);
   });
 
+  it('names the stage whose checks failed, with the same choices', async () => {
+    // Given the question about stage two's checks
+    const input = new PassThrough();
+    const output = new Capture();
+    const asked = canaryPrompt(input, output)('abort', new AbortController().signal, 'two');
+    // When the deployer types "b"
+    input.write('b\n');
+    // Then the answer is rollback, and the question named the stage
+    await expect(asked).resolves.toBe('rollback');
+    expect(output.text).toBe('Checks of stage two failed: [r]etry checks, [i]gnore and continue, roll [b]ack, e[x]it without rollback (default: x) ');
+  });
+
   it('takes the default at end of input, and gives up when interrupted', async () => {
     const ended = new PassThrough();
     const atEnd = canaryPrompt(ended, new Capture())('abort', new AbortController().signal);

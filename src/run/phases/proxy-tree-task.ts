@@ -1,0 +1,82 @@
+import { posix } from 'node:path';
+import { hostName } from '../../config/hosts.js';
+import { buildRsyncTreePull, RSYNC_MISSING_STATUS } from '../../remote-commands/rsync-pull.js';
+import type { HostTask } from '../../rollout/types.js';
+import { parseRsyncTreeOutput } from '../../transport/rsync-tree.js';
+import type { Transport } from '../../transport/types.js';
+import type { StagedTree } from '../prepare/staged-tree.js';
+import { DIRECT_SOURCE, type ProxySyncOptions } from './proxy-sync-task.js';
+import { inPlaceTreeTask, transferResult, treeExclusions } from './tree-tasks.js';
+import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
+
+/** A proxy's own copy of a tree (sync-proxies): in place under its deploy_dir, which its rsync daemon serves. */
+export function proxyCopyTask(transport: Transport, sync: TreeSync, tree: StagedTree): HostTask {
+  return async (host, context) =>
+    transferResult(
+      await transport.syncTree(host, {
+        source: tree.source,
+        destination: tree.destination,
+        exclude: treeExclusions(sync, tree),
+        delete: sync.delete,
+        signal: context.signal,
+        onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+      }),
+    );
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
+
+/**
+ * In place, with sync_proxies: the target pulls the tree from its proxies in turn (rsync from
+ * the proxy's daemon, with the direct sync's guarantees: delayed updates and deletions, the
+ * run's backup on the host), and gets it straight from this machine when none served it.
+ * Nothing leaves this machine for a target served by a proxy: its bytesSent is 0.
+ */
+export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree, options: Omit<ProxySyncOptions, 'keeper'>): HostTask {
+  const direct = inPlaceTreeTask(transport, sync, tree);
+  const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
+  const exclude = treeExclusions(sync, tree);
+  return async (host, context) => {
+    const passedOver: string[] = [];
+    for (const proxy of options.order.get(host) ?? []) {
+      if (options.failedProxies.has(proxy)) {
+        passedOver.push(`${proxy}: its own sync failed`);
+        continue;
+      }
+      const argv = buildRsyncTreePull({
+        proxy: hostName(proxy),
+        ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}),
+        module: options.module,
+        relativePath: tree.relativePath === '.' ? '' : tree.relativePath,
+        destination: transport.commandPath(host, tree.destination),
+        timeoutSeconds: options.timeoutSeconds,
+        delete: sync.delete,
+        exclude,
+        backupDir: transport.commandPath(host, backupDir),
+      });
+      const result = await transport.exec(host, argv, {
+        signal: context.signal,
+        onStart: () => context.commandStarted(),
+        onOutput: () => context.activity(),
+        onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
+      });
+      if (result.exitCode === 0) {
+        const pulled = { ...parseRsyncTreeOutput(result.stdout), bytesSent: 0 };
+        const done = transferResult(pulled);
+        if (done.note === undefined) await sync.recorder?.inPlace(host, pulled, tree.destination, backupDir);
+        options.sources.set(host, proxy);
+        return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
+      }
+      if (result.exitCode === RSYNC_MISSING_STATUS) {
+        passedOver.push('rsync is not installed on this host');
+        break;
+      }
+      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${firstLine(result.stderr) !== '' ? `: ${firstLine(result.stderr)}` : ''}`);
+    }
+    const done = await direct(host, context);
+    options.sources.set(host, DIRECT_SOURCE);
+    return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
+  };
+}

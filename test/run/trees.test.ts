@@ -1,0 +1,198 @@
+import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeployOptions } from '../../src/run/prepare/deploy-options.js';
+import { rollback } from '../../src/services/rollback.js';
+import { syncFile } from '../../src/services/sync-file.js';
+import { syncWorld } from '../../src/services/sync-world.js';
+import { Capture } from './fixture.js';
+
+/**
+ * Tree runs end to end on the embedded `local` transport: real folders for hosts, the real
+ * rsync, the real host scripts. (The same on real sshd hosts: test/e2e.)
+ */
+interface Project {
+  dir: string;
+  stage: string;
+  /** A host's deploy_dir on this machine. */
+  deployDir(host: string): string;
+  run(
+    service: (options: DeployOptions) => Promise<number>,
+    defines?: string[],
+  ): Promise<{ code: number; report: Record<string, unknown> & { hosts: Array<Record<string, unknown>> }; text: string }>;
+}
+
+const HOSTS = ['mw01', 'mw02', 'mw03', 'job01'];
+
+async function project(dir: string, config: Record<string, unknown> = {}): Promise<Project> {
+  const stage = join(dir, 'stage');
+  await mkdir(join(stage, 'php', 'lib'), { recursive: true });
+  await writeFile(join(stage, 'php', 'index.php'), '<?php require __DIR__ . "/lib/a.php";\n');
+  await writeFile(join(stage, 'php', 'lib', 'a.php'), '<?php function a() { return 1; }\n');
+  await writeFile(join(stage, 'php', 'gone.php'), '<?php // removed later\n');
+  await writeFile(join(stage, 'php', 'data.json'), '{"a": 1}\n');
+  // The restart script notes, in the host's folder, where `current` pointed when it ran.
+  const script = join(dir, 'restart.sh');
+  await writeFile(script, '#!/bin/sh\n{ readlink srv/app/current || echo none; } >> restarts.log\n');
+  await chmod(script, 0o755);
+  const configPath = join(dir, 'scap.config.json');
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      transport: 'local',
+      local_fleet_dir: 'fleet',
+      targets: HOSTS,
+      canaries: ['mw01'],
+      no_restart_targets: ['job01'],
+      stage_dir: 'stage',
+      deploy_dir: '/srv/app',
+      lock_file: 'deploy.lock',
+      history_file: 'state/history.jsonl',
+      php_fpm_restart_script: script,
+      restart_sudo_user: '',
+      canary_wait_time: 0,
+      ...config,
+    }),
+  );
+  return {
+    dir,
+    stage,
+    deployDir: (host) => join(dir, 'fleet', host, 'srv', 'app'),
+    async run(service, defines = []) {
+      const stdout = new Capture();
+      const stderr = new Capture();
+      const code = await service({
+        message: 'tree test',
+        configPath,
+        defines,
+        force: false,
+        json: true,
+        dryRun: false,
+        cwd: dir,
+        env: { CI: '1' },
+        stdout,
+        stderr,
+        systemConfigPath: join(dir, 'none.json'),
+      });
+      return { code, report: JSON.parse(stdout.text), text: stderr.text };
+    },
+  };
+}
+
+const sync = (phase: string) => (host: Record<string, unknown>) => host.phase === phase;
+
+describe('a tree run on the local transport', () => {
+  let dir: string;
+  let p: Project;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'deploy-trees-'));
+    p = await project(dir);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('releases: builds beside the live release, switches current right before each restart, hard-links what did not change', async () => {
+    // Given a first sync-world in the releases layout
+    const first = await p.run(syncWorld, ['deploy_layout:releases']);
+    expect(first.code, first.text).toBe(0);
+    const release1 = await readlink(join(p.deployDir('mw02'), 'current'));
+    // When one file changes, one is removed, and php/ is synced again (a second later: a new run id)
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php require __DIR__ . "/lib/a.php"; // 2\n');
+    await rm(join(p.stage, 'php', 'gone.php'));
+    const second = await p.run((options) => syncFile({ ...options, path: 'php' }), ['deploy_layout:releases']);
+    // Then it succeeded and current is a new release on every host
+    expect(second.code, second.text).toBe(0);
+    const release2 = await readlink(join(p.deployDir('mw02'), 'current'));
+    expect(release2).not.toBe(release1);
+    // And each restart ran with current already on the new release (and job01, never restarted, switched anyway)
+    for (const host of ['mw01', 'mw02', 'mw03']) {
+      const log = (await readFile(join(dir, 'fleet', host, 'restarts.log'), 'utf8')).trim().split('\n');
+      expect(log, host).toEqual([release1, release2]);
+    }
+    expect(await readlink(join(p.deployDir('job01'), 'current'))).toBe(release2);
+    // And the unchanged file is the same inode in both releases; the changed one is not; the removed one is gone
+    const inode = async (release: string, path: string) => (await stat(join(p.deployDir('mw02'), release, path))).ino;
+    expect(await inode(release2, 'php/lib/a.php')).toBe(await inode(release1, 'php/lib/a.php'));
+    expect(await inode(release2, 'php/index.php')).not.toBe(await inode(release1, 'php/index.php'));
+    await expect(lstat(join(p.deployDir('mw02'), release2, 'php', 'gone.php'))).rejects.toThrow();
+    // And the report counts one file changed and one removed per host, with bytes sent
+    const hosts = second.report.hosts.filter(sync('sync-hosts'));
+    expect(hosts.map((h) => [h.changed, h.removed])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(second.report.tree).toEqual({ files: 3, bytes: expect.any(Number) });
+  });
+
+  it('releases: failed canary checks switch the canary back and touch no other host; keep_releases prunes after success', async () => {
+    // Given two good runs with keep_releases 2
+    expect((await p.run(syncWorld, ['deploy_layout:releases', 'keep_releases:2'])).code).toBe(0);
+    for (const n of [2, 3]) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await writeFile(join(p.stage, 'php', 'index.php'), `<?php // ${n}\n`);
+      expect((await p.run(syncWorld, ['deploy_layout:releases', 'keep_releases:2'])).code).toBe(0);
+    }
+    // Then each host keeps two releases, current among them
+    const releases = await readdir(join(p.deployDir('mw02'), 'releases'));
+    expect(releases).toHaveLength(2);
+    const live = await readlink(join(p.deployDir('mw01'), 'current'));
+    expect(releases).toContain(live.replace('releases/', ''));
+    // When a run's canary checks fail
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php // bad\n');
+    const bad = await p.run(syncWorld, ['deploy_layout:releases', 'keep_releases:2', 'canary_checks:false']);
+    // Then it rolled back: the canary is on its old release again, restarted twice, the others never touched
+    expect(bad.code).toBe(1);
+    expect(bad.report.status).toBe('rolled-back');
+    expect(await readlink(join(p.deployDir('mw01'), 'current'))).toBe(live);
+    expect(await readlink(join(p.deployDir('mw02'), 'current'))).toBe(live);
+    const canaryLog = (await readFile(join(dir, 'fleet', 'mw01', 'restarts.log'), 'utf8')).trim().split('\n');
+    expect(canaryLog.at(-1)).toBe(live);
+    expect(canaryLog.at(-2)).not.toBe(live);
+  });
+
+  it('in-place: two changed and one deleted move; deploy rollback puts them back and skips a host changed by hand', async () => {
+    // Given a first in-place sync of php/
+    const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
+    expect((await p.run(syncPhp)).code).toBe(0);
+    const before = await readFile(join(p.deployDir('mw02'), 'php', 'index.php'), 'utf8');
+    // When two files change (one only by its time: rsync sends it, it matches) and one is removed
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed\n');
+    await writeFile(join(p.stage, 'php', 'lib', 'a.php'), '<?php function a() { return 2; }\n');
+    await rm(join(p.stage, 'php', 'gone.php'));
+    const second = await p.run(syncPhp);
+    // Then each host got 2 changed and 1 removed
+    expect(second.code, second.text).toBe(0);
+    expect(second.report.hosts.filter(sync('sync-hosts')).map((h) => [h.changed, h.removed])).toEqual([
+      [2, 1],
+      [2, 1],
+      [2, 1],
+    ]);
+    expect(await readFile(join(p.deployDir('mw02'), 'php', 'index.php'), 'utf8')).toBe('<?php // changed\n');
+    // When mw03's file is changed by hand, then deploy rollback runs
+    await writeFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'hand edit\n');
+    await utimes(join(p.deployDir('mw03'), 'php', 'index.php'), new Date(), new Date());
+    const undo = await p.run(rollback);
+    // Then mw02 has its old files back (and gone.php again), mw03 is skipped and untouched
+    expect(await readFile(join(p.deployDir('mw02'), 'php', 'index.php'), 'utf8')).toBe(before);
+    expect(await readFile(join(p.deployDir('mw02'), 'php', 'gone.php'), 'utf8')).toBe('<?php // removed later\n');
+    const mw03 = undo.report.hosts.find((h) => h.host === 'mw03' && h.phase === 'sync-hosts');
+    expect(mw03?.outcome).toBe('skipped');
+    expect(String(mw03?.error)).toMatch(/changed since run/);
+    expect(await readFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'utf8')).toBe('hand edit\n');
+  });
+
+  it('lint: a broken .json file ends the run before any host is touched', async () => {
+    // Given a JSON file that does not parse
+    await writeFile(join(p.stage, 'php', 'data.json'), '{"a": \n');
+    // When the folder is synced
+    const result = await p.run((options) => syncFile({ ...options, path: 'php' }));
+    // Then it failed, with the file and the parser's message on the last line, and no host folder exists
+    expect(result.code).toBe(1);
+    expect(result.report.status).toBe('failed');
+    expect(result.text.trim().split('\n').at(-1)).toMatch(/^\d\d:\d\d:\d\d Failed lint: php\/data\.json: .+ \(duration: /);
+    await expect(stat(join(dir, 'fleet'))).rejects.toThrow();
+  });
+});
