@@ -253,3 +253,51 @@ describe('--pause-after: usage errors touch nothing', () => {
     expect(existsSync(lockFile())).toBe(false);
   });
 });
+
+describe('pausing after a stage of `stages`', () => {
+  const STAGED = ['mw01', 'mw02', 'mw03', 'mw04', 'mw05', 'mw06'];
+  /** Canary mw01; stage one: mw02, mw03 (with a check); stage half: mw04 (no check, "pause": true); the rest mw05, mw06. */
+  async function stagedFleet(): Promise<void> {
+    fixture = await stepFixture({
+      targets: STAGED,
+      canaries: ['mw01'],
+      stages: [
+        { name: 'one', hosts: ['mw02', 'mw03'], checks: ['true'] },
+        { name: 'half', share: 1, pause: true },
+      ],
+    });
+    for (const host of STAGED) fixture.fleet.files.set(host, new Map([[DEST, { content: OLD, mode: 0o100640 }]]));
+  }
+
+  it('pauses after a stage marked pause (its last phase, here its restart); promote finishes the run', async () => {
+    await stagedFleet();
+    const run = syncFile({ ...fixture.options({ json: true }), path: 'php/index.php' });
+    const paused = await untilPaused();
+    expect(paused.paused).toMatchObject({
+      after: 'half',
+      phase: 'restart-half',
+      left: [
+        { phase: 'sync-hosts', hosts: 2 },
+        { phase: 'restart-hosts', hosts: 2 },
+      ],
+    });
+    expect(fixture.fleet.touched().sort()).toEqual(['mw01', 'mw02', 'mw03', 'mw04']);
+    expect((await answer('promote')).code).toBe(0);
+    expect(await run).toBe(0);
+    expect(JSON.parse(fixture.stdout.text).pauses).toEqual([expect.objectContaining({ after: 'half', phase: 'restart-half', answer: 'promote' })]);
+  });
+
+  it('--pause-after <stage> pauses after that stage; abort --rollback puts back every host changed so far, canaries included, byte-exact', async () => {
+    await stagedFleet();
+    const run = syncFile({ ...fixture.options({ json: true, pauseAfter: 'one' }), path: 'php/index.php' });
+    const paused = await untilPaused();
+    expect(paused.paused).toMatchObject({ after: 'one', phase: 'check-one' });
+    expect((await answer('rollback')).code).toBe(0);
+    expect(await run).toBe(1);
+    const report = JSON.parse(fixture.stdout.text);
+    expect(report.status).toBe('rolled-back');
+    for (const host of STAGED) expect(fileOn(host)?.content.equals(OLD), host).toBe(true);
+    expect(fixture.fleet.touched().sort()).toEqual(['mw01', 'mw02', 'mw03']);
+    expect(fixture.stderr.text).toMatch(/Rolled back php\/index.php on 3 hosts: deploy abort --rollback by .+ while paused after one \(duration: /);
+  });
+});
