@@ -25,6 +25,10 @@ export const deployFlags = {
   json: Flags.boolean({ summary: 'Print one JSON report on stdout; human lines go to stderr.', default: false }),
   resume: Flags.boolean({ summary: 'Continue the last interrupted or aborted run of this command and arguments, skipping hosts it finished.', default: false }),
   'dry-run': Flags.boolean({ summary: 'Print the plan (phases, hosts, commands) and touch nothing.', default: false }),
+  'pause-after': Flags.string({
+    summary: 'Pause after this stage (canaries, or a stage of `stages`), keeping the lock, until `deploy promote` (or `deploy abort`).',
+    helpValue: '<stage>',
+  }),
 };
 
 export interface ParsedDeployFlags {
@@ -34,6 +38,7 @@ export interface ParsedDeployFlags {
   json: boolean;
   'dry-run': boolean;
   resume: boolean;
+  'pause-after'?: string | undefined;
 }
 
 /** The plain options every deploy step takes, from the parsed flags. */
@@ -47,5 +52,6 @@ export function deployOptions(flags: ParsedDeployFlags, message: string[]) {
     json: flags.json,
     dryRun: flags['dry-run'],
     resume: flags.resume,
+    ...(flags['pause-after'] !== undefined ? { pauseAfter: flags['pause-after'] } : {}),
   };
 }

@@ -1,8 +1,10 @@
+import Abort from './abort.js';
 import Config from './config.js';
 import Help from './help.js';
 import History from './history.js';
 import Lock from './lock.js';
 import PhpFpmRestart from './php-fpm-restart.js';
+import Promote from './promote.js';
 import Rollback from './rollback.js';
 import Status from './status.js';
 import SyncFile from './sync-file.js';
@@ -19,6 +21,8 @@ export const COMMANDS = {
   unlock: Unlock,
   history: History,
   status: Status,
+  promote: Promote,
+  abort: Abort,
   config: Config,
   help: Help,
 };

@@ -7,6 +7,7 @@ import { clock, outputBlock, progressLine } from './format.js';
 import { PhaseActivity } from './phase-activity.js';
 import { type SaidHost, saidLines } from './said-lines.js';
 import { finalLine, startLine, summaryLines, warningRecap } from './summary.js';
+import { pauseLines } from './pause-lines.js';
 
 export interface HumanReporterOptions {
   stream: NodeJS.WritableStream;
@@ -78,6 +79,9 @@ function linesFor(event: RunEvent): Array<[Style, string]> {
     }
     case 'host-retry':
       return [['warn', `${event.host}: ${visible(oneLine(event.error))}; retrying (attempt ${event.attempt + 1}) in ${formatSeconds(event.delayMs)}`]];
+    case 'paused':
+    case 'pause-end':
+      return pauseLines(event);
     case 'limit-reached':
       return [['fail', `failure_limit reached in ${event.phase}: ${plural(event.failed, 'host')} failed, ${event.limit} tolerated; no new host will start`]];
     default:

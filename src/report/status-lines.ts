@@ -1,6 +1,7 @@
 import { formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
 import { clock } from './format.js';
+import { leftPhrase } from './pause-lines.js';
 import type { StatusHost, StatusView } from './status-view.js';
 
 /** The text of `deploy status`, drawn from its view (src/report/status-view.ts). */
@@ -108,6 +109,12 @@ export function statusLines(view: StatusView, options: StatusLinesOptions = {}):
         );
     lines.push(
       `  phase ${phase.name} (${plural(phase.total, phase.name.startsWith('check-') ? 'check' : 'host')}, ${formatSeconds(phase.elapsedMs)}): ${figures}`,
+    );
+  } else if (view.paused) {
+    const { paused } = view;
+    lines.push(
+      `  paused after ${paused.after} since ${clock(new Date(paused.since))} (for ${formatSeconds(paused.forMs)}): deploy promote to go on, deploy abort to stop`,
+      `  left: ${leftPhrase(paused.left)}; aborts in ${formatSeconds(paused.timeoutInMs)} with no answer (pause_timeout)`,
     );
   } else {
     lines.push('  between phases');

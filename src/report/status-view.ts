@@ -48,6 +48,11 @@ export interface StatusView {
   pools?: Array<LivePool & { queued: number }>;
   /** The last run's final line, when no deploy runs. */
   lastRun?: { line: string; status: string; startedAt: string };
+  /**
+   * Set while the run holding the lock is paused after a stage (it waits for `deploy promote` or
+   * `deploy abort`; `running` then only says that a run holds the lock): since when, what is left.
+   */
+  paused?: { after: string; phase: string; since: string; forMs: number; timeoutInMs: number; left: Array<{ phase: string; hosts?: number }> };
 }
 
 export interface StatusInput {
@@ -137,6 +142,18 @@ export function buildStatusView(input: StatusInput): StatusView {
     })),
     hosts,
     moreFailed: live.moreFailed,
+    ...(live.paused
+      ? {
+          paused: {
+            after: live.paused.after,
+            phase: live.paused.phase,
+            since: iso(live.paused.since),
+            forMs: Math.max(0, now - live.paused.since),
+            timeoutInMs: Math.max(0, live.paused.timeoutAt - now),
+            left: live.paused.left,
+          },
+        }
+      : {}),
     ...(live.pools
       ? {
           pools: live.pools.map((pool) => ({

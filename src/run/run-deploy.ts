@@ -5,6 +5,7 @@ import { canaryStage } from './canary/canary-stage.js';
 import { showDryRun } from './dry-run/show-dry-run.js';
 import { finishRun } from './finish/finish-run.js';
 import { createRunOutput, type RunOutput, type RunStreams } from './live/run-output.js';
+import { pausePoint } from './live/pause-point.js';
 import { executePlan } from './phases/execute-plan.js';
 import type { ExecutionResult } from './phases/phase-run.js';
 import { createVersionKeeper } from './phases/version-keeper.js';
@@ -115,7 +116,9 @@ async function runPhases(
   const canaries = canaryStage({ ...phases, cwd: prepared.checksDir, ...(canaryFailure ? { canaryFailure } : {}) });
   const linted = prepared.lint ? await lintBeforeTouching(prepared.lint, plan, report, interrupts.stop) : undefined;
   if (linted) return linted;
-  const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries });
+  // A stage marked `pause` (or --pause-after) waits here for deploy promote / abort, pause_timeout at most.
+  const pause = pausePoint({ lockFile: config.lock_file, timeoutMs: config.pause_timeout * 1000, report, warn, stop: interrupts.stop });
+  const execution = await executePlan({ ...phases, ...(restore ? { restore } : {}), canaryStage: canaries, pause });
   if (treeSync) {
     const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
     await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });

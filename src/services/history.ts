@@ -9,6 +9,7 @@ import { formatDuration } from '../lib/duration.js';
 import { clock } from '../report/format.js';
 import { summaryLines, finalLine } from '../report/summary.js';
 import { loadAdminConfig, type AdminOptions } from './admin-options.js';
+import { pauseSaid } from '../report/pause-lines.js';
 
 export interface HistoryOptions extends AdminOptions {
   /** Show this run (an id or a unique prefix); without it, list recent runs. */
@@ -28,14 +29,16 @@ function listLine(entry: HistoryEntry): string {
   const started = new Date(entry.startedAt);
   const what = entry.path !== undefined ? `${entry.command} ${entry.path}` : entry.command;
   const why = entry.reason ? ` (${entry.reason})` : '';
+  const paused = (entry.pauses ?? []).map((pause) => `; ${pauseSaid(pause)}`).join('');
   const when = `${started.toISOString().slice(0, 10)} ${clock(started)}`;
   const hosts = `ok ${count('ok')} warn ${count('warning')} fail ${count('failed')}`;
   const message = entry.message ? `: ${entry.message}` : '';
-  return `${entry.id}  ${when}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ${hosts}  ${entry.user}@${entry.host}  ${what}${message}${why}`;
+  return `${entry.id}  ${when}  ${entry.status.padEnd(11)}  ${formatDuration(entry.durationMs)}  ${hosts}  ${entry.user}@${entry.host}  ${what}${message}${why}${paused}`;
 }
 
 function showLines(entry: HistoryEntry): string[] {
   const lines = [`Run ${entry.id} by ${entry.user}@${entry.host}, started ${entry.startedAt}, exit ${entry.exitCode}`, ...summaryLines(entry)];
+  lines.push(...(entry.pauses ?? []).map((pause) => `  ${pauseSaid(pause)}`));
   for (const host of entry.hosts.filter((h) => h.outcome !== 'ok')) {
     lines.push(
       `  ${host.host} ${host.phase}: ${host.outcome}${host.exitCode !== undefined ? ` [${host.exitCode}]` : ''}${host.error ? `: ${host.error}` : ''}`,

@@ -40,6 +40,31 @@ export interface LivePool {
   halted: boolean;
 }
 
+/** A run paused after a stage: since when, what is left, and the token a promote or abort request names. */
+export interface LivePause {
+  /** The stage (`canaries`, or a stage's name) and the phase that ended it. */
+  after: string;
+  phase: string;
+  /** Epoch ms. */
+  since: number;
+  /** Epoch ms: when pause_timeout aborts the run. */
+  timeoutAt: number;
+  /** Random, new for each pause (state/pause-request.ts). */
+  token: string;
+  /** The phases still to run, with their hosts. */
+  left: Array<{ phase: string; hosts?: number }>;
+}
+
+/** The last answer a paused run took: a requester waits to see its request's id here. */
+export interface LiveAnswer {
+  token: string;
+  request?: string;
+  answer: string;
+  by?: string;
+  /** Epoch ms. */
+  at: number;
+}
+
 /**
  * What a running deploy publishes about itself for `deploy status`: small (only hosts that
  * are not queued), replaced atomically, owner-only. `finished` is set when the run ends.
@@ -65,6 +90,9 @@ export interface LiveState {
   /** With `pools`: the current restart phase's pools. */
   pools?: LivePool[];
   finished?: { status: string; exitCode: number; line: string; reportStartedAt: string };
+  /** Set while the run is paused after a stage. */
+  paused?: LivePause;
+  answered?: LiveAnswer;
 }
 
 /** The live state beside the run journals: `<lock_file>.journal/live.json`. */

@@ -6,7 +6,7 @@
  *   DEPLOY_TEST_PORT    the port every test server listens on, 2222 by default
  *
  * Each test file that starts servers owns one /24: the base's third octet plus the file's offset
- * (TEST_NETWORK_OFFSET), so with the defaults the suite uses 127.0.2.0/24 to 127.0.16.0/24, 127.0.18-19.0/24 and 127.0.60-61.0/24.
+ * (TEST_NETWORK_OFFSET), so with the defaults the suite uses 127.0.2.0/24 to 127.0.19.0/24 and 127.0.60-61.0/24.
  */
 
 /** One /24 per test file that starts servers; the offset is added to the base's third octet. */
@@ -39,6 +39,8 @@ export const TEST_NETWORK_OFFSET = {
   releaseSwitchSsh: 13,
   /** test/e2e/stages.test.ts */
   stages: 14,
+  /** test/e2e/pause-ssh.test.ts */
+  pauseSsh: 15,
   /** test/e2e/tree-in-place.test.ts */
   treeInPlace: 16,
   /** test/e2e/tree-releases.test.ts */

@@ -1,5 +1,6 @@
 import type { Outcome } from '../../rollout/types.js';
 import type { PhaseReport, RunReport } from '../../model/run.js';
+import { pauseSaid } from '../pause-lines.js';
 
 /** One host in one phase, placed on the run's time axis (ms from the run's start). */
 export interface TimelineBar {
@@ -34,6 +35,17 @@ export interface TimelinePhase {
   hasHosts: boolean;
 }
 
+/** A pause of the run after a stage, on the same axis: the time between its phase and the next. */
+export interface TimelinePause {
+  after: string;
+  /** Index in `TimelineModel.phases` of the phase it followed. */
+  phaseIndex: number;
+  startMs: number;
+  durationMs: number;
+  /** `paused after canaries for 12s: promoted by alice@deploy1 pid 4242`. */
+  label: string;
+}
+
 export interface TimelineModel {
   id?: string;
   user?: string;
@@ -49,6 +61,7 @@ export interface TimelineModel {
   totalMs: number;
   phases: TimelinePhase[];
   rows: TimelineRow[];
+  pauses: TimelinePause[];
   /** False when a host that ran has no recorded start (a run recorded before `startMs`). */
   startsRecorded: boolean;
 }
@@ -106,6 +119,8 @@ function allPhases(run: RecordedRun): PhaseReport[] {
 export function timelineModel(run: RecordedRun): TimelineModel {
   const reports = allPhases(run);
   const phases: TimelinePhase[] = [];
+  const pauses: TimelinePause[] = [];
+  const runStart = Date.parse(run.startedAt);
   let cursor = 0;
   for (const report of reports) {
     const starts = run.hosts.filter((h) => h.phase === report.name).flatMap((h) => nonNegative(h.startMs) ?? []);
@@ -114,6 +129,13 @@ export function timelineModel(run: RecordedRun): TimelineModel {
     const counts = { ok: report.ok, warning: report.warning, failed: report.failed, skipped: report.skipped, notStarted: report.notStarted };
     phases.push({ name: report.name, startMs, durationMs, outcome: phaseOutcome(counts), counts, hasHosts: false });
     cursor = startMs + durationMs;
+    // A pause after this phase: the next phase starts after it.
+    for (const pause of (run.pauses ?? []).filter((recorded) => recorded.phase === report.name)) {
+      const at = Math.max(cursor, nonNegative(Date.parse(pause.startedAt) - runStart) ?? cursor);
+      const length = nonNegative(pause.durationMs) ?? 0;
+      pauses.push({ after: pause.after, phaseIndex: phases.length - 1, startMs: at, durationMs: length, label: pauseSaid(pause) });
+      cursor = at + length;
+    }
   }
 
   const rows = new Map<string, TimelineRow>();
@@ -155,6 +177,7 @@ export function timelineModel(run: RecordedRun): TimelineModel {
     totalMs,
     phases,
     rows: [...rows.values()],
+    pauses,
     startsRecorded: [...rows.values()].every((row) => row.bars.every((bar) => bar.startRecorded || bar.durationMs === 0)),
   };
 }

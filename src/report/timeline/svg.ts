@@ -172,6 +172,13 @@ export function timelineSvg(model: TimelineModel): string {
     if (label) parts.push(text(x + width / 2, headerY + 15, label, 'font-size="11" fill="#1f2328" text-anchor="middle"'));
   }
 
+  for (const pause of model.pauses) {
+    const x = chartX + Math.min(chartWidth, pause.startMs * perMs);
+    const width = Math.max(2, Math.min(chartWidth - (x - chartX), pause.durationMs * perMs));
+    parts.push(rect(x, headerY, width, 22, 'fill="#ffffff" stroke="#8c959f" stroke-dasharray="4 2" class="pause"', shown(pause.label)));
+    if (width >= 50) parts.push(text(x + width / 2, headerY + 15, 'paused', 'font-size="11" fill="#57606a" text-anchor="middle"'));
+  }
+
   const step = tickStep(model.totalMs, perMs, (label) => label.length * CHAR.sans11, 24);
   for (const ms of ticks(model.totalMs, step)) {
     const x = chartX + Math.min(chartWidth, ms * perMs);

@@ -19,6 +19,9 @@ export const PHASE_CHARS = ['=', '#', ':', '~', '%', '+', '*', '&', '@', '$', '^
 /** The last cell of a bar that did not end ok; plain text shows the outcome by it. */
 export const OUTCOME_MARKS: Record<Exclude<Outcome, 'ok'>, string> = { warning: 'W', failed: 'F', skipped: 's', 'not-started': '.' };
 
+/** The phase row between a phase and the next while the run was paused. */
+export const PAUSE_CHAR = '_';
+
 export const UNRECORDED_STARTS = 'note: host starts not recorded; bars start with their phase';
 
 type Style = Outcome | 'plain' | 'dim' | 'bold';
@@ -109,7 +112,7 @@ function axisRows(model: TimelineModel, perMs: number, chartWidth: number): [Cel
   return [labels, ruler];
 }
 
-function phaseRow(model: TimelineModel, spans: readonly Span[], chartWidth: number): Cells {
+function phaseRow(model: TimelineModel, spans: readonly Span[], chartWidth: number, perMs: number): Cells {
   const cells = new Cells(chartWidth);
   for (const [index, phase] of model.phases.entries()) {
     const span = spans[index] as Span;
@@ -117,6 +120,14 @@ function phaseRow(model: TimelineModel, spans: readonly Span[], chartWidth: numb
     cells.put(span.start, phaseChar(index).repeat(width), phase.outcome);
     const name = shown(phase.name);
     if (name.length + 2 <= width) cells.put(span.start + Math.floor((width - name.length) / 2), name, phase.outcome);
+  }
+  // A pause fills the room between its phase and the next one with PAUSE_CHAR.
+  for (const pause of model.pauses) {
+    const start = spans[pause.phaseIndex]?.end ?? 0;
+    const end = spans[pause.phaseIndex + 1]?.start ?? Math.min(chartWidth, Math.round((pause.startMs + pause.durationMs) * perMs));
+    if (end <= start) continue;
+    cells.put(start, PAUSE_CHAR.repeat(end - start), 'dim');
+    if (end - start >= 'paused'.length + 2) cells.put(start + Math.floor((end - start - 6) / 2), 'paused', 'dim');
   }
   return cells;
 }
@@ -203,7 +214,7 @@ export function timelineLines(model: TimelineModel, options: TimelineTextOptions
     ...titleLines(model),
     withName('', labels),
     withName('', ruler),
-    withName('phases', phaseRow(model, phaseSpans, chartWidth), 'dim'),
+    withName('phases', phaseRow(model, phaseSpans, chartWidth, perMs), 'dim'),
     ...model.rows.map((row, index) => withName(names[index] as string, hostRow(row.bars, phaseSpans, perMs, chartWidth))),
   ];
   const phaseItems: Piece[][] = model.phases.map((phase, index) => [
@@ -217,6 +228,7 @@ export function timelineLines(model: TimelineModel, options: TimelineTextOptions
     [['no mark: ok', 'ok']],
   ];
   lines.push(...legendLines('phases: ', phaseItems, width), ...legendLines('marks:  ', markItems, width));
+  for (const pause of model.pauses) lines.push([[`${PAUSE_CHAR} ${shown(pause.label)}`, 'dim']]);
   if (!model.startsRecorded) lines.push([[UNRECORDED_STARTS, 'dim']]);
   return lines.map((pieces) =>
     fitPieces(pieces, width)

@@ -26,7 +26,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
     phase.failure && versions ? { action: phase.failure.action, ...(ask ? { ask } : {}) } : undefined;
   return {
     check: (phase, baselines) => checkCanaries(phase, options, baselines, onFailure(phase)),
-    revert: async (phase, runs) => {
+    revert: async (phase, runs, why) => {
       if (!phase.failure || !versions) return [];
       // Who received the new file: every target sync phase run so far (never the proxies).
       const synced = runs.filter((done) => done.phase.kind === 'sync' && done.phase.name !== 'sync-proxies').flatMap((done) => done.results);
@@ -43,7 +43,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
           treeSync,
           ...(phase.stage !== 'canaries' ? { stage: phase.stage } : {}),
         };
-        return revertTreeCanaries({ ...base, ...(runStartedAt !== undefined ? { runStartedAt } : {}) });
+        return revertTreeCanaries({ ...base, ...(runStartedAt !== undefined ? { runStartedAt } : {}), ...(why !== undefined ? { why } : {}) });
       }
       return revertCanaries({
         plan: phase.failure,
@@ -58,6 +58,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryStage {
         ...(keeper ? { keeper } : {}),
         ...(runStartedAt !== undefined ? { runStartedAt } : {}),
         ...(resume ? { resumedFrom: resume.id } : {}),
+        ...(why !== undefined ? { why } : {}),
       });
     },
   };

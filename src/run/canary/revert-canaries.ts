@@ -29,6 +29,8 @@ export interface RevertInput {
   stage?: string;
   /** --resume: the run resumed, whose record names the canaries it gave the new file. */
   resumedFrom?: string;
+  /** Why the canaries are rolled back, for the notice; `canary checks failed` by default. */
+  why?: string;
 }
 
 /** Why a canary is left out of the rollback, or undefined when it received the new file. */
@@ -85,9 +87,11 @@ export async function revertCanaries(input: RevertInput): Promise<PhaseRun[]> {
     type: 'notice',
     level: 'warn',
     text:
-      input.stage === undefined
-        ? `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
-        : `checks of stage ${input.stage} failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
+      input.why !== undefined
+        ? `${input.why}: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'host' : 'hosts'}`
+        : input.stage === undefined
+          ? `canary checks failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
+          : `checks of stage ${input.stage} failed: rolling back ${file.relativePath} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
   });
   const synced = await runPhase(plan.sync, syncSkip, task, input);
   if (!plan.restart) return [synced];

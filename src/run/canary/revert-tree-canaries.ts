@@ -23,6 +23,8 @@ export interface TreeRevertInput {
   stage?: string;
   /** The results of the sync phases run so far: whose tree changed. */
   synced: readonly HostResult[];
+  /** Why the canaries are rolled back, for the notice; `canary checks failed` by default. */
+  why?: string;
 }
 
 /**
@@ -52,9 +54,11 @@ export async function revertTreeCanaries(input: TreeRevertInput): Promise<PhaseR
     type: 'notice',
     level: 'warn',
     text:
-      input.stage === undefined
-        ? `canary checks failed: rolling back ${tree} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
-        : `checks of stage ${input.stage} failed: rolling back ${tree} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
+      input.why !== undefined
+        ? `${input.why}: rolling back ${tree} on ${received} ${received === 1 ? 'host' : 'hosts'}`
+        : input.stage === undefined
+          ? `canary checks failed: rolling back ${tree} on ${received} ${received === 1 ? 'canary' : 'canaries'}`
+          : `checks of stage ${input.stage} failed: rolling back ${tree} on ${received} ${received === 1 ? 'host' : 'hosts'}`,
   });
   const task = treeRestoreTask(input.transport, { runId: input.versions.runId, folder: input.versions.folder, versions: recorded });
   const synced = await runPhase(plan.sync, skip, task, input);

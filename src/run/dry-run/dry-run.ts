@@ -51,6 +51,8 @@ function poolCapsJson(pools: PhasePools): object[] {
   });
 }
 
+const PAUSE_LINE = '     then pause, keeping the lock, until deploy promote (deploy abort stops the run; pause_timeout aborts it)';
+
 /** What a run would do, phase by phase, with hosts and exact commands. Touches nothing. */
 export function dryRunLines(context: DryRunContext): string[] {
   const { plan, file, restore, tree } = context;
@@ -72,6 +74,7 @@ export function dryRunLines(context: DryRunContext): string[] {
           lines.push(`     ${check.command}${check.host !== undefined ? ` (${check.host})` : ''}: passes with ${describeExpectation(check.spec)}`);
         if (phase.checks.length > 0) lines.push(...describeCanaryFailure(phase.failure, phase.stage));
       }
+      if (phase.pause) lines.push(PAUSE_LINE);
       return;
     }
     const running = phase.hosts.filter((host) => !phase.skip.has(host));
@@ -97,6 +100,7 @@ export function dryRunLines(context: DryRunContext): string[] {
     lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
     if (phase.kind === 'restart' && phase.pools) lines.push(`     ${poolCaps(phase.pools)}`);
     if (phase.skip.size > 0) lines.push(`     skipped: ${[...phase.skip].map(([host, why]) => `${host} (${why})`).join(', ')}`);
+    if (phase.pause) lines.push(PAUSE_LINE);
   });
   if (restore) lines.push(...restoreLines(restore));
   if (tree) lines.push(...tree.lines);
@@ -126,6 +130,7 @@ export function dryRunJson(context: DryRunContext): object {
             checks: phase.skipChecks ? [] : phase.checks.map((check) => check.command),
             waitMs: phase.waitMs,
             ...(phase.skipChecks ? {} : { onFailure: canaryFailureJson(phase.failure) }),
+            ...(phase.pause ? { pause: true } : {}),
           }
         : {
             name: phase.name,
@@ -136,6 +141,7 @@ export function dryRunJson(context: DryRunContext): object {
             ...(phase.kind === 'restart' ? { command: renderCommand(phase.argv) } : {}),
             ...(phase.kind === 'sync' && phase.proxies ? { proxies: Object.fromEntries(phase.proxies.order), proxyModule: phase.proxies.module } : {}),
             ...(phase.kind === 'restart' && phase.pools ? { pools: poolCapsJson(phase.pools), maxParallelPools: phase.pools.maxParallel } : {}),
+            ...(phase.pause ? { pause: true } : {}),
           },
     ),
     ...((context.plan.stages ?? []).length > 0 ? { stages: stagesJson(context.plan) } : {}),

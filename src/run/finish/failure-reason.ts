@@ -2,6 +2,7 @@ import { plural } from '../../lib/text.js';
 import type { RunReport } from '../../model/run.js';
 import type { ExecutionResult } from '../phases/phase-run.js';
 import { canaryFailureReason } from './canary-failure-reason.js';
+import { pauseReason } from './pause-reason.js';
 
 /** Hosts (each counted once, whatever the phases) with that outcome somewhere in the run. */
 function hostsWith(report: RunReport, outcome: string): Set<string> {
@@ -25,6 +26,8 @@ export function failureReason(execution: ExecutionResult, report: RunReport): st
       const pools = `pool${halted.length === 1 ? '' : 's'} ${halted.join(', ')}`;
       return `pool_failure_limit reached: ${pools} halted; ${plural(failed.size, 'host')} failed, ${notStarted} not started`;
     }
+    case 'pause':
+      return pauseReason(execution, report);
     case 'lint':
       return `lint: ${execution.lintFailure?.file}: ${execution.lintFailure?.message}`;
     case 'interrupt':

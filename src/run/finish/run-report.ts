@@ -21,6 +21,7 @@ function phaseReport(run: PhaseRun): PhaseReport {
 export function runStatus(execution: ExecutionResult, phases: PhaseReport[]): RunStatus {
   if (execution.stoppedBy === 'interrupt') return 'interrupted';
   if (execution.stoppedBy === 'canary-checks' && execution.canaryFailure === 'rollback') return 'rolled-back';
+  if (execution.stoppedBy === 'pause' && execution.pauseRolledBack) return 'rolled-back';
   if (execution.stoppedBy === 'lint') return 'failed';
   if (execution.stoppedBy !== undefined) return 'aborted';
   // Failed checks the deployer chose to ignore are a warning, not a failure.
@@ -88,5 +89,6 @@ export function buildRunReport(input: ReportInput): RunReport {
     ...(input.tree ? { tree: input.tree } : {}),
     ...(input.execution.pools ? { pools: poolList(input.execution.pools) } : {}),
     ...(checks.length > 0 ? { checks } : {}),
+    ...(input.execution.pauses ? { pauses: input.execution.pauses } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import type { RunEvent } from '../../model/run.js';
 import { finalLine } from '../../report/summary.js';
 import type { PhaseCounts } from '../../rollout/types.js';
-import type { LiveHost, LivePhase, LivePool, LiveState } from '../../state/status-file.js';
+import type { LiveAnswer, LiveHost, LivePause, LivePhase, LivePool, LiveState } from '../../state/status-file.js';
 import type { Plan } from '../plan/types.js';
 
 /** Failed hosts listed by name in the live state; more are only counted. */
@@ -43,6 +43,8 @@ export class StatusTracker {
   private readonly failed: LiveHost[] = [];
   private pools: Map<string, LivePool> | undefined;
   private finished: LiveState['finished'];
+  private paused: LivePause | undefined;
+  private answered: LiveAnswer | undefined;
 
   constructor(private readonly options: StatusTrackerOptions) {
     this.now = options.now ?? Date.now;
@@ -133,6 +135,22 @@ export class StatusTracker {
           this.phase.counts = { ...counts, ok: counts.ok + (event.ok ? 1 : 0), failed: counts.failed + (event.ok ? 0 : 1), left: Math.max(0, counts.left - 1) };
         }
         return 'later';
+      case 'paused': {
+        const since = this.now();
+        const { after, phase, token, left } = event;
+        this.paused = { after, phase, since, timeoutAt: since + event.timeoutMs, token, left };
+        return 'now';
+      }
+      case 'pause-end':
+        this.paused = undefined;
+        this.answered = {
+          token: event.token,
+          answer: event.answer,
+          at: this.now(),
+          ...(event.request ? { request: event.request } : {}),
+          ...(event.by ? { by: event.by } : {}),
+        };
+        return 'now';
       case 'pool-halted': {
         const pool = this.pools?.get(event.pool);
         if (pool) pool.halted = true;
@@ -158,6 +176,8 @@ export class StatusTracker {
       moreFailed: this.failed.length - failed.length,
       ...(this.pools ? { pools: [...this.pools.values()].map((pool) => ({ ...pool })) } : {}),
       ...(this.finished ? { finished: this.finished } : {}),
+      ...(this.paused ? { paused: this.paused } : {}),
+      ...(this.answered ? { answered: this.answered } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 import { takeBaselines } from '../../checks/run-checks.js';
 import type { Baselines } from '../../checks/types.js';
-import type { Reporter } from '../../model/run.js';
+import type { PauseReport, Reporter } from '../../model/run.js';
 import { countResults } from '../../rollout/counts.js';
 import type { HostResult, HostTask, RolloutEvent } from '../../rollout/types.js';
 import type { ResumePoint } from '../../state/journal.js';
@@ -11,13 +11,14 @@ import { requireFile, restartTask, syncTask } from './host-tasks.js';
 import { checkCounts, type CanaryStage, type ExecutionResult, type PhaseRun, type PlanRun, type RunStop } from './phase-run.js';
 import { proxySyncTask, type FileSource } from './proxy-sync-task.js';
 import { restoreTask, type Restore } from './restore-task.js';
+import { pauseAfter, type PauseRun } from './pause-after.js';
 import { type TreeProxies, treeSyncTask } from './tree-sync-task.js';
 import { treeRestoreTask } from './tree-restore-task.js';
 
 /** Seconds a target's rsync may wait on a proxy before it tries the next one. */
 const PROXY_PULL_TIMEOUT_SECONDS = 60;
 
-export interface ExecuteOptions extends PlanRun {
+export interface ExecuteOptions extends PlanRun, Pick<PauseRun, 'pause'> {
   /** rollback: sync phases put back what this run replaced, host by host. */
   restore?: Restore;
   /** The check phase: the canary checks, what to do when they fail, and the canaries' revert. */
@@ -40,6 +41,8 @@ interface Progress {
   restarted: Set<string>;
   failedProxies: Set<string>;
   sources: Map<string, FileSource>;
+  pauses: PauseReport[];
+  pauseRolledBack?: boolean;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     restarted: new Set(),
     failedProxies: new Set(),
     sources: new Map(),
+    pauses: [],
   };
   const baselines = await takeCheckBaselines(options.plan, options.stop);
   for (const phase of options.plan.phases) {
@@ -65,6 +69,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutionRes
     if (progress.stoppedBy !== undefined) progress.runs.push(notReached(phase, notReachedWhy(progress)));
     else if (phase.kind === 'check') await runCheckPhase(phase, baselines, options, progress);
     else await runHostPhase(phase, options, progress);
+    // The end of a stage marked `pause`, reached with nothing stopping the run: wait for promote or abort.
+    if (phase.pause && progress.stoppedBy === undefined && !options.stop.aborted) await pauseAfter(phase, options, progress);
   }
   return executionResult(options.plan, progress);
 }
@@ -81,6 +87,7 @@ async function takeCheckBaselines(plan: Plan, stop: AbortSignal): Promise<Baseli
 
 function notReachedWhy(progress: Progress): string {
   if (progress.stoppedBy === 'interrupt') return 'run interrupted';
+  if (progress.stoppedBy === 'pause') return progress.pauseRolledBack ? 'rolled back while paused' : 'run aborted while paused';
   if (progress.canaryFailure !== 'rollback') return 'run aborted';
   return progress.failedChecks === undefined || progress.failedChecks === 'canaries'
     ? 'canaries rolled back'
@@ -218,7 +225,7 @@ function remember(
 }
 
 function executionResult(plan: Plan, progress: Progress): ExecutionResult {
-  const { runs: phases, stoppedBy, halted, sources, canaryFailure, failedChecks, ignoredChecks } = progress;
+  const { runs: phases, stoppedBy, halted, sources, canaryFailure, failedChecks, ignoredChecks, pauses, pauseRolledBack } = progress;
   return {
     phases,
     ...(failedChecks !== undefined ? { failedChecks } : {}),
@@ -227,5 +234,7 @@ function executionResult(plan: Plan, progress: Progress): ExecutionResult {
     ...(plan.pools ? { pools: { of: plan.pools, halted } } : {}),
     ...(sources.size > 0 ? { sources } : {}),
     ...(canaryFailure ? { canaryFailure } : {}),
+    ...(pauses.length > 0 ? { pauses } : {}),
+    ...(pauseRolledBack ? { pauseRolledBack } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { Baselines, CheckResult } from '../../checks/types.js';
 import type { HostResult, PhaseCounts, StopReason } from '../../rollout/types.js';
-import type { Reporter } from '../../model/run.js';
+import type { PauseReport, Reporter } from '../../model/run.js';
 import type { ResumePoint } from '../../state/journal.js';
 import type { Transport } from '../../transport/types.js';
 import type { CheckPhase, Phase, Plan } from '../plan/types.js';
@@ -38,7 +38,8 @@ export interface PhaseRun {
   checks: CheckResult[];
 }
 
-export type RunStop = StopReason | 'canary-checks' | 'lint';
+/** `pause`: a paused run was aborted (deploy abort, with or without --rollback, or pause_timeout). */
+export type RunStop = StopReason | 'canary-checks' | 'lint' | 'pause';
 
 export interface ExecutionResult {
   phases: PhaseRun[];
@@ -55,6 +56,10 @@ export interface ExecutionResult {
   failedChecks?: string;
   /** Check phases whose failure the deployer chose to ignore. */
   ignoredChecks?: string[];
+  /** Where the run paused, and how each pause ended. */
+  pauses?: PauseReport[];
+  /** `deploy abort --rollback` while paused: the hosts changed so far were rolled back. */
+  pauseRolledBack?: boolean;
 }
 
 /** A check phase's figures: each check command counts as one "host". */
@@ -76,6 +81,9 @@ export type CheckDecision = 'passed' | 'ignored' | 'rollback' | 'abort' | 'inter
 export interface CanaryStage {
   /** Run the checks and, when they fail, decide what to do. */
   check(phase: CheckPhase, baselines: Baselines): Promise<{ checks: CheckResult[]; decision: CheckDecision }>;
-  /** After a `rollback` decision: put the old file back on every host synced so far, given the phases run so far. */
-  revert(phase: CheckPhase, runs: readonly PhaseRun[]): Promise<PhaseRun[]>;
+  /**
+   * After a `rollback` decision (or `deploy abort --rollback` while paused): put the old file back
+   * on every host synced so far, given the phases run so far; `why` starts its notice.
+   */
+  revert(phase: CheckPhase, runs: readonly PhaseRun[], why?: string): Promise<PhaseRun[]>;
 }

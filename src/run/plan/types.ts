@@ -24,6 +24,8 @@ export interface HostPhase {
   skip: Map<string, string>;
   concurrency: number;
   failureLimit: number;
+  /** The run pauses after this phase (the last of its stage) when it ends well: see plan/pause.ts. */
+  pause?: boolean;
 }
 
 export interface SyncPhase extends HostPhase {
@@ -58,6 +60,8 @@ export interface CheckPhase {
   env: Record<string, string>;
   /** sync-file: what failed checks lead to, the rollback of every host synced before them; absent: abort. */
   failure?: CanaryFailurePlan;
+  /** The run pauses after this phase, once its checks passed (a stage with `pause`, or `--pause-after`): see plan/pause.ts. */
+  pause?: boolean;
 }
 
 /** A step of `stages`, as planned: its hosts, and the phase it ends with (the pause, if any, comes after it). */

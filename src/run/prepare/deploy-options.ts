@@ -23,6 +23,8 @@ export interface DeployOptions {
   dryRun: boolean;
   /** Continue the last interrupted or aborted run of the same command and arguments. */
   resume?: boolean;
+  /** `--pause-after <stage>`: pause after that stage (`canaries`, or a stage's name) until `deploy promote`. */
+  pauseAfter?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };

@@ -7,6 +7,7 @@ import type { DeployOptions } from './deploy-options.js';
 import { sha256 } from '../../lib/sha256.js';
 import type { RunKey } from '../../state/journal.js';
 import { buildPlan } from '../plan/plan.js';
+import { withPauseAfter } from '../plan/pause.js';
 import type { Plan } from '../plan/types.js';
 import type { Flow } from './flow.js';
 import type { StagedFile } from './stage-file.js';
@@ -73,7 +74,7 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
   const { file, tree, restore } = flow.source ? await flow.source(config, warn) : {};
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const { command, viaProxies, revertsCanaries } = flow;
-  const plan = buildPlan(config, {
+  const built = buildPlan(config, {
     command,
     force: options.force,
     syncs: file !== undefined || tree !== undefined || restore !== undefined,
@@ -84,6 +85,8 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
     revertsCanaries,
     ...(durations ? { durations } : {}),
   });
+  // --pause-after naming no stage of this plan is a usage error, like any bad input.
+  const plan = withPauseAfter(built, options.pauseAfter);
   const key: RunKey = {
     command,
     ...(file ? { path: file.relativePath, contentSha256: sha256(file.content) } : {}),

@@ -1,4 +1,6 @@
+import { LockHeldError } from '../../errors.js';
 import { lockBackend } from '../../state/configured-lock.js';
+import { isWriterAlive, readStatusFile, statusFilePath } from '../../state/status-file.js';
 import type { RunLock } from '../../state/lock-backend.js';
 import { currentHolder } from '../../state/lock-holder.js';
 import type { Transport } from '../../transport/types.js';
@@ -17,6 +19,17 @@ export interface HeldRun {
   signalled(): boolean;
 }
 
+/** The lock's holder is a run paused after a stage (its live state says so): the message says that too. */
+function sayPaused(error: LockHeldError, lockFile: string): LockHeldError {
+  const live = readStatusFile(statusFilePath(lockFile), () => undefined);
+  if (live?.paused === undefined || live.finished !== undefined || !isWriterAlive(live) || !error.message.includes(`pid ${live.pid} `)) return error;
+  const since = new Date(live.paused.since).toISOString();
+  return new LockHeldError(
+    `${error.message}; it is paused after ${live.paused.after} since ${since}`,
+    '`deploy promote` lets it go on, `deploy abort` stops it; `deploy status` shows it',
+  );
+}
+
 /** Open the transport, take the lock (closing the transport if it is held), then watch for signals. */
 export async function holdRun(flow: Flow, prepared: PreparedRun, options: DeployOptions, warn: (text: string) => void): Promise<HeldRun> {
   const transport: Transport = options.transport ?? (await createTransport(prepared.loaded));
@@ -26,7 +39,7 @@ export async function holdRun(flow: Flow, prepared: PreparedRun, options: Deploy
     lock = await lockBackend(prepared.loaded.config).acquire(currentHolder(commandLine), warn);
   } catch (error) {
     await transport.close();
-    throw error;
+    throw error instanceof LockHeldError ? sayPaused(error, prepared.loaded.config.lock_file) : error;
   }
   let signalled = false;
   const interrupts = watchInterrupts((signal, count) => {
