@@ -17,12 +17,6 @@ export interface LocalProcessOptions {
   stdoutCap?: number;
   /** Once it exits, KILL what it started and left in its group (rsync's rsh client, say). */
   killLeftovers?: boolean;
-  /**
-   * Give the process a node IPC channel (fd 3, NODE_CHANNEL_FD), which what it starts inherits
-   * (rsync's rsh client): each message, with the socket or pipe handle it may carry, goes here,
-   * and `reply` answers on the same channel.
-   */
-  onMessage?: (message: unknown, handle: unknown, reply: (message: unknown) => void) => void;
 }
 
 /** A local run's result; `notStarted`: why the process could not be started at all (its spawn error). */
@@ -59,15 +53,7 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
     stdin: 'ignore',
     buffer: false,
     stripFinalNewline: false,
-    ...(options.onMessage !== undefined ? { ipc: true, serialization: 'json' as const } : {}),
   });
-  const onMessage = options.onMessage;
-  if (onMessage !== undefined)
-    child.on('message', (message: unknown, handle: unknown) =>
-      onMessage(message, handle, (answer) => {
-        if (child.connected) child.send(answer as string, () => undefined);
-      }),
-    );
   for (const [name, stream, buffer] of [
     ['stdout', child.stdout, stdout],
     ['stderr', child.stderr, stderr],

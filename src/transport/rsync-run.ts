@@ -1,4 +1,4 @@
-import { type LocalProcessOptions, runLocalProcess } from './local-process.js';
+import { runLocalProcess } from './local-process.js';
 
 export interface RsyncRun {
   /** Exit status; 128 + n when killed by signal n. */
@@ -12,9 +12,8 @@ export interface RsyncRun {
  * Run the local rsync of buildRsyncTree as every local process runs (runLocalProcess: its own
  * process group, TERM then KILL on abort, rejecting with signal.reason), keeping all of its
  * stdout, which the items are read from, and killing the rsh client it started once it exits.
- * With `onMessage`, rsync gets a node IPC channel that its rsh client inherits (rsync-tunnel.ts).
  */
-export async function runRsync(argv: readonly string[], signal: AbortSignal, onMessage?: LocalProcessOptions['onMessage']): Promise<RsyncRun> {
+export async function runRsync(argv: readonly string[], signal: AbortSignal): Promise<RsyncRun> {
   const [file = 'rsync', ...args] = argv;
   const run = await runLocalProcess(file, args, {
     cwd: process.cwd(),
@@ -23,7 +22,6 @@ export async function runRsync(argv: readonly string[], signal: AbortSignal, onM
     killGraceMs: 1000,
     stdoutCap: Number.POSITIVE_INFINITY,
     killLeftovers: true,
-    ...(onMessage !== undefined ? { onMessage } : {}),
   });
   if (run.notStarted !== undefined) return { exitCode: run.exitCode, stdout: '', stderr: `rsync: cannot run it on this machine: ${run.notStarted}` };
   return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr };

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientChannel } from 'ssh2';
@@ -22,12 +22,6 @@ export interface RsyncTunnel {
   /** The `-e` command for the local rsync: node, the rsh client, the socket. */
   readonly remoteShell: string;
   remote(): RemoteSide;
-  /**
-   * The local rsync's IPC messages (runRsync's onMessage): its rsh client hands over its stdin
-   * (with the command) and its stdout, and this tunnel moves the bytes between them and the SSH
-   * channel, with no copy through the client; `done` tells the client to exit.
-   */
-  handover(message: unknown, handle: unknown, reply: (message: unknown) => void): void;
   /** Stop the remote command (TERM, close the channel), stop listening, remove the folder. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,8 +40,7 @@ export function isRsyncServerCommand(words: readonly unknown[]): words is string
  * A unix socket, owner-only in a private 0700 folder, through which the local rsync's rsh
  * client (rsh-client.ts) reaches `connection`: the first client's header names the command,
  * which must be an rsync server; it runs on the host as quoted words (renderCommand) on an
- * exec channel of the connection, and the bytes are piped both ways until both sides end. A
- * client that has rsync's IPC channel hands over rsync's own sockets instead (`handover`).
+ * exec channel of the connection, and the bytes are piped both ways until both sides end.
  */
 export async function openRsyncTunnel(connection: SshConnection, clientPath: string): Promise<RsyncTunnel> {
   const folder = await mkdtemp(join(tmpdir(), 'deploy-rsync-'));
@@ -56,7 +49,6 @@ export async function openRsyncTunnel(connection: SshConnection, clientPath: str
   const side: RemoteSide = { stderr: '' };
   let channel: ClientChannel | undefined;
   let client: Socket | undefined;
-  const handed: { fromRsync?: Socket; toRsync?: Socket; words?: string[] } = {};
   let closing: Promise<void> | undefined;
 
   const refuse = (socket: Socket, reason: string): void => {
@@ -85,61 +77,9 @@ export async function openRsyncTunnel(connection: SshConnection, clientPath: str
     );
   };
 
-  const handover = (message: unknown, handle: unknown, reply: (message: unknown) => void): void => {
-    const { deployRsh, words } = (typeof message === 'object' && message !== null ? message : {}) as { deployRsh?: unknown; words?: unknown };
-    if (!(handle instanceof Socket)) return;
-    handle.on('error', () => undefined);
-    const done = (code: number): void => reply({ deployRsh: 'done', code });
-    if (deployRsh === 'stdin') {
-      if (client !== undefined || handed.fromRsync !== undefined || closing !== undefined || !Array.isArray(words) || !isRsyncServerCommand(words)) {
-        side.refused ??=
-          client !== undefined || handed.fromRsync !== undefined
-            ? 'a second client connected'
-            : 'the rsh client asked for something other than an rsync server';
-        handle.destroy();
-        done(255);
-        return;
-      }
-      handed.fromRsync = handle;
-      handed.words = words;
-    } else if (deployRsh === 'stdout' && handed.toRsync === undefined) handed.toRsync = handle;
-    else {
-      handle.destroy();
-      return;
-    }
-    const { fromRsync, toRsync, words: command } = handed;
-    if (fromRsync === undefined || toRsync === undefined || command === undefined) return;
-    connection.exec(renderCommand(command)).then(
-      (opened) => {
-        channel = opened.channel;
-        if (closing !== undefined) {
-          opened.channel.close();
-          return;
-        }
-        opened.channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-        opened.channel.on('error', () => undefined);
-        fromRsync.pipe(opened.channel);
-        opened.channel.pipe(toRsync);
-        void opened.closed.then(() => {
-          side.exitCode = opened.exit.code;
-          fromRsync.destroy();
-          // What is queued for rsync is still written: the socket is our own copy of its end.
-          toRsync.end();
-          done(0);
-        });
-      },
-      (error: Error) => {
-        side.refused ??= error.message;
-        fromRsync.destroy();
-        toRsync.destroy();
-        done(255);
-      },
-    );
-  };
-
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => undefined);
-    if (client !== undefined || handed.fromRsync !== undefined || closing !== undefined) {
+    if (client !== undefined || closing !== undefined) {
       refuse(socket, 'a second client connected');
       return;
     }
@@ -185,7 +125,6 @@ export async function openRsyncTunnel(connection: SshConnection, clientPath: str
   return {
     remoteShell: renderCommand([process.execPath, clientPath, socketPath]),
     remote: () => ({ ...side, stderr: stderr.text() }),
-    handover,
     close() {
       closing ??= (async () => {
         try {
@@ -195,8 +134,6 @@ export async function openRsyncTunnel(connection: SshConnection, clientPath: str
           // already closed
         }
         client?.destroy();
-        handed.fromRsync?.destroy();
-        handed.toRsync?.destroy();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await rm(folder, { recursive: true, force: true });
       })();

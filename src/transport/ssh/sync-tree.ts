@@ -41,7 +41,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       ...(options.backupDir !== undefined ? { backupDir: options.backupDir } : {}),
       remoteShell: tunnel.remoteShell,
     });
-    const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]), tunnel.handover);
+    const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]));
     if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
     if (connection.failure !== undefined) throw connection.failure;
     const remote = tunnel.remote();
