@@ -147,7 +147,8 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
       const cpuMs = childrenCpuMs(readFileSync(timesFile, 'utf8'));
       const maxRssKB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
       if (tool === 'prsync') {
-        if (result.code !== 0) throw new Error(`prsync ${label}: exit ${result.code ?? result.signal}: ${result.stdout.slice(-1500)}${result.stderr.slice(-1500)}`);
+        if (result.code !== 0)
+          throw new Error(`prsync ${label}: exit ${result.code ?? result.signal}: ${result.stdout.slice(-1500)}${result.stderr.slice(-1500)}`);
         let rsyncBytes = 0;
         for (const file of await readdir(out)) rsyncBytes += sentIn(await readFile(join(out, file), 'utf8'));
         return { wallMs: result.wallMs, wireBytes, rsyncBytes, cpuMs };
@@ -158,7 +159,8 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
       } catch {
         throw new Error(`deploy ${label}: exit ${result.code ?? result.signal}, no JSON report: ${result.stderr.slice(-1500)}`);
       }
-      if (result.code !== 0 || report.status !== 'success') throw new Error(`deploy ${label}: exit ${result.code}, status ${report.status}: ${result.stderr.slice(-1500)}`);
+      if (result.code !== 0 || report.status !== 'success')
+        throw new Error(`deploy ${label}: exit ${result.code}, status ${report.status}: ${result.stderr.slice(-1500)}`);
       const rsyncBytes = report.hosts.reduce((sum, host) => sum + (host.bytesSent ?? 0), 0);
       const phaseMs = report.phases.find((p) => p.name === 'sync-hosts')?.durationMs ?? Number.NaN;
       return { wallMs: result.wallMs, wireBytes, rsyncBytes, cpuMs, phaseMs, maxRssKB };
@@ -188,7 +190,7 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
         const m = await run(tool, `r${round}-first`);
         got.first[tool].push(m);
         log(
-          `sync-tree: round ${round} first sync ${tool}: ${secs(m.wallMs)}, wire ${mb(m.wireBytes)}, rsync ${mb(m.rsyncBytes)}, client CPU ${secs(m.cpuMs)}${m.phaseMs === undefined ? '' : `, sync-hosts ${secs(m.phaseMs)}, max RSS ${(m.maxRssKB ?? 0) / 1024 | 0} MB`} (load ${load})`,
+          `sync-tree: round ${round} first sync ${tool}: ${secs(m.wallMs)}, wire ${mb(m.wireBytes)}, rsync ${mb(m.rsyncBytes)}, client CPU ${secs(m.cpuMs)}${m.phaseMs === undefined ? '' : `, sync-hosts ${secs(m.phaseMs)}, max RSS ${((m.maxRssKB ?? 0) / 1024) | 0} MB`} (load ${load})`,
         );
       }
       const changedNames = names.slice((round - 1) * options.changed, round * options.changed);

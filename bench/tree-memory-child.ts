@@ -32,7 +32,8 @@ export interface TreeMemoryResult {
 const [hostsArg = '1000', concurrencyArg = '80', seedArg = '1', filesArg = '5000', totalArg = '50', changedArg = '20'] = process.argv.slice(2);
 const count = Number(hostsArg);
 const names = Array.from({ length: count }, (_, i) => `mw${String(i + 1).padStart(4, '0')}`);
-const statusMB = (key: 'VmHWM' | 'VmRSS'): number => Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
+const statusMB = (key: 'VmHWM' | 'VmRSS'): number =>
+  Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'deploy-bench-treemem-'));
 process.env.XDG_STATE_HOME = dir;
