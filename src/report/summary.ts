@@ -1,7 +1,8 @@
 import type { RunReport } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { plural, visible } from '../lib/text.js';
-import { formatBytes, median } from './format.js';
+import { formatBytes } from '../lib/bytes.js';
+import { median } from './format.js';
 
 /** The end-of-run summary: one row per phase with duration, host counts, median and slowest host. */
 export function summaryLines(report: RunReport): string[] {
