@@ -1,3 +1,4 @@
+import { readRsyncName } from '../lib/rsync-names.js';
 import { checkHostFolder, checkReleaseName, hostCommand, releasePath } from './host-script.js';
 import { RELEASE_FUNCTIONS } from './releases.js';
 
@@ -82,11 +83,6 @@ export function buildCarryOver(deployDir: string, release: string, live: string,
 
 const ITEM = 'deploy-item ';
 
-/** rsync prints a byte it will not show as `\#ooo` (octal). */
-function unescapeName(name: string): string {
-  return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
-
 /**
  * What the new release no longer has under <path> (files and links; folders are not counted),
  * relative to <path>; `removedCount` is the host's count, exact even when the list was cut.
@@ -98,7 +94,7 @@ export function parseCarryOver(stdout: string): { removed: string[]; removedCoun
     const count = /^removed-count=(\d+)$/.exec(line);
     if (count !== null && removedCount === undefined) removedCount = Number(count[1]);
     if (!line.startsWith(`${ITEM}*deleting`)) continue;
-    const name = unescapeName(line.slice(ITEM.length + 12));
+    const name = readRsyncName(line.slice(ITEM.length + 12));
     if (!name.endsWith('/')) removed.push(name);
   }
   return { removed, removedCount: removedCount ?? removed.length };

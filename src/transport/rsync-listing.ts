@@ -1,7 +1,7 @@
-import { decodeRsyncName } from './rsync-names.js';
+import { decodeRsyncName } from '../lib/rsync-names.js';
 import { buildRsyncTree, ITEM_PREFIX } from './rsync-tree.js';
 
-export { decodeRsyncName } from './rsync-names.js';
+export { decodeRsyncName } from '../lib/rsync-names.js';
 
 /**
  * What rsync itself would send of a local folder (or file): the sync's own argv

@@ -1,4 +1,4 @@
-import { decodeRsyncName } from './rsync-names.js';
+import { readRsyncName } from '../lib/rsync-names.js';
 import type { SyncTreeResult } from './types.js';
 
 /**
@@ -60,11 +60,6 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
   ];
 }
 
-/** rsync prints a byte it will not show as `\#ooo` (octal): the name's bytes, read as UTF-8 (else as printed). */
-function unescapeName(name: string): string {
-  return decodeRsyncName(name) ?? name;
-}
-
 /** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */
 export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
   const changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
@@ -73,7 +68,7 @@ export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
     if (line.startsWith(ITEM_PREFIX)) {
       const item = line.slice(ITEM_PREFIX.length);
       const flags = item.slice(0, 11);
-      const name = unescapeName(item.slice(12));
+      const name = readRsyncName(item.slice(12));
       if (flags.startsWith('*deleting')) {
         if (!name.endsWith('/')) changes.removed.push(name);
       } else if (flags.startsWith('cd+++++++++')) {

@@ -19,3 +19,8 @@ export function decodeRsyncName(name: string): string | undefined {
     return undefined;
   }
 }
+
+/** A name as rsync printed it, decoded (decodeRsyncName), or as printed when its bytes are not UTF-8. */
+export function readRsyncName(name: string): string {
+  return decodeRsyncName(name) ?? name;
+}
