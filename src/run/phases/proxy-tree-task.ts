@@ -24,7 +24,8 @@ export function proxyCopyTask(transport: Transport, sync: TreeSync, tree: Staged
     );
 }
 
-function firstLine(text: string): string {
+/** The last line rsync wrote (its exit summary names the cause). */
+function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
 }
 
@@ -73,7 +74,7 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
         passedOver.push('rsync is not installed on this host');
         break;
       }
-      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${firstLine(result.stderr) !== '' ? `: ${firstLine(result.stderr)}` : ''}`);
+      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${lastLine(result.stderr) !== '' ? `: ${lastLine(result.stderr)}` : ''}`);
     }
     const done = await direct(host, context);
     options.sources.set(host, DIRECT_SOURCE);

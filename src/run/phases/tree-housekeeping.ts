@@ -1,3 +1,4 @@
+import { mapLimited } from '../../lib/map-limited.js';
 import { buildPruneBackups, buildPruneReleases } from '../../remote-commands/release-prune.js';
 import type { Transport } from '../../transport/types.js';
 import type { ExecutionResult } from './phase-run.js';
@@ -31,7 +32,7 @@ function changedHosts(execution: ExecutionResult): string[] {
 export async function keepHostsTidy(execution: ExecutionResult, input: HousekeepingInput): Promise<void> {
   if (execution.stoppedBy !== undefined) return;
   const { transport, sync } = input;
-  const queue = changedHosts(execution);
+  const hosts = changedHosts(execution);
   const failed: string[] = [];
   const tidy = async (host: string): Promise<void> => {
     const deployDir = transport.commandPath(host, sync.deployDir);
@@ -43,10 +44,8 @@ export async function keepHostsTidy(execution: ExecutionResult, input: Housekeep
       failed.push(`${host} (${(error as Error).message})`);
     }
   };
-  const workers = Array.from({ length: Math.min(input.concurrency, queue.length) }, async () => {
-    for (let host = queue.shift(); host !== undefined && !input.stop.aborted; host = queue.shift()) await tidy(host);
-  });
-  await Promise.all(workers);
+  // tidy never throws; an interrupt only stops new hosts from starting.
+  await mapLimited(hosts, input.concurrency, tidy, input.stop).catch(() => undefined);
   if (failed.length === 0) return;
   const what = sync.layout === 'releases' ? `old releases (keep_releases ${input.keepReleases})` : 'old backups';
   input.warn(`could not remove ${what} on ${failed.length} hosts: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`);
