@@ -50,6 +50,7 @@ export function releaseSyncTask(transport: Transport, sync: TreeSync): HostTask 
     const live = parseLive(prepared.stdout).live ?? null;
     const common = { exclude: sync.exclude, delete: false, signal: context.signal, onRetry: context.retrying };
     let result: SyncTreeResult;
+    let removedCount: number | undefined;
     if (live === null) {
       // The first release holds all of stage_dir; the synced folder's anchored exclusions are anchored at it.
       const anchored = path === '.' ? [] : sync.exclude.filter((pattern) => pattern.startsWith('/')).map((pattern) => `/${path}${pattern}`);
@@ -64,14 +65,16 @@ export function releaseSyncTask(transport: Transport, sync: TreeSync): HostTask 
         'completing the release',
         context,
       );
-      result.removed = parseCarryOver(carried.stdout).removed;
+      const carriedOver = parseCarryOver(carried.stdout);
+      result.removed = carriedOver.removed;
+      removedCount = carriedOver.removedCount;
     } else {
       const file = sync.file;
       if (file === undefined) throw new HostFailure('transfer', 'nothing to sync');
       await transport.writeFile(host, posix.join(releaseDir, path), file.content, { mode: file.mode, signal: context.signal });
       result = { changed: [path], created: [], removed: [], bytesSent: file.content.length };
     }
-    const done = transferResult(result);
+    const done = transferResult(result, removedCount);
     if (live !== null && done.note === 'unchanged') {
       // Nothing differs from the live release: no new release, no switch.
       await runHostScript(transport, host, ['rm', '-rf', '--', posix.join(deployDir, 'releases', sync.runId)], 'removing the unneeded release', context);

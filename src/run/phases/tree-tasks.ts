@@ -4,9 +4,12 @@ import type { SyncTreeResult, Transport } from '../../transport/types.js';
 import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 
-/** A tree sync's counts for the report; a host that needed nothing is `unchanged`. */
-export function transferResult(result: SyncTreeResult): TaskResult {
-  const transfer = { changed: result.changed.length, removed: result.removed.length, bytesSent: result.bytesSent };
+/**
+ * A tree sync's counts for the report; a host that needed nothing is `unchanged`. `removed`: the
+ * host's own count, when its list of names may have been cut (the output cap).
+ */
+export function transferResult(result: SyncTreeResult, removed = result.removed.length): TaskResult {
+  const transfer = { changed: result.changed.length, removed, bytesSent: result.bytesSent };
   return { outcome: 'ok', transfer, ...(transfer.changed + transfer.removed === 0 ? { note: 'unchanged' } : {}) };
 }
 
