@@ -50,7 +50,9 @@ export const RELEASE_FUNCTIONS = [
  * releases/<release> (a retried run) is removed. With a live release and a path other than
  * `.`: the live release is copied as hard links (`cp -al`) and `path` removed from the copy
  * (its parent folders kept or made), for the run's rsync to rebuild with `--link-dest`;
- * otherwise the new release is an empty folder. Prints `live=<name>` (`live=` when none).
+ * otherwise the new release is an empty folder. Stages the switch's link,
+ * `releases/.current-<release>` → `releases/<release>` (an older one of a cut run removed).
+ * Prints `live=<name>` (`live=` when none).
  */
 export const PREPARE_SCRIPT = [
   RELEASE_FUNCTIONS,
@@ -75,6 +77,7 @@ export const PREPARE_SCRIPT = [
   '  done',
   'fi',
   'mkdir -p -- "$r" || exit',
+  'for q in "$r"/.current-*; do if [ -L "$q" ]; then rm -f -- "$q" || exit; fi; done',
   // A release newer than the live one was never switched to (a cut build, a canary that failed)
   // or was switched away from by a rollback: nothing will switch to it again.
   'if [ -n "$live" ]; then',
@@ -95,13 +98,17 @@ export const PREPARE_SCRIPT = [
   'else',
   '  mkdir -- "$new" || exit',
   'fi',
+  'ln -s -- "releases/$rel" "$r/.current-$rel" || exit',
   'printf "live=%s\\n" "$live"',
 ].join('\n');
 
 /**
  * switch: `current` → releases/<release> by one rename; refuses when that release is missing or
  * `current` exists and is not a link. Prints nothing. Lean on purpose (it runs inside the
- * restart window): two processes, `ln` and `mv`, and shell builtins.
+ * restart window): shell builtins, then `exec mv -T` of the link prepare made
+ * (`releases/.current-<release>`, as Capistrano stages its link in releases/) over `current`:
+ * one process after the shell. Without that link (a release prepared by an older deploy) it is
+ * made first.
  */
 export const SWITCH_SCRIPT = [
   RELEASE_FUNCTIONS,
@@ -109,7 +116,9 @@ export const SWITCH_SCRIPT = [
   'check_release "$rel"',
   'if [ -e "$d/current" ] && [ ! -L "$d/current" ]; then refuse "$d/current exists and is not a symbolic link"; fi',
   '[ -d "$d/releases/$rel" ] || refuse "release $rel is missing: no folder $d/releases/$rel"',
-  'switch_to "$rel"',
+  'next=$d/releases/.current-$rel',
+  '[ -L "$next" ] || ln -s -- "releases/$rel" "$next" || exit',
+  'exec mv -T -- "$next" "$d/current"',
 ].join('\n');
 
 /**

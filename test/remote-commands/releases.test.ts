@@ -77,7 +77,7 @@ describe('prepare', () => {
     // Then the release is an empty folder and there is no live release
     expect(parseLive(result.stdout)).toEqual({});
     expect(result.stdout).toBe('live=\n');
-    expect(await readTree(d)).toEqual({ releases: 'dir 755', 'releases/r1': 'dir 755' });
+    expect(await readTree(d)).toEqual({ releases: 'dir 755', 'releases/.current-r1': 'link releases/r1', 'releases/r1': 'dir 755' });
   });
 
   it('copies the live release as hard links less the synced path, with its parent, and removes a leftover of a retried run', async () => {
@@ -93,6 +93,7 @@ describe('prepare', () => {
       'bin/run': { content: '#!/bin/sh', mode: 0o755 },
     });
     await writeTree(join(d, 'releases/r2'), { 'stale.php': 'from the cut run' });
+    await symlink('releases/r0', join(d, 'releases/.current-r0'));
     // When r2 is prepared for the path lib/<hostile>
     const result = ok(await run(buildPrepareRelease(d, 'r2', `lib/${hostile}`)));
     // Then r1 is named live, r2 is r1 without that folder (its parents kept), the leftover gone
@@ -111,6 +112,8 @@ describe('prepare', () => {
       expect(await inode(join(d, 'releases/r2', path))).toBe(await inode(join(d, 'releases/r1', path)));
     }
     expect((await readTree(join(d, 'releases/r1')))[`lib/${hostile}/b.php`]).toBe('file 644 b');
+    // And the switch's link is staged for r2 only (the cut run's is gone)
+    expect(Object.entries(await readTree(d)).filter(([name]) => name.startsWith('releases/.'))).toEqual([['releases/.current-r2', 'link releases/r2']]);
   });
 
   it('starts from an empty release for the whole tree (".")', async () => {
@@ -172,6 +175,20 @@ describe('prepare', () => {
 });
 
 describe('switch and switch back', () => {
+  it('switch renames the link prepare staged over current, not a new one', async () => {
+    // Given a prepared release r2 (its link staged) beside a live r1
+    const d = await deployDir();
+    await withLive(d, 'r1', { a: '1' });
+    ok(await run(buildPrepareRelease(d, 'r2', '.')));
+    const staged = await inode(join(d, 'releases/.current-r2'));
+    // When switched
+    ok(await run(buildSwitchRelease(d, 'r2')));
+    // Then current is that very link (renamed, not made anew), and nothing is left beside it
+    expect(await readlink(join(d, 'current'))).toBe('releases/r2');
+    expect(await inode(join(d, 'current'))).toBe(staged);
+    expect(Object.keys(await readTree(d)).filter((name) => name.includes('.current'))).toEqual([]);
+  });
+
   it('switch points current at the release by a relative link', async () => {
     const d = await deployDir();
     await writeTree(join(d, 'releases'), { 'r1/a': '1', 'r2/a': '2' });
