@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { execa } from 'execa';
 import { OutputBuffer } from './output-buffer.js';
 import type { ExecResult } from './types.js';
@@ -15,8 +16,13 @@ export interface LocalProcessOptions {
   killGraceMs?: number;
   /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); Infinity keeps it all (rsync's item lines). */
   stdoutCap?: number;
-  /** Once it exits, KILL what it started and left in its group (rsync's rsh client, say). */
+  /** Once it exits, KILL what it started and left in its group (rsync's remote shell, say). */
   killLeftovers?: boolean;
+  /**
+   * A socket pair at the child's fd 3, this end handed to `channel` (rsync passes fd 3 on to
+   * its remote shell: rsync-tunnel.ts); destroyed when the child exits.
+   */
+  channel?: (socket: Duplex) => void;
 }
 
 /** A local run's result; `notStarted`: why the process could not be started at all (its spawn error). */
@@ -50,10 +56,15 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
     shell: options.shell ?? false,
     detached: true,
     reject: false,
-    stdin: 'ignore',
+    stdio: options.channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     buffer: false,
     stripFinalNewline: false,
   });
+  const channel = options.channel ? (child.stdio[3] as Duplex | undefined) : undefined;
+  if (channel !== undefined) {
+    options.channel?.(channel);
+    child.once('exit', () => channel.destroy());
+  }
   for (const [name, stream, buffer] of [
     ['stdout', child.stdout, stdout],
     ['stderr', child.stderr, stderr],

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_STATUS, refusalReason } from '../../src/remote-commands/host-script.js';
 import { buildPrepareRelease, buildSwitchRelease, parseLive } from '../../src/remote-commands/releases.js';
-import { defaultRshClientPath } from '../../src/transport/ssh/sync-tree.js';
 import { createSshTransport, type SshTransport } from '../../src/transport/ssh/ssh-transport.js';
 import { makeTempDir } from '../helpers/cli.js';
 import { TEST_NETWORK_OFFSET, testNetwork } from '../helpers/test-network.js';
@@ -19,7 +18,7 @@ import { type FleetHost, type SshdFleet, sshdAvailable, startSshdFleet } from '.
  * `current`, across many switches. The same reader catches a switch that is not one rename
  * (remove the link, then make it): the check can turn red. Own fleet, on this file's network.
  */
-const available = sshdAvailable() && existsSync(defaultRshClientPath());
+const available = sshdAvailable();
 const never = (): AbortSignal => new AbortController().signal;
 
 /** On the host: until <deploy_dir>/stop exists, read current/a and current/b inside `current`; print the counts. */

@@ -6,7 +6,6 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/lib/sha256.js';
 import { isRsyncServerCommand } from '../../src/transport/ssh/rsync-tunnel.js';
-import { defaultRshClientPath } from '../../src/transport/ssh/sync-tree.js';
 import { createSshTransport, type SshTransport } from '../../src/transport/ssh/ssh-transport.js';
 import { HostFailure } from '../../src/transport/types.js';
 import { makeTempDir } from '../helpers/cli.js';
@@ -16,11 +15,10 @@ import { type FleetHost, type SshdFleet, sshdAvailable, startSshdFleet } from '.
 
 /**
  * syncTree over the ssh transport against real OpenSSH hosts: the local rsync reaches
- * `rsync --server` on the host through deploy's own SSH connection (rsync-tunnel.ts). Needs
- * a built dist/ (the rsh client is run by node from there). Own fleet, on this file's test
- * network (test/helpers/test-network.ts).
+ * `rsync --server` on the host through deploy's own SSH connection (rsync-tunnel.ts). Own
+ * fleet, on this file's test network (test/helpers/test-network.ts).
  */
-const available = sshdAvailable() && existsSync(defaultRshClientPath());
+const available = sshdAvailable();
 const never = (): AbortSignal => new AbortController().signal;
 
 describe('isRsyncServerCommand', () => {

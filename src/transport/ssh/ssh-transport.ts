@@ -7,7 +7,7 @@ import { runRemoteCommand } from './remote-exec.js';
 import { readRemoteFile } from './sftp-read.js';
 import { replaceRemoteFile } from './sftp-write.js';
 import { type SshContext, createSshContext } from './ssh-context.js';
-import { defaultRshClientPath, syncRemoteTree } from './sync-tree.js';
+import { syncRemoteTree } from './sync-tree.js';
 
 /** The transport plus what tests and diagnostics may look at. */
 export interface SshTransport extends Transport {
@@ -57,7 +57,7 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
     },
     async syncTree(host, syncOptions) {
       const connection = await pool.acquire(host, syncOptions.signal, syncOptions.onRetry);
-      return syncRemoteTree(connection, syncOptions, defaultRshClientPath());
+      return syncRemoteTree(connection, syncOptions);
     },
     commandPath: (_host, path) => path,
     async close() {
