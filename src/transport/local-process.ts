@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { OutputBuffer } from './output-buffer.js';
 import type { ExecResult } from './types.js';
@@ -58,10 +59,16 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
     ['stdout', child.stdout, stdout],
     ['stderr', child.stderr, stderr],
   ] as const) {
+    // A character whose bytes span two chunks is handed to onOutput whole, with the second.
+    const text = new StringDecoder('utf8');
+    const emit = (piece: string): void => {
+      if (piece !== '') options.onOutput?.(name, piece);
+    };
     stream?.on('data', (chunk: Buffer) => {
       buffer.push(chunk);
-      options.onOutput?.(name, chunk.toString('utf8'));
+      emit(text.write(chunk));
     });
+    stream?.on('end', () => emit(text.end()));
   }
   child.once('spawn', () => options.onStart?.());
   let killTimer: NodeJS.Timeout | undefined;
