@@ -14,7 +14,7 @@ export interface LocalProcessOptions {
   onStart?: () => void;
   /** After SIGTERM, how long before SIGKILL. */
   killGraceMs?: number;
-  /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); Infinity keeps it all (rsync's item lines). */
+  /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); 0 when the caller reads it all from onOutput (rsync's item lines). */
   stdoutCap?: number;
   /** Once it exits, KILL what it started and left in its group (rsync's rsh client, say). */
   killLeftovers?: boolean;

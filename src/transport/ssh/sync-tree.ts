@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../../lib/text.js';
 import { runRsync } from '../rsync-run.js';
-import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from '../rsync-tree.js';
+import { buildRsyncTree, rsyncErrorLine } from '../rsync-tree.js';
 import { HostFailure, type SyncTreeOptions, type SyncTreeResult } from '../types.js';
 import { openRsyncTunnel } from './rsync-tunnel.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -42,7 +42,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       remoteShell: tunnel.remoteShell,
     });
     const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]));
-    if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+    if (run.exitCode === 0) return run.items;
     if (connection.failure !== undefined) throw connection.failure;
     const remote = tunnel.remote();
     const reason =
