@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { OutputBuffer } from './output-buffer.js';
 import type { ExecResult } from './types.js';
@@ -14,7 +15,7 @@ export interface LocalProcessOptions {
   onStart?: () => void;
   /** After SIGTERM, how long before SIGKILL. */
   killGraceMs?: number;
-  /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); Infinity keeps it all (rsync's item lines). */
+  /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); 0 when the caller reads it all from onOutput (rsync's item lines). */
   stdoutCap?: number;
   /** Once it exits, KILL what it started and left in its group (rsync's remote shell, say). */
   killLeftovers?: boolean;
@@ -69,10 +70,16 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
     ['stdout', child.stdout, stdout],
     ['stderr', child.stderr, stderr],
   ] as const) {
+    // A character whose bytes span two chunks is handed to onOutput whole, with the second.
+    const text = new StringDecoder('utf8');
+    const emit = (piece: string): void => {
+      if (piece !== '') options.onOutput?.(name, piece);
+    };
     stream?.on('data', (chunk: Buffer) => {
       buffer.push(chunk);
-      options.onOutput?.(name, chunk.toString('utf8'));
+      emit(text.write(chunk));
     });
+    stream?.on('end', () => emit(text.end()));
   }
   child.once('spawn', () => options.onStart?.());
   let killTimer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@ import { readLocalFile, replaceLocalFile } from './local-replace.js';
 import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
 import { runRsync } from './rsync-run.js';
-import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from './rsync-tree.js';
+import { buildRsyncTree, rsyncErrorLine } from './rsync-tree.js';
 import {
   HostFailure,
   type ExecOptions,
@@ -79,7 +79,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
       });
       const run = await runRsync(argv, syncOptions.signal);
-      if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+      if (run.exitCode === 0) return run.items;
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
       throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);
     },

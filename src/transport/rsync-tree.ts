@@ -60,30 +60,71 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
   ];
 }
 
-/** Parse the stdout of buildRsyncTree's rsync; folders are not counted. */
-export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
-  const changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
-  const folders: string[] = [];
-  for (const line of stdout.split('\n')) {
+/** Longest line held while its end is awaited; an item line is far shorter (a name is at most PATH_MAX bytes, escaped). */
+const LINE_LIMIT = 64 * 1024;
+
+/**
+ * Reads the stdout of buildRsyncTree's rsync, or of a tree pull (remote-commands' rsync-pull:
+ * the same `--out-format` and `--stats`), piece by piece as it arrives: only the names of the
+ * items and the bytes sent are kept, never the text, so an item list of any length is read
+ * whole at the cost of its names (plus one unfinished line). Folders are not counted.
+ */
+export class RsyncTreeReader {
+  private readonly changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+  private readonly folders: string[] = [];
+  /** The text after the last newline so far. */
+  private partial = '';
+  /** The current line ran past LINE_LIMIT: it is no item, and is skipped to its end. */
+  private overlong = false;
+
+  push(text: string): void {
+    const lines = text.split('\n');
+    const rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!this.overlong) this.read(this.partial + line);
+      this.partial = '';
+      this.overlong = false;
+    }
+    if (this.overlong) return;
+    this.partial += rest;
+    if (this.partial.length > LINE_LIMIT) {
+      this.partial = '';
+      this.overlong = true;
+    }
+  }
+
+  /** What was read, once the output has ended (a last line without a newline included). */
+  result(): SyncTreeResult {
+    if (!this.overlong && this.partial !== '') this.read(this.partial);
+    this.partial = '';
+    return this.folders.length > 0 ? { ...this.changes, createdFolders: this.folders } : { ...this.changes };
+  }
+
+  private read(line: string): void {
     if (line.startsWith(ITEM_PREFIX)) {
       const item = line.slice(ITEM_PREFIX.length);
       const flags = item.slice(0, 11);
       const name = readRsyncName(item.slice(12));
       if (flags.startsWith('*deleting')) {
-        if (!name.endsWith('/')) changes.removed.push(name);
+        if (!name.endsWith('/')) this.changes.removed.push(name);
       } else if (flags.startsWith('cd+++++++++')) {
-        folders.push(name.replace(/\/$/, ''));
+        this.folders.push(name.replace(/\/$/, ''));
       } else if (flags[1] === 'f' || flags[1] === 'L') {
-        changes.changed.push(name);
-        if (flags.slice(2) === '+++++++++') changes.created.push(name);
+        this.changes.changed.push(name);
+        if (flags.slice(2) === '+++++++++') this.changes.created.push(name);
       }
-      continue;
+      return;
     }
     const sent = /^Total bytes sent: ([0-9.,' ]+)$/.exec(line.trim());
-    if (sent !== null) changes.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
+    if (sent !== null) this.changes.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
   }
-  if (folders.length > 0) changes.createdFolders = folders;
-  return changes;
+}
+
+/** Parse the whole stdout of buildRsyncTree's rsync at once (RsyncTreeReader); folders are not counted. */
+export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
+  const reader = new RsyncTreeReader();
+  reader.push(stdout);
+  return reader.result();
 }
 
 /** The first line rsync wrote that says what went wrong, for a one-line failure message. */

@@ -7,6 +7,9 @@
  *   (255 included), resolves with an ExecResult. Anything that kept the command from running
  *   or finishing (cannot connect, host key refused, auth refused, connection lost) rejects
  *   with a HostFailure.
+ * - `exec`'s result keeps the first OUTPUT_CAP_BYTES of each stream; `onOutput` is handed all
+ *   of it, in order, as it arrives, never cut (a caller that needs more than the cap, a tree
+ *   pull's item lines, reads it there, piece by piece).
  * - When `signal` aborts, the transport stops the command for real (signals its process
  *   group, closes the channel) and rejects with `signal.reason`.
  * - `writeFile` replaces a file atomically: the host has the old content or the new one,
@@ -49,7 +52,10 @@ export interface ExecOptions {
   signal: AbortSignal;
   /** Called once the command is running on the host (after connecting): the stall clock starts here. */
   onStart?: () => void;
-  /** Called for each chunk of output as it arrives (live status, stall watchdog). */
+  /**
+   * Called with each piece of output as it arrives (live status, stall watchdog): all of it, in
+   * order, never cut at the cap, decoded as UTF-8 with no character split between two pieces.
+   */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
   /** Called when the transport retries connecting (issue: retries with backoff). */
   onRetry?: (attempt: number, error: HostFailure, delayMs: number) => void;

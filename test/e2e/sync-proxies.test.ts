@@ -19,6 +19,8 @@ const TARGETS = 6;
 const PATH = 'php/payload.bin';
 /** deploy has each target fetch from rsync's own port: the daemons listen there, on each proxy's address. */
 const RSYNC_PORT = 873;
+/** Files in the big tree: their item lines (~500 bytes each) run well past the transports' 64 KiB output cap. */
+const MANY = 180;
 
 interface HostLine {
   host: string;
@@ -27,6 +29,7 @@ interface HostLine {
   source?: string;
   stderr?: string;
   error?: string;
+  changed?: number;
 }
 interface Report {
   status: string;
@@ -222,6 +225,36 @@ describe.skipIf(!available)('sync-file through sync_proxies on a real OpenSSH fl
     } finally {
       await rm(join(project, 'stage', 'php', 'lib'), { recursive: true, force: true });
       await rm(join(project, 'stage', 'php', 'link.php'), { force: true });
+    }
+  }, 200_000);
+
+  it('counts and records every file of a first pull whose item lines run past the 64 KiB output cap: deploy rollback removes them all', async () => {
+    // Given a staged folder php/ with the new file and 180 more with long paths (not .php: no lint): a first pull prints ~90 KB of item lines
+    const many = join(project, 'stage', 'php', 'many');
+    const folder = join(many, 'a-folder-'.repeat(26));
+    await mkdir(folder, { recursive: true });
+    const names = Array.from({ length: MANY }, (_, i) => `${String(i).padStart(4, '0')}-${'a-file-name-'.repeat(19)}.txt`);
+    await Promise.all(names.map((name) => writeFile(join(folder, name), `${name}\n`)));
+    try {
+      // When the folder is synced through the proxies
+      const synced = await runCli(['sync-file', 'php', 'e2e big tree via proxies', '--json'], { cwd: project, timeoutMs: 180_000 });
+      expect(synced.exitCode, synced.stderr).toBe(0);
+      const report = JSON.parse(synced.stdout) as Report;
+      // Then every target pulled from its proxy, and its count is every file it got: the new payload and all of many/
+      const pulled = new Map(report.hosts.filter((h) => h.phase === 'sync-canaries' || h.phase === 'sync-hosts').map((h) => [h.host, [h.source, h.changed]]));
+      for (const [i, host] of targets.entries()) expect(pulled.get(host.name), host.name).toEqual([proxyName(proxies[i % PROXIES]!), MANY + 1]);
+      // When the deployer rolls the run back
+      const rolledBack = await runCli(['rollback', 'undo the big tree', '--json'], { cwd: project, timeoutMs: 180_000 });
+      // Then every file the run added is gone from every target, and each old payload is back (the fresh target has none)
+      expect(rolledBack.exitCode, rolledBack.stderr).toBe(0);
+      for (const host of targets) {
+        const left = await readdir(join(host.root, 'deploy', 'php', 'many')).catch(() => []);
+        expect(left.length, `${host.name}: files of many/ left`).toBe(0);
+        const payload = await readFile(onHost(host)).catch(() => null);
+        expect(host === fresh() ? payload : payload?.equals(oldContent), host.name).toBe(host === fresh() ? null : true);
+      }
+    } finally {
+      await rm(many, { recursive: true, force: true });
     }
   }, 200_000);
 });

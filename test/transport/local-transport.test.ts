@@ -60,6 +60,22 @@ describe('local transport: exec', () => {
     expect(result.truncated).toBe(true);
     expect(result.stdout).toMatch(/\[output cut: 134464 more bytes not kept\]$/);
   });
+
+  it('hands onOutput all of the output past the cap, no character split between two pieces', async () => {
+    // Given a command printing 100,000 € (3 bytes each: the pipe's chunks end inside some of them)
+    const pieces: string[] = [];
+    // When it runs with an onOutput listener
+    const result = await transport.exec('h', ['sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" x | sed "s/x/€/g"'], {
+      signal: never,
+      onOutput: (stream, piece) => {
+        if (stream === 'stdout') pieces.push(piece);
+      },
+    });
+    // Then the result is cut, and onOutput had every character, whole
+    expect(result.truncated).toBe(true);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe('€'.repeat(100_000));
+  });
 });
 
 describe('local transport: writeFile', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from '../../src/transport/rsync-tree.js';
+import { buildRsyncTree, parseRsyncTreeOutput, RsyncTreeReader, rsyncErrorLine } from '../../src/transport/rsync-tree.js';
 import { renderCommand } from '../../src/transport/quote.js';
 
 describe('buildRsyncTree', () => {
@@ -10,11 +10,11 @@ describe('buildRsyncTree', () => {
       destination: 'deploy:/srv/app',
       delete: true,
       exclude: ['.git/', '*.swp'],
-      remoteShell: '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket',
+      remoteShell: "/bin/sh -c 'relay' deploy-rsh",
     });
     // When it is rendered / Then every option is one word, the source ends in / (its content, not the folder)
     expect(renderCommand(argv)).toBe(
-      "rsync -rlpt -s --delay-updates --mkpath --delete --delete-delay --exclude=.git/ '--exclude=*.swp' '--out-format=deploy-item %i %n' --stats -e '/usr/bin/node /tmp/d/rsh-client.js /tmp/d/socket' -- /stage/php/ deploy:/srv/app",
+      `rsync -rlpt -s --delay-updates --mkpath --delete --delete-delay --exclude=.git/ '--exclude=*.swp' '--out-format=deploy-item %i %n' --stats -e '/bin/sh -c '"'"'relay'"'"' deploy-rsh' -- /stage/php/ deploy:/srv/app`,
     );
   });
 
@@ -102,6 +102,29 @@ describe('parseRsyncTreeOutput', () => {
     const output = 'deploy-item >f+++++++++ \\#303\\#251.php\ndeploy-item >f+++++++++ caf\\#351\n';
     // Then é.php is named as it is; the other stays as rsync printed it
     expect(parseRsyncTreeOutput(output).changed).toEqual(['é.php', 'caf\\#351']);
+  });
+});
+
+describe('RsyncTreeReader', () => {
+  it('reads the output in pieces cut anywhere (mid-line, mid-name) as parseRsyncTreeOutput reads it whole', () => {
+    for (const output of [FIRST_SYNC, RESYNC, 'deploy-item >f+++++++++ \\#303\\#251.php\ndeploy-item >f+++++++++ last-without-newline.php']) {
+      for (const size of [1, 2, 7, 30, output.length]) {
+        const reader = new RsyncTreeReader();
+        for (let start = 0; start < output.length; start += size) reader.push(output.slice(start, start + size));
+        expect(reader.result(), `pieces of ${size}`).toEqual(parseRsyncTreeOutput(output));
+      }
+    }
+  });
+
+  it('keeps every item of a list far longer than the output cap, and skips a line too long to be an item', () => {
+    // Given 5,000 item lines (~300 KiB), with a 100 KiB line without a newline in the middle, fed in 64 KiB pieces
+    const names = Array.from({ length: 5000 }, (_, i) => `folder/a-rather-long-file-name-${String(i).padStart(5, '0')}.php`);
+    const items = names.map((name) => `deploy-item >f+++++++++ ${name}\n`);
+    const output = [...items.slice(0, 2500), `deploy-item >f+++++++++ ${'x'.repeat(100 * 1024)}\n`, ...items.slice(2500), 'Total bytes sent: 42\n'].join('');
+    const reader = new RsyncTreeReader();
+    for (let start = 0; start < output.length; start += 64 * 1024) reader.push(output.slice(start, start + 64 * 1024));
+    // Then every name is there, in order, the long line is not, and the stats are read
+    expect(reader.result()).toEqual({ changed: names, created: names, removed: [], bytesSent: 42 });
   });
 });
 

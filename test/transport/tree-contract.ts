@@ -144,6 +144,25 @@ export function treeContract(subject: () => TreeSubject): void {
     expect(again).toMatchObject({ changed: [], removed: [] });
   });
 
+  it("syncTree: a first sync whose item lines run past exec's output cap reports every file, and a delete every removal", async () => {
+    // Given 1,000 files with long names (~100 KB of rsync item lines) and an empty host folder
+    const { transport, host, destination } = subject();
+    const stage = await makeTempDir('deploy-tree-stage-');
+    stages.push(stage);
+    const names = Array.from({ length: 1000 }, (_, i) => `many/${String(i).padStart(4, '0')}-a-name-long-enough-to-fill-the-item-lines-of-rsync.txt`);
+    await mkdir(join(stage, 'many'));
+    await Promise.all(names.map((name) => writeFile(join(stage, name), 'x\n')));
+    const to = destination('many');
+    // When it is synced, then synced again once every file is gone from the stage
+    const first = await transport.syncTree(host, { source: stage, destination: to, exclude: [], delete: true, signal: signal() });
+    await rm(join(stage, 'many'), { recursive: true });
+    const second = await transport.syncTree(host, { source: stage, destination: to, exclude: [], delete: true, signal: signal() });
+    // Then the first reports every file changed and created, the second every one removed
+    expect(sorted(first.changed)).toEqual(names);
+    expect(sorted(first.created)).toEqual(names);
+    expect(sorted(second.removed)).toEqual(names);
+  });
+
   it('syncTree, two files changed and one deleted: only those move, and few bytes', async () => {
     // Given a host in sync with the stage tree
     const { transport, host, destination, look } = subject();

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { hostName } from '../../config/hosts.js';
 import { buildRsyncTreePull, RSYNC_MISSING_STATUS } from '../../remote-commands/rsync-pull.js';
 import type { HostTask } from '../../rollout/types.js';
-import { parseRsyncTreeOutput } from '../../transport/rsync-tree.js';
+import { RsyncTreeReader } from '../../transport/rsync-tree.js';
 import type { Transport } from '../../transport/types.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 import { DIRECT_SOURCE, type ProxySyncOptions } from './proxy-sync-task.js';
@@ -57,14 +57,20 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
         exclude,
         backupDir: transport.commandPath(host, backupDir),
       });
+      // The items are read as they arrive, from all of stdout: the result's copy is cut at
+      // OUTPUT_CAP_BYTES, which a first pull of a few thousand files outgrows.
+      const items = new RsyncTreeReader();
       const result = await transport.exec(host, argv, {
         signal: context.signal,
         onStart: () => context.commandStarted(),
-        onOutput: () => context.activity(),
+        onOutput: (stream, piece) => {
+          if (stream === 'stdout') items.push(piece);
+          context.activity();
+        },
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       });
       if (result.exitCode === 0) {
-        const pulled = { ...parseRsyncTreeOutput(result.stdout), bytesSent: 0 };
+        const pulled = { ...items.result(), bytesSent: 0 };
         const done = transferResult(pulled);
         if (done.note === undefined) await sync.recorder?.inPlace(host, pulled, tree.destination, backupDir);
         options.sources.set(host, proxy);

@@ -1,6 +1,6 @@
 import { oneLine } from '../../lib/text.js';
 import { runRsync } from '../rsync-run.js';
-import { buildRsyncTree, parseRsyncTreeOutput, rsyncErrorLine } from '../rsync-tree.js';
+import { buildRsyncTree, rsyncErrorLine } from '../rsync-tree.js';
 import { HostFailure, type SyncTreeOptions, type SyncTreeResult } from '../types.js';
 import { attachRsyncTunnel, REMOTE_SHELL, type RsyncTunnel } from './rsync-tunnel.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -33,7 +33,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
     const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]), (socket) => {
       tunnel = attachRsyncTunnel(connection, socket);
     });
-    if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+    if (run.exitCode === 0) return run.items;
     if (connection.failure !== undefined) throw connection.failure;
     const remote = await tunnel?.settled(REMOTE_SETTLE_MS);
     const reason =

@@ -273,6 +273,23 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(result.truncated).toBe(true);
       expect(result.stdout).toContain('[output cut:');
     });
+
+    it('hands onOutput all of the output past the cap, no character split between two pieces', async () => {
+      // Given a command printing 100,000 € (3 bytes each: the channel's chunks end inside some of them)
+      const ssh = transport();
+      const pieces: string[] = [];
+      // When it runs with an onOutput listener
+      const result = await ssh.exec(HOST, ['sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" x | sed "s/x/€/g"'], {
+        signal: signal(),
+        onOutput: (stream, piece) => {
+          if (stream === 'stdout') pieces.push(piece);
+        },
+      });
+      // Then the result is cut, and onOutput had every character, whole
+      expect(result.truncated).toBe(true);
+      expect(pieces.length).toBeGreaterThan(1);
+      expect(pieces.join('')).toBe('€'.repeat(100_000));
+    });
   });
 
   describe('abort', () => {
