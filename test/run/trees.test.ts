@@ -187,6 +187,27 @@ describe('a tree run on the local transport', () => {
     expect(await readFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'utf8')).toBe('hand edit\n');
   });
 
+  it('in-place: a host whose tree changed keeps the backups of the last 20 runs, as part of its sync', async () => {
+    // Given mw02 in sync, holding the backups of 21 older runs (names sort before run ids, as older runs' do)
+    const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
+    expect((await p.run(syncPhp)).code).toBe(0);
+    const backups = join(p.deployDir('mw02'), '.deploy', 'backups');
+    const old = Array.from({ length: 21 }, (_, index) => `0000-old-${String(index + 1).padStart(2, '0')}`);
+    for (const name of old) await mkdir(join(backups, name, 'php'), { recursive: true });
+    const kept = (await readdir(backups)).filter((name) => !name.startsWith('0000-old-'));
+    // When a file changes and the folder is synced again
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed again\n');
+    const again = await p.run(syncPhp);
+    // Then mw02 keeps the 20 newest: this run's and the ones before it, less the two oldest
+    expect(again.code, again.text).toBe(0);
+    const after = (await readdir(backups)).sort();
+    expect(after).toHaveLength(20);
+    expect(after.slice(0, 19)).toEqual([...old.slice(2), ...kept].sort().slice(0, 19));
+    expect(after).not.toContain('0000-old-01');
+    expect(after).not.toContain('0000-old-02');
+    expect(again.text).not.toMatch(/could not remove/);
+  });
+
   it('lint: a broken .json file ends the run before any host is touched', async () => {
     // Given a JSON file that does not parse
     await writeFile(join(p.stage, 'php', 'data.json'), '{"a": \n');

@@ -6,7 +6,7 @@ import { RsyncTreeReader } from '../../transport/rsync-tree.js';
 import type { Transport } from '../../transport/types.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 import { DIRECT_SOURCE, type ProxySyncOptions } from './proxy-sync-task.js';
-import { inPlaceTreeTask, transferResult, treeExclusions } from './tree-tasks.js';
+import { inPlaceChanged, inPlaceTreeTask, transferResult, treeExclusions } from './tree-tasks.js';
 import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
 
 /** A proxy's own copy of a tree (sync-proxies): in place under its deploy_dir, which its rsync daemon serves. */
@@ -72,7 +72,7 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
       if (result.exitCode === 0) {
         const pulled = { ...items.result(), bytesSent: 0 };
         const done = transferResult(pulled);
-        if (done.note === undefined) await sync.recorder?.inPlace(host, pulled, tree.destination, backupDir);
+        if (done.note === undefined) await inPlaceChanged(transport, sync, host, { result: pulled, destination: tree.destination, backupDir, signal: context.signal });
         options.sources.set(host, proxy);
         return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
       }

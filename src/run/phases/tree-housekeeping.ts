@@ -23,29 +23,44 @@ function changedHosts(execution: ExecutionResult): string[] {
   return [...hosts];
 }
 
+/** Run a prune on a host; its failure, `<host> (<why>)`, or undefined. Never throws. */
+async function prune(transport: Transport, host: string, argv: string[], signal: AbortSignal): Promise<string | undefined> {
+  try {
+    const result = await transport.exec(host, argv, { signal });
+    return result.exitCode === 0 ? undefined : `${host} (${result.stderr.trim().split('\n').at(-1) ?? `exit status ${result.exitCode}`})`;
+  } catch (error) {
+    return `${host} (${(error as Error).message})`;
+  }
+}
+
 /**
- * After a run that went to the end: each host whose tree it changed keeps its `keep_releases`
- * newest releases (releases) or the backups of the last runs (in-place); the rest is removed.
- * A host where that fails keeps more than it should, with one warning line; the run's outcome
- * does not change.
+ * In-place, right after a host's tree changed, on its own connection and inside its slot of the
+ * window (not in a barrier after the run): it keeps the backups of the last KEPT_BACKUP_RUNS
+ * runs, this one the newest, and removes older ones, whatever the rest of the run does (no
+ * rollback reaches them). A failure is noted for keepHostsTidy's warning; the host is not failed.
+ */
+export async function tidyBackups(transport: Transport, sync: TreeSync, host: string, signal: AbortSignal): Promise<void> {
+  const failed = await prune(transport, host, buildPruneBackups(transport.commandPath(host, sync.deployDir), KEPT_BACKUP_RUNS), signal);
+  if (failed !== undefined) sync.untidy.push(failed);
+}
+
+/**
+ * After a run: releases, once the run went to the end, keeps its `keep_releases` newest releases
+ * on each host whose tree it changed and removes the rest (in-place hosts tidied their backups
+ * during the sync: tidyBackups). A host where that failed keeps more than it should, with one
+ * warning line; the run's outcome does not change.
  */
 export async function keepHostsTidy(execution: ExecutionResult, input: HousekeepingInput): Promise<void> {
-  if (execution.stoppedBy !== undefined) return;
   const { transport, sync } = input;
-  const hosts = changedHosts(execution);
-  const failed: string[] = [];
-  const tidy = async (host: string): Promise<void> => {
-    const deployDir = transport.commandPath(host, sync.deployDir);
-    const argv = sync.layout === 'releases' ? buildPruneReleases(deployDir, input.keepReleases) : buildPruneBackups(deployDir, KEPT_BACKUP_RUNS);
-    try {
-      const result = await transport.exec(host, argv, { signal: input.stop });
-      if (result.exitCode !== 0) failed.push(`${host} (${result.stderr.trim().split('\n').at(-1) ?? `exit status ${result.exitCode}`})`);
-    } catch (error) {
-      failed.push(`${host} (${(error as Error).message})`);
-    }
-  };
-  // tidy never throws; an interrupt only stops new hosts from starting.
-  await mapLimited(hosts, input.concurrency, tidy, input.stop).catch(() => undefined);
+  const failed = [...sync.untidy];
+  if (sync.layout === 'releases' && execution.stoppedBy === undefined) {
+    const tidy = async (host: string): Promise<void> => {
+      const why = await prune(transport, host, buildPruneReleases(transport.commandPath(host, sync.deployDir), input.keepReleases), input.stop);
+      if (why !== undefined) failed.push(why);
+    };
+    // tidy never throws; an interrupt only stops new hosts from starting.
+    await mapLimited(changedHosts(execution), input.concurrency, tidy, input.stop).catch(() => undefined);
+  }
   if (failed.length === 0) return;
   const what = sync.layout === 'releases' ? `old releases (keep_releases ${input.keepReleases})` : 'old backups';
   input.warn(`could not remove ${what} on ${failed.length} hosts: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`);

@@ -33,6 +33,8 @@ export interface TreeSync {
   recorder?: TreeRecorder;
   /** Releases built and not yet switched, by host (filled by the sync, emptied by the switch). */
   built: Map<string, BuiltRelease>;
+  /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
+  untidy: string[];
 }
 
 /** The folder under deploy_dir where in-place hosts keep what a run replaced or removed, per run. */
@@ -78,5 +80,6 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     restarts: (host) => restarted.has(host),
     ...(input.recorder ? { recorder: input.recorder } : {}),
     built: new Map(),
+    untidy: [],
   };
 }

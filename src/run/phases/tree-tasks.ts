@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { HostTask, TaskResult } from '../../rollout/types.js';
 import type { SyncTreeResult, Transport } from '../../transport/types.js';
+import { tidyBackups } from './tree-housekeeping.js';
 import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
 
@@ -16,6 +17,20 @@ export function transferResult(result: SyncTreeResult, removed = result.removed.
 /** The exclusions of a sync of `tree`: sync_exclude, and the host's own backup folder when the whole deploy_dir is synced. */
 export function treeExclusions(sync: TreeSync, tree: StagedTree): readonly string[] {
   return tree.relativePath === '.' ? [...sync.exclude, `/${BACKUPS_FOLDER.split('/')[0]}/`] : sync.exclude;
+}
+
+/**
+ * In-place, after a sync that changed the host's tree (direct or pulled from a proxy): its
+ * change set recorded for rollback, then its backups older than the last runs' removed.
+ */
+export async function inPlaceChanged(
+  transport: Transport,
+  sync: TreeSync,
+  host: string,
+  change: { result: SyncTreeResult; destination: string; backupDir: string; signal: AbortSignal },
+): Promise<void> {
+  await sync.recorder?.inPlace(host, change.result, change.destination, change.backupDir);
+  await tidyBackups(transport, sync, host, change.signal);
 }
 
 /**
@@ -37,7 +52,7 @@ export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: Stag
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
     });
     const done = transferResult(result);
-    if (done.note === undefined) await sync.recorder?.inPlace(host, result, tree.destination, backupDir);
+    if (done.note === undefined) await inPlaceChanged(transport, sync, host, { result, destination: tree.destination, backupDir, signal: context.signal });
     return done;
   };
 }

@@ -84,6 +84,7 @@ describe('proxyTreeTask', () => {
       restarts: () => false,
       recorder,
       built: new Map(),
+      untidy: [],
     };
     const sources = new Map<string, string>();
     const task = proxyTreeTask(pullPrinting(stdout), sync, tree, {
