@@ -72,7 +72,8 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
       if (result.exitCode === 0) {
         const pulled = { ...items.result(), bytesSent: 0 };
         const done = transferResult(pulled);
-        if (done.note === undefined) await inPlaceChanged(transport, sync, host, { result: pulled, destination: tree.destination, backupDir, signal: context.signal });
+        if (done.note === undefined)
+          await inPlaceChanged(transport, sync, host, { result: pulled, destination: tree.destination, backupDir, signal: context.signal });
         options.sources.set(host, proxy);
         return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
       }
