@@ -178,6 +178,7 @@ describe('a tree run on the local transport', () => {
     await writeFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'hand edit\n');
     await utimes(join(p.deployDir('mw03'), 'php', 'index.php'), new Date(), new Date());
     const undo = await p.run(rollback);
+    expect(undo.text).toMatch(/Putting back what run \S+ replaced on 4 hosts/);
     // Then mw02 has its old files back (and gone.php again), mw03 is skipped and untouched
     expect(await readFile(join(p.deployDir('mw02'), 'php', 'index.php'), 'utf8')).toBe(before);
     expect(await readFile(join(p.deployDir('mw02'), 'php', 'gone.php'), 'utf8')).toBe('<?php // removed later\n');

@@ -58,7 +58,8 @@ export async function startRun(
   await announce(config.announce_command, { event: 'start', ...announced, line: startLine(start) }, prepared.checksDir, warn);
   if (resume) report({ type: 'notice', level: 'info', text: `Resuming run ${resume.id}: hosts done in it are skipped` });
   for (const text of earlyWarnings) warn(text);
-  if (restore) report({ type: 'notice', level: 'info', text: `Putting back what run ${restore.runId} replaced on ${restore.versions.size} hosts` });
+  if (restore)
+    report({ type: 'notice', level: 'info', text: `Putting back what run ${restore.runId} replaced on ${(restore.trees ?? restore.versions).size} hosts` });
   for (const note of plan.notes) report({ type: 'notice', level: 'info', text: note });
   // Hosts the resumed run finished count as done in this run's journal too, so a resume of a resume works.
   for (const [phase, hosts] of resume?.done ?? []) for (const host of hosts) journal.host({ phase, host, outcome: 'ok' });
