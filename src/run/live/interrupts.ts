@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 export interface Interrupts {
   /** Aborted on the first SIGINT, SIGTERM or SIGHUP (the terminal closed): no new host starts. */
   stop: AbortSignal;
@@ -16,6 +18,8 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export function watchInterrupts(onSignal: (signal: NodeJS.Signals, count: number) => void, target: NodeJS.EventEmitter = process): Interrupts {
   const stop = new AbortController();
   const kill = new AbortController();
+  // Every host in flight listens to both (sync_concurrency may be 80): no warning past 10.
+  setMaxListeners(0, stop.signal, kill.signal);
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
