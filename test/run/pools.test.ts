@@ -100,7 +100,7 @@ describe('pools', () => {
     // When dry-run
     await phpFpmRestart(fixture.options({ dryRun: true }));
     // Then restart-hosts shows appserver's 5 remaining hosts at 2 at once, api's 3 at 2 at once
-    expect(fixture.stdout.text).toMatch(/pools \(max_parallel_pools 2\): appserver 1 hosts, at most 1 at once, pool_failure_limit 0\n/);
+    expect(fixture.stdout.text).toMatch(/pools \(max_parallel_pools 2\): appserver 1 host, at most 1 at once, pool_failure_limit 0\n/);
     expect(fixture.stdout.text).toMatch(
       /pools \(max_parallel_pools 2\): appserver 5 hosts, at most 2 at once, pool_failure_limit 2; api 3 hosts, at most 2 at once, pool_failure_limit 1/,
     );

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { describeExpectation } from '../../checks/expand-checks.js';
 import type { LockDescription } from '../../state/lock-backend.js';
 import { formatSeconds } from '../../lib/duration.js';
+import { plural } from '../../lib/text.js';
 import { renderCommand } from '../../transport/quote.js';
 import type { PhasePools, Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
@@ -39,7 +40,7 @@ function lockText(lock: LockDescription): string {
 function poolCaps(pools: PhasePools): string {
   const each = pools.members.map(({ name, hosts }) => {
     const limit = pools.failureLimit?.get(name);
-    return `${name} ${hosts.length} hosts, at most ${pools.concurrency.get(name)} at once${limit !== undefined ? `, pool_failure_limit ${limit}` : ''}`;
+    return `${name} ${plural(hosts.length, 'host')}, at most ${pools.concurrency.get(name)} at once${limit !== undefined ? `, pool_failure_limit ${limit}` : ''}`;
   });
   return `pools (max_parallel_pools ${pools.maxParallel === 0 ? 'no limit' : pools.maxParallel}): ${each.join('; ')}`;
 }
@@ -80,22 +81,26 @@ export function dryRunLines(context: DryRunContext): string[] {
     const running = phase.hosts.filter((host) => !phase.skip.has(host));
     const limits = `concurrency ${phase.concurrency}, failure_limit ${phase.failureLimit}`;
     if (phase.kind === 'sync' && restore) {
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): put back what run ${restore.runId} replaced`);
+      lines.push(`${number} ${phase.name} (${plural(running.length, 'host')}, ${limits}): put back what run ${restore.runId} replaced`);
     } else if (phase.kind === 'sync' && tree) {
       const how =
         tree.layout === 'releases'
           ? `build a new release in ${posix.join(tree.staged.destination === '' ? '' : deployDirOf(tree.staged), 'releases')}/<run id>, switched to right before each host's restart`
           : `rsync ${tree.staged.source}/ into ${tree.staged.destination} in place`;
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how}`);
+      lines.push(`${number} ${phase.name} (${plural(running.length, 'host')}, ${limits}): ${how}`);
     } else if (phase.kind === 'sync') {
       const how = phase.proxies
         ? `rsync from its proxy (module ${phase.proxies.module}) into ${file?.destination}, else from here`
         : context.fileLayout?.layout === 'releases' && file
           ? `build a new release in ${posix.join(file.destination.slice(0, -file.relativePath.length - 1) || '/', 'releases')}/<run id> that differs from the live one by ${file.relativePath} alone, switched to right before each host's restart`
           : `write ${file?.destination}`;
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`);
+      lines.push(
+        `${number} ${phase.name} (${plural(running.length, 'host')}, ${limits}): ${how} (${file?.content.length} bytes, mode ${file?.mode.toString(8)})`,
+      );
     } else {
-      lines.push(`${number} ${phase.name} (${running.length} hosts, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`);
+      lines.push(
+        `${number} ${phase.name} (${plural(running.length, 'host')}, ${limits}, timeout ${formatSeconds(phase.timeoutMs)}): ${renderCommand(phase.argv)}`,
+      );
     }
     lines.push(`     hosts: ${running.join(', ') || '(none)'}`);
     if (phase.kind === 'restart' && phase.pools) lines.push(`     ${poolCaps(phase.pools)}`);

@@ -27,7 +27,7 @@ describe('--dry-run shows each stage', () => {
       'Stages, between the canaries and the rest (2):\n  one: 1 host (mw02), wait 30s, 2 checks\n  half: 2 hosts (mw03, mw04), wait 0s, no checks, then pause\n',
     );
     // And the stage's phases, its checks with DEPLOY_STAGE and {hosts}, and what their failure rolls back
-    expect(text).toMatch(/\d+\. sync-one \(1 hosts, .*\n\s+hosts: mw02\n/);
+    expect(text).toMatch(/\d+\. sync-one \(1 host, .*\n\s+hosts: mw02\n/);
     expect(text).toMatch(/check-one: wait 30s, then run here \(timeout 2m 00s each, DEPLOY_CANARIES=mw01, DEPLOY_STAGE=one, DEPLOY_STAGE_HOSTS=mw02\):/);
     expect(text).toContain('     check-errors mw02: passes with exit status 0');
     expect(text).toContain('     curl -fsS http://mw02/health (mw02): passes with');
