@@ -1,8 +1,6 @@
-import { lstat, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256 } from '../../lib/sha256.js';
-import { changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange, type WrittenPath } from '../../state/kept-trees.js';
+import { type ChangeSetDraft, changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange } from '../../state/kept-trees.js';
 import type { SyncTreeResult } from '../../transport/types.js';
+import { stagedContents } from './staged-contents.js';
 
 /** Records, for one tree run, what each host's change was (see state/kept-trees). */
 export interface TreeRecorder {
@@ -19,9 +17,7 @@ export interface TreeRecorder {
  * from `source` (the staged folder) once per path, whatever the number of hosts.
  */
 export function createTreeRecorder(folder: string, runId: string, path: string, source: string, warn: (text: string) => void): TreeRecorder {
-  const contents = new Map<string, Promise<string>>();
-  // What each path holds once known: most hosts of a run find every path here, with no promise per path.
-  const known = new Map<string, string>();
+  const contents = stagedContents(source);
   // Hosts with the same change set keep it once: the others wait for that one write.
   const writing = new Map<string, Promise<string>>();
   const recorded = new Set<string>();
@@ -31,27 +27,19 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
     warned = true;
     warn(`could not record the change on ${host} in ${folder}: ${(error as Error).message}; a host whose change is not recorded cannot be rolled back`);
   };
-  const contentOf = (relative: string): Promise<string> => {
-    let pending = contents.get(relative);
-    if (pending === undefined) {
-      const local = join(source, relative);
-      pending = lstat(local).then(async (info) => (info.isSymbolicLink() ? `->${await readlink(local)}` : sha256(await readFile(local))));
-      contents.set(relative, pending);
-      void pending.then(
-        (content) => known.set(relative, content),
-        () => undefined,
-      );
-    }
-    return pending;
-  };
   return {
     async inPlace(host, result, destination, backupDir) {
       try {
-        const missing = result.changed.filter((relative) => !known.has(relative));
-        if (missing.length > 0) await Promise.all(missing.map(contentOf));
-        const wrote: WrittenPath[] = result.changed.map((relative) => [relative, known.get(relative) ?? '']);
+        await contents.learn(result.changed);
         const folders = result.createdFolders ?? [];
-        const changeSet = { wrote, added: result.created, removed: result.removed, ...(folders.length > 0 ? { folders } : {}) };
+        // The host's own lists and the run's contents: no pair per path and per host.
+        const changeSet: ChangeSetDraft = {
+          wrote: result.changed,
+          contentOf: (relative) => contents.get(relative) ?? '',
+          added: result.created,
+          removed: result.removed,
+          ...(folders.length > 0 ? { folders } : {}),
+        };
         const hash = changeSetHash(changeSet);
         let pending = writing.get(hash);
         if (pending === undefined) {
