@@ -84,6 +84,17 @@ export function changeSetOf(draft: ChangeSetDraft): ChangeSet {
   };
 }
 
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((item, index) => item === b[index]));
+
+/**
+ * Whether two drafts of one run (one `contentOf`: a path holds the same whatever the host) stand
+ * for the same change set: the same lists, item by item. Far cheaper than hashing each.
+ */
+export function sameDraft(a: ChangeSetDraft, b: ChangeSetDraft): boolean {
+  return sameList(a.wrote, b.wrote) && sameList(a.added, b.added) && sameList(a.removed, b.removed) && sameList(a.folders, b.folders);
+}
+
 /**
  * A change set's name: the sha256 of its JSON (what keepChangeSet writes), fed to the hash in
  * slices of about 64 kB, from the draft: neither the JSON nor the pairs are built.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/lib/sha256.js';
-import { type ChangeSet, type ChangeSetDraft, changeSetHash, changeSetOf, keepChangeSet, readChangeSet } from '../../src/state/kept-trees.js';
+import { type ChangeSet, type ChangeSetDraft, changeSetHash, changeSetOf, keepChangeSet, readChangeSet, sameDraft } from '../../src/state/kept-trees.js';
 
 /** The draft a run would hold for `changes`: its paths, and what each holds by lookup. */
 function draftOf(changes: ChangeSet): ChangeSetDraft {
@@ -59,5 +59,19 @@ describe('changeSetHash', () => {
     expect(name).toBe(changeSetHash(draftOf(set)));
     expect(await readChangeSet(folder, name)).toEqual(set);
     await rm(folder, { recursive: true, force: true });
+  });
+});
+
+describe('sameDraft', () => {
+  it('is true for the same lists item by item, whatever the arrays, and false when any list differs', () => {
+    const contentOf = (): string => 'f'.repeat(64);
+    const draft = { wrote: ['a.php', 'b.php'], contentOf, added: ['a.php'], removed: ['gone'] };
+    expect(sameDraft(draft, { ...draft, wrote: ['a.php', 'b.php'], added: ['a.php'], removed: ['gone'] })).toBe(true);
+    expect(sameDraft({ ...draft, folders: ['x'] }, { ...draft, folders: ['x'] })).toBe(true);
+    expect(sameDraft(draft, { ...draft, wrote: ['b.php', 'a.php'] })).toBe(false);
+    expect(sameDraft(draft, { ...draft, wrote: ['a.php'] })).toBe(false);
+    expect(sameDraft(draft, { ...draft, added: [] })).toBe(false);
+    expect(sameDraft(draft, { ...draft, removed: ['other'] })).toBe(false);
+    expect(sameDraft(draft, { ...draft, folders: ['x'] })).toBe(false);
   });
 });

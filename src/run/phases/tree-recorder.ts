@@ -1,4 +1,4 @@
-import { type ChangeSetDraft, changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange } from '../../state/kept-trees.js';
+import { type ChangeSetDraft, changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange, sameDraft } from '../../state/kept-trees.js';
 import type { SyncTreeResult } from '../../transport/types.js';
 import { stagedContents } from './staged-contents.js';
 
@@ -12,6 +12,9 @@ export interface TreeRecorder {
   recorded(host: string): boolean;
 }
 
+/** Distinct change sets of a run remembered with their names (a first sync has one, whatever the number of hosts). */
+const NAMED_DRAFTS = 4;
+
 /**
  * A recorder writing to the run's record in `folder`. What a file the run wrote holds is read
  * from `source` (the staged folder) once per path, whatever the number of hosts.
@@ -20,6 +23,16 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
   const contents = stagedContents(source);
   // Hosts with the same change set keep it once: the others wait for that one write.
   const writing = new Map<string, Promise<string>>();
+  // The last distinct change sets named: a host with the same lists gets the name without hashing its change set again.
+  const named: Array<{ draft: ChangeSetDraft; hash: string }> = [];
+  const nameOf = (draft: ChangeSetDraft): string => {
+    const seen = named.find((entry) => sameDraft(entry.draft, draft));
+    if (seen !== undefined) return seen.hash;
+    const hash = changeSetHash(draft);
+    named.unshift({ draft, hash });
+    named.length = Math.min(named.length, NAMED_DRAFTS);
+    return hash;
+  };
   const recorded = new Set<string>();
   let warned = false;
   const failed = (host: string, error: unknown): void => {
@@ -40,7 +53,7 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
           removed: result.removed,
           ...(folders.length > 0 ? { folders } : {}),
         };
-        const hash = changeSetHash(changeSet);
+        const hash = nameOf(changeSet);
         let pending = writing.get(hash);
         if (pending === undefined) {
           pending = keepChangeSet(folder, changeSet, hash);

@@ -22,25 +22,26 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('createTreeRecorder', () => {
   it('keeps one change set per distinct change, each host pointing at its own, with what each written path holds', async () => {
-    // Given 30 hosts that wrote the whole tree and one that wrote a file and removed another
+    // Given 30 hosts that wrote the whole tree (each its own lists, as a transport returns them), one that also removed a file, and one that wrote a file and removed another
     const warnings: string[] = [];
     const recorder = createTreeRecorder(folder, 'r1', '.', stage, (text) => warnings.push(text));
     const everything = { changed: ['a.php', 'lib/b.php', 'link'], created: ['a.php', 'lib/b.php', 'link'], createdFolders: ['lib'], removed: [], bytesSent: 3 };
     const hosts = Array.from({ length: 30 }, (_, i) => `mw${i}`);
     // When each host's change is recorded, all at once
     await Promise.all([
-      ...hosts.map((host) => recorder.inPlace(host, everything, '/srv/app', '/srv/app/.deploy/backups/r1')),
+      ...hosts.map((host) => recorder.inPlace(host, structuredClone(everything), '/srv/app', '/srv/app/.deploy/backups/r1')),
+      recorder.inPlace('mw98', { ...structuredClone(everything), removed: ['old.php'] }, '/srv/app', '/srv/app/.deploy/backups/r1'),
       recorder.inPlace('mw99', { changed: ['lib/b.php'], created: [], removed: ['old.php'], bytesSent: 1 }, '/srv/app', '/srv/app/.deploy/backups/r1'),
     ]);
-    // Then every host is on record, the 30 share one kept change set and mw99 has its own
+    // Then every host is on record, the 30 share one kept change set, mw98 and mw99 have their own
     expect(warnings).toEqual([]);
-    expect([...hosts, 'mw99'].every((host) => recorder.recorded(host))).toBe(true);
+    expect([...hosts, 'mw98', 'mw99'].every((host) => recorder.recorded(host))).toBe(true);
     const lines = readTreeVersions(folder, 'r1', () => {}) ?? [];
-    expect(lines).toHaveLength(31);
+    expect(lines).toHaveLength(32);
     const changesOf = (host: string): string => (lines.find((line) => line.host === host)?.tree as InPlaceChange | undefined)?.changes ?? '';
     const names = new Set(lines.map((line) => (line.tree as InPlaceChange).changes));
-    expect(names.size).toBe(2);
-    expect(await readdir(join(folder, 'objects'))).toHaveLength(2);
+    expect(names.size).toBe(3);
+    expect(await readdir(join(folder, 'objects'))).toHaveLength(3);
     const shared = changesOf('mw0');
     expect(await readChangeSet(folder, shared)).toEqual({
       wrote: [
@@ -52,6 +53,7 @@ describe('createTreeRecorder', () => {
       removed: [],
       folders: ['lib'],
     });
+    expect((await readChangeSet(folder, changesOf('mw98'))).removed).toEqual(['old.php']);
     const own = changesOf('mw99');
     expect(await readChangeSet(folder, own)).toEqual({ wrote: [['lib/b.php', sha256(Buffer.from('b'))]], added: [], removed: ['old.php'] });
   });
