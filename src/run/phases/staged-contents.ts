@@ -1,12 +1,16 @@
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, open, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256 } from '../../lib/sha256.js';
+
+/** Staged files read at once to learn what they hold, each through a buffer of its own. */
+export const CONTENT_READS_AT_ONCE = 16;
 
 /**
- * Staged files read at once to learn what they hold: each read's buffer is alive until it is
- * hashed, so an unbounded first sync held the whole tree (50 MB for figure M's) at once.
+ * The size of each read's buffer. The buffers are reused: reading each file into a buffer of
+ * its own made a first sync allocate the whole tree (50 MB for figure M's) within a second,
+ * held until the garbage collector ran, and left the C heap that large for the rest of the run.
  */
-export const CONTENT_READS_AT_ONCE = 16;
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** What the staged paths a run wrote hold, learned once per path for the whole run, whatever the number of hosts. */
 export interface StagedContents {
@@ -16,25 +20,39 @@ export interface StagedContents {
   learn(paths: readonly string[]): Promise<void>;
 }
 
+/** The sha256 of the file at `path`, read through `buffer`. */
+async function hashFile(path: string, buffer: Buffer): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return hash.digest('hex');
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The contents of the folder `source`, read at most `readsAtOnce` files at a time. */
 export function stagedContents(source: string, readsAtOnce = CONTENT_READS_AT_ONCE): StagedContents {
   const known = new Map<string, string>();
   // Paths being read, and those that could not be: every host that wrote one waits for that one read.
   const pending = new Map<string, Promise<string>>();
-  const waiting: Array<() => void> = [];
-  let reading = 0;
+  // A read takes a free buffer, or waits for one.
+  const free: Buffer[] = Array.from({ length: readsAtOnce }, () => Buffer.allocUnsafe(READ_BUFFER_BYTES));
+  const waiting: Array<(buffer: Buffer) => void> = [];
   const read = async (relative: string): Promise<string> => {
-    if (reading < readsAtOnce) reading++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
+    const buffer = free.pop() ?? (await new Promise<Buffer>((resolve) => waiting.push(resolve)));
     try {
       const local = join(source, relative);
       const info = await lstat(local);
-      return info.isSymbolicLink() ? `->${await readlink(local)}` : sha256(await readFile(local));
+      return info.isSymbolicLink() ? `->${await readlink(local)}` : await hashFile(local, buffer);
     } finally {
-      // The slot goes to the next read waiting, if any.
       const next = waiting.shift();
-      if (next === undefined) reading--;
-      else next();
+      if (next === undefined) free.push(buffer);
+      else next(buffer);
     }
   };
   const contentOf = (relative: string): Promise<string> => {
@@ -55,10 +73,9 @@ export function stagedContents(source: string, readsAtOnce = CONTENT_READS_AT_ON
   return {
     get: (relative) => known.get(relative),
     async learn(paths) {
-      const missing = paths.filter((relative) => !known.has(relative));
-      // Every read is queued first, then waited for one by one: no promise per path and per host.
-      for (const relative of missing) contentOf(relative);
-      for (const relative of missing) if (!known.has(relative)) await contentOf(relative);
+      // Every read is queued first, then waited for one by one: no promise (nor array) per path and per host.
+      for (const relative of paths) if (!known.has(relative)) contentOf(relative);
+      for (const relative of paths) if (!known.has(relative)) await contentOf(relative);
     },
   };
 }

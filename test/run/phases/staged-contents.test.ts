@@ -5,21 +5,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sha256 } from '../../../src/lib/sha256.js';
 import { stagedContents } from '../../../src/run/phases/staged-contents.js';
 
-// readFile, counted: how many reads of each path, and how many at once.
+// Files opened, counted: how many opens of each path, and how many open at once.
 const reads = vi.hoisted(() => ({ count: new Map<string, number>(), now: 0, most: 0 }));
 vi.mock('node:fs/promises', async (original) => {
   const actual = await original<typeof import('node:fs/promises')>();
   return {
     ...actual,
-    readFile: async (path: string) => {
+    open: async (path: string, flags: string) => {
       reads.count.set(path, (reads.count.get(path) ?? 0) + 1);
       reads.most = Math.max(reads.most, ++reads.now);
-      try {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        return await actual.readFile(path);
-      } finally {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const handle = await actual.open(path, flags);
+      const close = handle.close.bind(handle);
+      handle.close = () => {
         reads.now--;
-      }
+        return close();
+      };
+      return handle;
     },
   };
 });
@@ -34,20 +36,23 @@ afterEach(() => rm(source, { recursive: true, force: true }));
 
 describe('stagedContents', () => {
   it('learns what each path holds, reading each file once whatever the number of hosts, a few at a time', async () => {
-    // Given 40 files and a link
+    // Given 40 files, one larger than a read's buffer, and a link
     await mkdir(join(source, 'lib'));
+    const large = Buffer.alloc(200_000, 'x');
+    await writeFile(join(source, 'large.bin'), large);
     const names = Array.from({ length: 40 }, (_, i) => `lib/f${i}.php`);
     for (const name of names) await writeFile(join(source, name), `<?php // ${name}\n`);
     await symlink('lib/f0.php', join(source, 'link'));
     const contents = stagedContents(source, 3);
     // When 10 hosts that wrote them all learn them at once, and one more later
-    await Promise.all(Array.from({ length: 10 }, () => contents.learn([...names, 'link'])));
+    await Promise.all(Array.from({ length: 10 }, () => contents.learn([...names, 'link', 'large.bin'])));
     await contents.learn(names);
     // Then each is known (sha256, or -> and the target), each file was read once, never more than 3 at a time
     for (const name of names) expect(contents.get(name)).toBe(sha256(Buffer.from(`<?php // ${name}\n`)));
     expect(contents.get('link')).toBe('->lib/f0.php');
+    expect(contents.get('large.bin')).toBe(sha256(large));
     expect(contents.get('lib/other.php')).toBeUndefined();
-    expect([...reads.count.values()]).toEqual(names.map(() => 1));
+    expect([...reads.count.values()]).toEqual([...names, 'large.bin'].map(() => 1));
     expect(reads.most).toBe(3);
   });
 
