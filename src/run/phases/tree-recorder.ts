@@ -23,11 +23,18 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
   const contents = stagedContents(source);
   // Hosts with the same change set keep it once: the others wait for that one write.
   const writing = new Map<string, Promise<string>>();
-  // The last distinct change sets named: a host with the same lists gets the name without hashing its change set again.
+  const contentOf = (relative: string): string => contents.get(relative) ?? '';
+  // The last distinct change sets named: a host with the same lists gets the name without
+  // learning its paths or hashing its change set again.
   const named: Array<{ draft: ChangeSetDraft; hash: string }> = [];
-  const nameOf = (draft: ChangeSetDraft): string => {
-    const seen = named.find((entry) => sameDraft(entry.draft, draft));
-    if (seen !== undefined) return seen.hash;
+  const namedAlready = (draft: ChangeSetDraft): string | undefined => named.find((entry) => sameDraft(entry.draft, draft))?.hash;
+  const nameOf = async (draft: ChangeSetDraft): Promise<string> => {
+    const seen = namedAlready(draft);
+    if (seen !== undefined) return seen;
+    await contents.learn(draft.wrote);
+    // Another host may have named the same change set meanwhile.
+    const meanwhile = namedAlready(draft);
+    if (meanwhile !== undefined) return meanwhile;
     const hash = changeSetHash(draft);
     named.unshift({ draft, hash });
     named.length = Math.min(named.length, NAMED_DRAFTS);
@@ -43,17 +50,16 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
   return {
     async inPlace(host, result, destination, backupDir) {
       try {
-        await contents.learn(result.changed);
         const folders = result.createdFolders ?? [];
         // The host's own lists and the run's contents: no pair per path and per host.
         const changeSet: ChangeSetDraft = {
           wrote: result.changed,
-          contentOf: (relative) => contents.get(relative) ?? '',
+          contentOf,
           added: result.created,
           removed: result.removed,
           ...(folders.length > 0 ? { folders } : {}),
         };
-        const hash = nameOf(changeSet);
+        const hash = await nameOf(changeSet);
         let pending = writing.get(hash);
         if (pending === undefined) {
           pending = keepChangeSet(folder, changeSet, hash);
