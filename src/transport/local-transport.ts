@@ -79,7 +79,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
       });
       const run = await runRsync(argv, syncOptions.signal);
-      if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+      if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout, syncOptions.names);
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
       throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);
     },

@@ -42,7 +42,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       remoteShell: tunnel.remoteShell,
     });
     const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]));
-    if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout);
+    if (run.exitCode === 0) return parseRsyncTreeOutput(run.stdout, options.names);
     if (connection.failure !== undefined) throw connection.failure;
     const remote = tunnel.remote();
     const reason =
