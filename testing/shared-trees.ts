@@ -1,16 +1,19 @@
+import { ITEM_PREFIX, parseRsyncTreeOutput } from '../src/transport/rsync-tree.js';
 import type { SyncTreeOptions, SyncTreeResult } from '../src/transport/types.js';
 import { differs, excludedPath, type FakeTreeEntry, readTree, sizeOf } from './fake-tree.js';
 
 /** A folder's listing: relative path to entry. */
 export type Listing = ReadonlyMap<string, FakeTreeEntry>;
 
-/** What one sync from a folder's listing to a source's did: its lists (frozen: shared by the hosts it fits) and counts. */
+/** What one sync from a folder's listing to a source's did: its lists (shared by the hosts it fits) and counts. */
 interface SharedSync {
   from: Listing;
   to: Listing;
   /** delete and exclude, as one key. */
   rule: string;
   result: Readonly<SyncTreeResult>;
+  /** rsync's stdout for it, line by line; each host joins its own string. */
+  lines: readonly string[];
   /** Entries of `from` neither in `to` nor removed. */
   kept: number;
 }
@@ -19,9 +22,9 @@ interface SharedSync {
  * FakeFleet's `shareTrees` mode, for benchmarks of the deploy process at thousands of hosts: a
  * source folder is listed once (sizes, modes and mtimes, not contents); a host that syncs it
  * holds the listing by reference; and hosts that go from the same listing to the same one share
- * one set of result lists (frozen), as they would be equal item by item from real hosts. The
- * hosts' memory is not the deploy process's: at 1,000 hosts, building these lists per host was
- * the fake's 100 MB of figure M's garbage.
+ * one comparison (the hosts' memory and work are not the deploy process's). What each host
+ * returns is what a real transport returns: rsync's itemized output, one string per host,
+ * parsed by the real parser (with the staged names when given).
  */
 export class SharedTrees {
   private readonly sources = new Map<string, Promise<Listing>>();
@@ -63,16 +66,42 @@ export class SharedTrees {
       for (const [relative, entry] of wanted) merged.set(relative, entry);
       held.set(root, merged);
     }
-    return { ...sync.result };
+    return parseRsyncTreeOutput(sync.lines.join('\n'), options.names);
   }
+}
+
+/** A name as rsync (LC_ALL=C) prints it: bytes outside printable ASCII, and a `\\` before `#`, as `\\#ooo`. */
+function printed(name: string): string {
+  if (/^[\x20-\x7e]*$/.test(name) && !name.includes('\\#')) return name;
+  const bytes = Buffer.from(name);
+  let text = '';
+  for (const [index, byte] of bytes.entries()) {
+    const escape = byte < 0x20 || byte > 0x7e || (byte === 0x5c && bytes[index + 1] === 0x23);
+    text += escape ? `\\#${byte.toString(8).padStart(3, '0')}` : String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/** rsync's stdout for a sync (`--out-format=deploy-item %i %n`, `--stats`), line by line. */
+function itemized(result: SyncTreeResult, links: ReadonlySet<string>): string[] {
+  const created = new Set(result.created);
+  const lines = result.changed.map((name) => {
+    const kind = links.has(name) ? 'cL' : '>f';
+    return `${ITEM_PREFIX}${kind}${created.has(name) ? '+++++++++' : '.st......'} ${printed(name)}`;
+  });
+  for (const name of result.removed) lines.push(`${ITEM_PREFIX}*deleting   ${printed(name)}`);
+  lines.push('', `Total bytes sent: ${result.bytesSent.toLocaleString('en-US')}`, '');
+  return lines;
 }
 
 function compare(current: Listing, wanted: Listing, options: SyncTreeOptions, rule: string): SharedSync {
   const result: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+  const links = new Set<string>();
   for (const [relative, entry] of wanted) {
     const now = current.get(relative);
     if (!differs(now, entry)) continue;
     result.changed.push(relative);
+    if (entry.symlink) links.add(relative);
     if (now === undefined) result.created.push(relative);
     result.bytesSent += sizeOf(entry);
   }
@@ -82,8 +111,5 @@ function compare(current: Listing, wanted: Listing, options: SyncTreeOptions, ru
     if (options.delete && !excludedPath(options.exclude, relative)) result.removed.push(relative);
     else kept++;
   }
-  Object.freeze(result.changed);
-  Object.freeze(result.created);
-  Object.freeze(result.removed);
-  return { from: current, to: wanted, rule, result, kept };
+  return { from: current, to: wanted, rule, result, lines: itemized(result, links), kept };
 }
