@@ -3,8 +3,9 @@
  * 50 MB tree to 1,000 hosts. Does only this, so its peak RSS is the run's and not the bench
  * harness's: the real `syncWorld` service (config, staged tree, plan, rollout, change-set
  * recorder, human and JSON reporters) with the synthetic FakeFleet as transport, in its
- * `shareTrees` mode (the stage listed once, each host holding the listing by reference: the
- * hosts' memory is not the deploy process's). A first sync (every file to every host), then a
+ * `shareTrees` mode (testing/shared-trees.ts: the stage listed once, each host holding the
+ * listing by reference, the hosts' memory not being the deploy process's; each host's result is
+ * its own rsync output parsed by the real parser, as a real transport's is). A first sync (every file to every host), then a
  * re-sync after `changed` files changed.
  *
  *   node dist/bench/tree-memory-child.js <hosts> <sync_concurrency> <seed> <files> <totalMB> <changed>

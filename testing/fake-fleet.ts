@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { differs, excludedPath, type FakeTreeEntry, readTree, sizeOf } from './fake-tree.js';
+import { differs, excludedPath, type FakeTreeEntry, readTree } from './fake-tree.js';
+import { SharedTrees } from './shared-trees.js';
 import { decideReplace, type Wanted } from '../src/transport/replace-plan.js';
 import {
   HostFailure,
@@ -47,12 +48,12 @@ export interface FakeFleetOptions {
   /** Backoff before retry n is retryDelayMs * 2^(n-1). */
   retryDelayMs?: number;
   /**
-   * For benchmarks of the deploy process at thousands of hosts: a source folder is listed once
-   * (with its exclusions; sizes, modes and mtimes, not contents) for the fleet's life, not read
-   * once per host, so the stage must not change
-   * while the fleet lives; and a host that syncs a folder holds the source's listing by
-   * reference, not a copy per host (the hosts' memory is not the deploy process's). Such trees
-   * are kept apart from `files` (readFile does not see them).
+   * For benchmarks of the deploy process at thousands of hosts (testing/shared-trees.ts): a
+   * source folder is listed once (with its exclusions; sizes, modes and mtimes, not contents)
+   * until relistSources, not read once per host; a host that syncs a folder holds the source's
+   * listing by reference, not a copy per host; hosts in the same state share one set of result
+   * lists (the hosts' memory is not the deploy process's). Such trees are kept apart from
+   * `files` (readFile does not see them).
    */
   shareTrees?: boolean;
 }
@@ -85,9 +86,7 @@ export class FakeFleet implements Transport {
   maxRunning = 0;
   private readonly connected = new Set<string>();
   private readonly connectAttempts = new Map<string, number>();
-  /** shareTrees: each source's listing, read once; per host, each synced folder's listing. */
-  private readonly sourceTrees = new Map<string, Promise<Map<string, FakeTreeEntry>>>();
-  private readonly sharedTrees = new Map<string, Map<string, ReadonlyMap<string, FakeTreeEntry>>>();
+  private readonly shared = new SharedTrees();
 
   constructor(private readonly options: FakeFleetOptions = {}) {}
 
@@ -207,11 +206,11 @@ export class FakeFleet implements Transport {
     await this.connect(host, options.signal, options.onRetry);
     const behaviour = this.behaviour(host);
     this.record(host, 'sync', { path: options.destination });
-    const wanted = this.options.shareTrees ? await this.sourceTree(options.source, options.exclude) : await readTree(options.source, options.exclude);
+    const wanted = this.options.shareTrees ? await this.shared.source(options.source, options.exclude) : await readTree(options.source, options.exclude);
     if (behaviour.writeMs) await Promise.race([sleep(behaviour.writeMs), rejectOnAbort(options.signal)]);
     options.signal.throwIfAborted();
     if (behaviour.failWrite) throw new HostFailure('transfer', `transfer failed: ${options.destination} on ${host}: no space left on device`);
-    if (this.options.shareTrees) return this.syncShared(host, wanted, options);
+    if (this.options.shareTrees) return this.shared.sync(host, wanted, options);
     const files = this.files.get(host) ?? new Map<string, FakeTreeEntry>();
     this.files.set(host, files);
     const root = options.destination.replace(/\/+$/, '');
@@ -239,47 +238,7 @@ export class FakeFleet implements Transport {
 
   /** shareTrees: list the sources again at their next sync (the stage changed). */
   relistSources(): void {
-    this.sourceTrees.clear();
-  }
-
-  private sourceTree(source: string, exclude: readonly string[]): Promise<Map<string, FakeTreeEntry>> {
-    const key = JSON.stringify([source, exclude]);
-    let tree = this.sourceTrees.get(key);
-    if (tree === undefined) {
-      tree = readTree(source, exclude, true);
-      this.sourceTrees.set(key, tree);
-    }
-    return tree;
-  }
-
-  /** syncTree's rules with shareTrees: the host's folder becomes the source's listing, by reference when it equals it. */
-  private syncShared(host: string, wanted: ReadonlyMap<string, FakeTreeEntry>, options: SyncTreeOptions): SyncTreeResult {
-    const held = this.sharedTrees.get(host) ?? new Map<string, ReadonlyMap<string, FakeTreeEntry>>();
-    this.sharedTrees.set(host, held);
-    const root = options.destination.replace(/\/+$/, '');
-    const current = held.get(root) ?? new Map<string, FakeTreeEntry>();
-    const result: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
-    for (const [relative, entry] of wanted) {
-      const now = current.get(relative);
-      if (!differs(now, entry)) continue;
-      result.changed.push(relative);
-      if (now === undefined) result.created.push(relative);
-      result.bytesSent += sizeOf(entry);
-    }
-    let kept = 0;
-    for (const relative of current.keys()) {
-      if (wanted.has(relative)) continue;
-      if (options.delete && !excludedPath(options.exclude, relative)) result.removed.push(relative);
-      else kept++;
-    }
-    if (kept === 0) held.set(root, wanted);
-    else {
-      const merged = new Map(current);
-      for (const relative of result.removed) merged.delete(relative);
-      for (const [relative, entry] of wanted) merged.set(relative, entry);
-      held.set(root, merged);
-    }
-    return result;
+    this.shared.relist();
   }
 
   /** A remote path is the same path here: commands do not run anywhere. */

@@ -58,12 +58,48 @@ export interface HostTreeVersion {
 const objectPath = (folder: string, hash: string): string => join(folder, 'objects', hash);
 
 /**
- * A change set's name: the sha256 of its JSON (what keepChangeSet writes), fed to the hash in
- * slices of about 64 kB. A first sync of 5,000 files to 1,000 hosts names one change set per
- * host; building each one's JSON and Buffer (over 1 MB per host, tens of hosts at once) is
- * what made the deploy process's memory peak (figure M in BENCHMARKS.md).
+ * A change set as a run holds it for one host: the paths written (the host's own list) and a
+ * lookup of what each holds (shared by every host of the run), not a pair per path. A first
+ * sync of 5,000 files to 1,000 hosts makes 1,000 of these, of which one is kept: building each
+ * one's pairs (over 300 kB a host) is what made the deploy process's memory peak (figure M in
+ * BENCHMARKS.md).
  */
-export function changeSetHash(changes: ChangeSet): string {
+export interface ChangeSetDraft {
+  /** The paths written, in the order `wrote` lists them. */
+  wrote: readonly string[];
+  /** What a written path holds (see WrittenPath). */
+  contentOf: (path: string) => string;
+  added: readonly string[];
+  removed: readonly string[];
+  folders?: readonly string[];
+}
+
+/** The change set a draft stands for (what keepChangeSet writes). */
+export function changeSetOf(draft: ChangeSetDraft): ChangeSet {
+  return {
+    wrote: draft.wrote.map((path) => [path, draft.contentOf(path)]),
+    added: [...draft.added],
+    removed: [...draft.removed],
+    ...(draft.folders !== undefined ? { folders: [...draft.folders] } : {}),
+  };
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((item, index) => item === b[index]));
+
+/**
+ * Whether two drafts of one run (one `contentOf`: a path holds the same whatever the host) stand
+ * for the same change set: the same lists, item by item. Far cheaper than hashing each.
+ */
+export function sameDraft(a: ChangeSetDraft, b: ChangeSetDraft): boolean {
+  return sameList(a.wrote, b.wrote) && sameList(a.added, b.added) && sameList(a.removed, b.removed) && sameList(a.folders, b.folders);
+}
+
+/**
+ * A change set's name: the sha256 of its JSON (what keepChangeSet writes), fed to the hash in
+ * slices of about 64 kB, from the draft: neither the JSON nor the pairs are built.
+ */
+export function changeSetHash(draft: ChangeSetDraft): string {
   const hash = createHash('sha256');
   let slice = '';
   const add = (piece: string): void => {
@@ -73,24 +109,28 @@ export function changeSetHash(changes: ChangeSet): string {
       slice = '';
     }
   };
-  const list = (key: string, items: readonly unknown[], first: boolean): void => {
+  const list = (key: string, items: readonly string[], first: boolean, item = (text: string): string => JSON.stringify(text)): void => {
     add(`${first ? '{' : ','}${JSON.stringify(key)}:[`);
-    for (const [index, item] of items.entries()) add(`${index === 0 ? '' : ','}${JSON.stringify(item)}`);
+    for (let index = 0; index < items.length; index++) add(`${index === 0 ? '' : ','}${item(items[index] as string)}`);
     add(']');
   };
-  list('wrote', changes.wrote, true);
-  list('added', changes.added, false);
-  list('removed', changes.removed, false);
-  if (changes.folders !== undefined) list('folders', changes.folders, false);
+  // JSON.stringify of a pair [path, content] is `[` path `,` content `]`, each a JSON string.
+  list('wrote', draft.wrote, true, (path) => `[${JSON.stringify(path)},${JSON.stringify(draft.contentOf(path))}]`);
+  list('added', draft.added, false);
+  list('removed', draft.removed, false);
+  if (draft.folders !== undefined) list('folders', draft.folders, false);
   add('}');
   hash.update(slice);
   return hash.digest('hex');
 }
 
-/** Keep a change set once per distinct content (named by changeSetHash; callers call it once per name); resolves with its name. */
-export async function keepChangeSet(folder: string, changes: ChangeSet, hash = changeSetHash(changes)): Promise<string> {
+/**
+ * Keep a change set once per distinct content (named by changeSetHash; callers call it once per
+ * name, and only then are its pairs and JSON built); resolves with its name.
+ */
+export async function keepChangeSet(folder: string, draft: ChangeSetDraft, hash = changeSetHash(draft)): Promise<string> {
   const path = objectPath(folder, hash);
-  const content = Buffer.from(JSON.stringify(changes));
+  const content = Buffer.from(JSON.stringify(changeSetOf(draft)));
   const existing = await stat(path).catch(() => undefined);
   if (existing?.size !== content.length) {
     mkdirSync(join(folder, 'objects'), { recursive: true, mode: 0o700 });

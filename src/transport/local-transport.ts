@@ -78,7 +78,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         ...(syncOptions.linkDest !== undefined ? { linkDest: join(hostDir(host), syncOptions.linkDest) } : {}),
         ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
       });
-      const run = await runRsync(argv, syncOptions.signal);
+      const run = await runRsync(argv, { signal: syncOptions.signal, ...(syncOptions.names !== undefined ? { names: syncOptions.names } : {}) });
       if (run.exitCode === 0) return run.items;
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;
       throw new HostFailure('transfer', `transfer failed: ${syncOptions.destination} on ${host}: ${reason}`);

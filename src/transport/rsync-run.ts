@@ -18,9 +18,17 @@ export interface RsyncRun {
  * remote shell it started once it exits. `channel`: the deploy process's end of the socket
  * pair rsync gets at fd 3 and hands on to its remote shell (ssh/rsync-tunnel.ts).
  */
-export async function runRsync(argv: readonly string[], signal: AbortSignal, channel?: (socket: Duplex) => void): Promise<RsyncRun> {
+export interface RunRsyncOptions {
+  signal: AbortSignal;
+  /** The staged tree's names: a host's lists hold these strings, not copies (RsyncTreeReader). */
+  names?: ReadonlyMap<string, string>;
+  channel?: (socket: Duplex) => void;
+}
+
+export async function runRsync(argv: readonly string[], options: RunRsyncOptions): Promise<RsyncRun> {
   const [file = 'rsync', ...args] = argv;
-  const items = new RsyncTreeReader();
+  const { signal, channel } = options;
+  const items = new RsyncTreeReader(options.names);
   const run = await runLocalProcess(file, args, {
     cwd: process.cwd(),
     env: { LC_ALL: 'C' },

@@ -70,6 +70,9 @@ const LINE_LIMIT = 64 * 1024;
  * whole at the cost of its names (plus one unfinished line). Folders are not counted.
  */
 export class RsyncTreeReader {
+  /** `names`: a staged tree's names, each mapped to itself: a name found there is that string, shared by every host's result. */
+  constructor(private readonly names?: ReadonlyMap<string, string>) {}
+
   private readonly changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
   private readonly folders: string[] = [];
   /** The text after the last newline so far. */
@@ -104,7 +107,8 @@ export class RsyncTreeReader {
     if (line.startsWith(ITEM_PREFIX)) {
       const item = line.slice(ITEM_PREFIX.length);
       const flags = item.slice(0, 11);
-      const name = readRsyncName(item.slice(12));
+      const printed = readRsyncName(item.slice(12));
+      const name = this.names?.get(printed) ?? printed;
       if (flags.startsWith('*deleting')) {
         if (!name.endsWith('/')) this.changes.removed.push(name);
       } else if (flags.startsWith('cd+++++++++')) {
@@ -120,9 +124,9 @@ export class RsyncTreeReader {
   }
 }
 
-/** Parse the whole stdout of buildRsyncTree's rsync at once (RsyncTreeReader); folders are not counted. */
-export function parseRsyncTreeOutput(stdout: string): SyncTreeResult {
-  const reader = new RsyncTreeReader();
+/** Parse the whole stdout of buildRsyncTree's rsync at once (RsyncTreeReader, `names` as there); folders are not counted. */
+export function parseRsyncTreeOutput(stdout: string, names?: ReadonlyMap<string, string>): SyncTreeResult {
+  const reader = new RsyncTreeReader(names);
   reader.push(stdout);
   return reader.result();
 }

@@ -116,6 +116,11 @@ export interface SyncTreeOptions extends ReadFileOptions {
   linkDest?: string;
   /** An absolute remote folder that keeps, by rename on the host, every file the sync replaces or removes. */
   backupDir?: string;
+  /**
+   * The staged tree's names, each mapped to itself: the result's lists hold these strings,
+   * shared by every host, instead of copies cut from each host's output.
+   */
+  names?: ReadonlyMap<string, string>;
 }
 
 export interface SyncTreeResult {

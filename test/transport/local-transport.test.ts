@@ -140,4 +140,17 @@ describe('local transport: syncTree', () => {
   };
   treeContract(subject);
   linkDestContract(subject, (path) => join(dir, 'mw01', path));
+
+  it("names the files with the staged names' strings when given them", async () => {
+    // Given a stage of two files, and names for one (mapped to a marked copy: strings compare by value, so the mark shows which string a list holds)
+    const stage = join(dir, 'stage');
+    await mkdir(stage);
+    await writeFile(join(stage, 'a.php'), 'a');
+    await writeFile(join(stage, 'b.php'), 'b');
+    const names = new Map([['a.php', 'staged:a.php']]);
+    // When it is synced to a host
+    const result = await transport.syncTree('mw01', { source: stage, destination: '/srv/app', exclude: [], delete: true, names, signal: never });
+    // Then a.php is the staged string, b.php the host's own
+    expect(result.changed).toEqual(['staged:a.php', 'b.php']);
+  });
 });

@@ -128,6 +128,34 @@ describe('RsyncTreeReader', () => {
   });
 });
 
+describe('parseRsyncTreeOutput with the staged names', () => {
+  it("gives a name found in them as the string they hold for it, the host's own cut otherwise", () => {
+    // Given the staged names (each mapped to a marked copy: strings compare by value, so the mark shows which string a list holds)
+    const names = new Map(['a/b/f.php', 'é.php', 'link'].map((name) => [name, `staged:${name}`]));
+    const output = [
+      'deploy-item >f+++++++++ a/b/f.php',
+      'deploy-item >f.st...... \\#303\\#251.php',
+      'deploy-item *deleting   gone.php',
+      'deploy-item cL+++++++++ link',
+      '',
+    ].join('\n');
+    // Then the staged names are the map's strings (é.php once decoded), the others the host's own
+    expect(parseRsyncTreeOutput(output, names)).toEqual({
+      changed: ['staged:a/b/f.php', 'staged:é.php', 'staged:link'],
+      created: ['staged:a/b/f.php', 'staged:link'],
+      removed: ['gone.php'],
+      bytesSent: 0,
+    });
+  });
+
+  it('reads short and odd lines as the line-by-line parser did', () => {
+    // Lines cut short, a flags field alone, stats with leading spaces, no final newline
+    const output =
+      'deploy-item >f\ndeploy-item >f+++++++++\ndeploy-item >f+++++++++ \ndeploy-item *deleting\n  Total bytes sent: 1,234  \ndeploy-item >L.st...... x';
+    expect(parseRsyncTreeOutput(output)).toEqual({ changed: ['', '', '', 'x'], created: ['', ''], removed: [''], bytesSent: 1234 });
+  });
+});
+
 describe('rsyncErrorLine', () => {
   it("names rsync's own message before its generic error line", () => {
     const stderr = 'rsync: [receiver] mkdir "/srv/x" failed: Permission denied (13)\nrsync error: error in file IO (code 11) at main.c(791)\n';

@@ -1,8 +1,6 @@
-import { lstat, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256 } from '../../lib/sha256.js';
-import { changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange, type WrittenPath } from '../../state/kept-trees.js';
+import { type ChangeSetDraft, changeSetHash, keepChangeSet, recordTreeVersion, type ReleaseChange, sameDraft } from '../../state/kept-trees.js';
 import type { SyncTreeResult } from '../../transport/types.js';
+import { stagedContents } from './staged-contents.js';
 
 /** Records, for one tree run, what each host's change was (see state/kept-trees). */
 export interface TreeRecorder {
@@ -14,16 +12,34 @@ export interface TreeRecorder {
   recorded(host: string): boolean;
 }
 
+/** Distinct change sets of a run remembered with their names (a first sync has one, whatever the number of hosts). */
+const NAMED_DRAFTS = 4;
+
 /**
  * A recorder writing to the run's record in `folder`. What a file the run wrote holds is read
  * from `source` (the staged folder) once per path, whatever the number of hosts.
  */
 export function createTreeRecorder(folder: string, runId: string, path: string, source: string, warn: (text: string) => void): TreeRecorder {
-  const contents = new Map<string, Promise<string>>();
-  // What each path holds once known: most hosts of a run find every path here, with no promise per path.
-  const known = new Map<string, string>();
+  const contents = stagedContents(source);
   // Hosts with the same change set keep it once: the others wait for that one write.
   const writing = new Map<string, Promise<string>>();
+  const contentOf = (relative: string): string => contents.get(relative) ?? '';
+  // The last distinct change sets named: a host with the same lists gets the name without
+  // learning its paths or hashing its change set again.
+  const named: Array<{ draft: ChangeSetDraft; hash: string }> = [];
+  const namedAlready = (draft: ChangeSetDraft): string | undefined => named.find((entry) => sameDraft(entry.draft, draft))?.hash;
+  const nameOf = async (draft: ChangeSetDraft): Promise<string> => {
+    const seen = namedAlready(draft);
+    if (seen !== undefined) return seen;
+    await contents.learn(draft.wrote);
+    // Another host may have named the same change set meanwhile.
+    const meanwhile = namedAlready(draft);
+    if (meanwhile !== undefined) return meanwhile;
+    const hash = changeSetHash(draft);
+    named.unshift({ draft, hash });
+    named.length = Math.min(named.length, NAMED_DRAFTS);
+    return hash;
+  };
   const recorded = new Set<string>();
   let warned = false;
   const failed = (host: string, error: unknown): void => {
@@ -31,28 +47,19 @@ export function createTreeRecorder(folder: string, runId: string, path: string, 
     warned = true;
     warn(`could not record the change on ${host} in ${folder}: ${(error as Error).message}; a host whose change is not recorded cannot be rolled back`);
   };
-  const contentOf = (relative: string): Promise<string> => {
-    let pending = contents.get(relative);
-    if (pending === undefined) {
-      const local = join(source, relative);
-      pending = lstat(local).then(async (info) => (info.isSymbolicLink() ? `->${await readlink(local)}` : sha256(await readFile(local))));
-      contents.set(relative, pending);
-      void pending.then(
-        (content) => known.set(relative, content),
-        () => undefined,
-      );
-    }
-    return pending;
-  };
   return {
     async inPlace(host, result, destination, backupDir) {
       try {
-        const missing = result.changed.filter((relative) => !known.has(relative));
-        if (missing.length > 0) await Promise.all(missing.map(contentOf));
-        const wrote: WrittenPath[] = result.changed.map((relative) => [relative, known.get(relative) ?? '']);
         const folders = result.createdFolders ?? [];
-        const changeSet = { wrote, added: result.created, removed: result.removed, ...(folders.length > 0 ? { folders } : {}) };
-        const hash = changeSetHash(changeSet);
+        // The host's own lists and the run's contents: no pair per path and per host.
+        const changeSet: ChangeSetDraft = {
+          wrote: result.changed,
+          contentOf,
+          added: result.created,
+          removed: result.removed,
+          ...(folders.length > 0 ? { folders } : {}),
+        };
+        const hash = await nameOf(changeSet);
         let pending = writing.get(hash);
         if (pending === undefined) {
           pending = keepChangeSet(folder, changeSet, hash);

@@ -30,8 +30,12 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       ...(options.backupDir !== undefined ? { backupDir: options.backupDir } : {}),
       remoteShell: REMOTE_SHELL,
     });
-    const run = await runRsync(argv, AbortSignal.any([options.signal, lost.signal]), (socket) => {
-      tunnel = attachRsyncTunnel(connection, socket);
+    const run = await runRsync(argv, {
+      signal: AbortSignal.any([options.signal, lost.signal]),
+      ...(options.names !== undefined ? { names: options.names } : {}),
+      channel: (socket) => {
+        tunnel = attachRsyncTunnel(connection, socket);
+      },
     });
     if (run.exitCode === 0) return run.items;
     if (connection.failure !== undefined) throw connection.failure;

@@ -82,7 +82,7 @@ describe('resolveStagedTree', () => {
     // When the tree of sync-world is resolved, and rsync really syncs it with the sync's own argv
     const tree = await resolveStagedTree(stageDir, '/srv/app', undefined, EXCLUDE);
     const destination = await tempDir('deploy-dest-');
-    const run = await runRsync(buildRsyncTree({ source: stageDir, destination, delete: true, exclude: EXCLUDE }), never);
+    const run = await runRsync(buildRsyncTree({ source: stageDir, destination, delete: true, exclude: EXCLUDE }), { signal: never });
     expect(run.exitCode).toBe(0);
     // Then the entries are what landed, one for one, and the counts are the files' and links'
     const listed = tree.entries.map((entry) => (entry.kind === 'dir' ? `${entry.path}/` : entry.path)).sort();
