@@ -48,7 +48,7 @@ interface Measured {
   wireBytes: number;
   /** rsync's Total bytes sent, summed over the hosts. */
   rsyncBytes: number;
-  /** CPU of the tool and its reaped children (rsync, ssh / rsh client). */
+  /** CPU of the tool and its reaped children (rsync, ssh / the remote shell: sh and cat). */
   cpuMs: number;
   /** deploy only: its sync-hosts phase, and the largest RSS of its process tree. */
   phaseMs?: number;
