@@ -1,4 +1,5 @@
-import { ITEM_PREFIX, parseRsyncTreeOutput } from '../src/transport/rsync-tree.js';
+import { ITEM_PREFIX } from '../src/lib/rsync-tree-options.js';
+import { parseRsyncTreeOutput } from '../src/transport/rsync-tree.js';
 import type { SyncTreeOptions, SyncTreeResult } from '../src/transport/types.js';
 import { differs, excludedPath, type FakeTreeEntry, readTree, sizeOf } from './fake-tree.js';
 

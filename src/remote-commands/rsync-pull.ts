@@ -1,3 +1,4 @@
+import { type TreeSyncGuarantees, treeSyncOptions } from '../lib/rsync-tree-options.js';
 import { temporaryName } from '../lib/temporary-name.js';
 
 /** Exit status of the pull command when the host has no `rsync`. */
@@ -71,24 +72,16 @@ export function proxyOrder(targets: readonly string[], proxies: readonly string[
   return order;
 }
 
-export interface RsyncTreePullOptions extends Omit<RsyncPullOptions, 'random'> {
-  /** sync_delete */
-  delete: boolean;
-  /** sync_exclude */
-  exclude: readonly string[];
-  /** In place: where the host keeps what the pull replaces or removes. */
-  backupDir?: string;
-  /** Releases: the live release's copy of the folder, whose unchanged files are hard-linked. */
-  linkDest?: string;
-}
+/** sync_delete, sync_exclude; in place the backup folder (releases: the live release's copy, to hard-link from). */
+export interface RsyncTreePullOptions extends Omit<RsyncPullOptions, 'random'>, TreeSyncGuarantees {}
 
 /** Run by `sh -c` with rsync's arguments as "$@": no rsync on the host is exit 127 with one line. */
 export const RSYNC_TREE_PULL_SCRIPT = `command -v rsync >/dev/null 2>&1 || { echo "rsync is not installed on this host" >&2; exit ${RSYNC_MISSING_STATUS}; }\nexec rsync "$@"`;
 
 /**
  * The argv a target runs to pull a folder from a proxy's rsync daemon into `destination`, with
- * the guarantees of a direct tree sync (remote-commands' rsync-tree argv): quick check,
- * delayed updates and deletions, exclusions, backups or hard links, items and stats printed.
+ * the options of a direct tree sync (treeSyncOptions): quick check, delayed updates and
+ * deletions, exclusions, backups or hard links, items and stats printed.
  */
 export function buildRsyncTreePull(options: RsyncTreePullOptions): string[] {
   const seconds = String(Math.max(1, Math.ceil(options.timeoutSeconds)));
@@ -99,14 +92,7 @@ export function buildRsyncTreePull(options: RsyncTreePullOptions): string[] {
     'deploy-rsync-tree-pull',
     '--no-motd',
     '-rlpt',
-    '--delay-updates',
-    '--mkpath',
-    ...(options.delete ? ['--delete', '--delete-delay'] : []),
-    ...(options.linkDest !== undefined ? [`--link-dest=${options.linkDest}`] : []),
-    ...(options.backupDir !== undefined ? ['--backup', `--backup-dir=${options.backupDir}`] : []),
-    ...options.exclude.map((pattern) => `--exclude=${pattern}`),
-    '--out-format=deploy-item %i %n',
-    '--stats',
+    ...treeSyncOptions(options),
     `--timeout=${seconds}`,
     `--contimeout=${seconds}`,
     '--',

@@ -1,5 +1,6 @@
 import { decodeRsyncName } from '../lib/rsync-names.js';
-import { buildRsyncTree, ITEM_PREFIX } from './rsync-tree.js';
+import { ITEM_PREFIX } from '../lib/rsync-tree-options.js';
+import { buildRsyncTree } from './rsync-tree.js';
 
 export { decodeRsyncName } from '../lib/rsync-names.js';
 

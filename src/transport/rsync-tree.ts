@@ -1,10 +1,11 @@
 import { readRsyncName } from '../lib/rsync-names.js';
+import { ITEM_PREFIX, type TreeSyncGuarantees, treeSyncOptions } from '../lib/rsync-tree-options.js';
 import type { SyncTreeResult } from './types.js';
 
 /**
  * The local rsync that syncs a folder of this machine to a host's folder, built as data, and
- * the parser of what it prints. Transports run it: `ssh` with `-e` naming the tunnel's rsh
- * client (rsync's server runs on the host over deploy's own SSH connection), `local` straight
+ * the parser of what it prints. Transports run it: `ssh` with `-e` naming the tunnel's remote
+ * shell (rsync's server runs on the host over deploy's own SSH connection), `local` straight
  * into the host's folder.
  *
  * - `-rlpt`: recursive, symlinks as symlinks, permissions, mtimes; no owner or group (files
@@ -12,27 +13,15 @@ import type { SyncTreeResult } from './types.js';
  *   file changed by hand on a host (new mtime) is replaced.
  * - `-s` (secluded args): paths, `--link-dest` and filters travel inside rsync's protocol, so
  *   the command the host runs is only `rsync --server <flags> .`, nothing a shell could read.
- * - `--delay-updates`: new and changed files land in `.~tmp~` folders and are renamed into
- *   place together at the end; with `delete`, `--delete --delete-delay` removes afterwards.
- * - `--exclude`: excluded paths are neither sent nor deleted on the host.
+ * - then treeSyncOptions (lib/rsync-tree-options.ts): delayed updates and deletions,
+ *   exclusions, backups or hard links, items and stats.
  */
 
-/** Marks the lines this argv's `--out-format` prints, apart from `--stats` and messages. */
-export const ITEM_PREFIX = 'deploy-item ';
-
-export interface RsyncTreeOptions {
+export interface RsyncTreeOptions extends TreeSyncGuarantees {
   /** The local folder whose content is synced. */
   source: string;
   /** The destination folder as rsync reads it: a local path, or `<host>:<path>` with `remoteShell`. */
   destination: string;
-  /** Remove from the destination what is gone from the source (excluded paths aside). */
-  delete: boolean;
-  /** rsync-style patterns never synced, one `--exclude` each. */
-  exclude: readonly string[];
-  /** A previous copy of the tree on the host: unchanged files are hard-linked from it. */
-  linkDest?: string;
-  /** A folder (absolute on the destination side) that keeps, by rename, every file the sync replaces or removes. */
-  backupDir?: string;
   /** The `-e` command (already one string, as rsync splits it). */
   remoteShell?: string;
 }
@@ -44,15 +33,7 @@ export function buildRsyncTree(options: RsyncTreeOptions): string[] {
     'rsync',
     '-rlpt',
     '-s',
-    '--delay-updates',
-    // The destination's missing parent folders are made, as sync-file does for a file.
-    '--mkpath',
-    ...(options.delete ? ['--delete', '--delete-delay'] : []),
-    ...(options.linkDest !== undefined ? [`--link-dest=${options.linkDest}`] : []),
-    ...(options.backupDir !== undefined ? ['--backup', `--backup-dir=${options.backupDir}`] : []),
-    ...options.exclude.map((pattern) => `--exclude=${pattern}`),
-    `--out-format=${ITEM_PREFIX}%i %n`,
-    '--stats',
+    ...treeSyncOptions(options),
     ...(options.remoteShell !== undefined ? ['-e', options.remoteShell] : []),
     '--',
     source,
