@@ -44,6 +44,45 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
 
+/** A pull from one proxy: rsync's exit status on the target, the line that says why it failed, and what it read. */
+export interface ProxyPull<T> {
+  exitCode: number;
+  reason: string;
+  got?: T;
+}
+
+/**
+ * Ask a target's proxies in turn (those whose own sync failed passed over) until one serves it:
+ * returns that proxy and what its pull read, if any, and the lines saying why each other was
+ * passed over. A target without rsync stops asking at once.
+ */
+export async function pullFromProxies<T = undefined>(
+  host: string,
+  options: Pick<ProxySyncOptions, 'order' | 'failedProxies'>,
+  pull: (proxy: string) => Promise<ProxyPull<T>>,
+): Promise<{ proxy?: string; got?: T; passedOver: string[] }> {
+  const passedOver: string[] = [];
+  for (const proxy of options.order.get(host) ?? []) {
+    if (options.failedProxies.has(proxy)) {
+      passedOver.push(`${proxy}: its own sync failed`);
+      continue;
+    }
+    const pulled = await pull(proxy);
+    if (pulled.exitCode === 0) return { proxy, ...(pulled.got !== undefined ? { got: pulled.got } : {}), passedOver };
+    if (pulled.exitCode === RSYNC_MISSING_STATUS) {
+      passedOver.push('rsync is not installed on this host');
+      break;
+    }
+    passedOver.push(`${proxy}: rsync exited ${pulled.exitCode}${pulled.reason !== '' ? `: ${pulled.reason}` : ''}`);
+  }
+  return { passedOver };
+}
+
+/** The lines saying why proxies were passed over, as the host's stderr. */
+export function passedOverLines(passedOver: readonly string[]): { stderr?: string } {
+  return passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {};
+}
+
 /**
  * A sync task that has each target pull the file from its proxies in turn (rsync from the
  * proxy's daemon, atomically), and write it straight from this machine when none served it or
@@ -51,20 +90,15 @@ function firstLine(text: string): string {
  */
 export function proxySyncTask(transport: Transport, file: StagedFile, options: ProxySyncOptions): HostTask {
   return async (host, context) => {
-    const passedOver: string[] = [];
     const { keeper } = options;
     const already = keeper ? await keepBeforePull(transport, host, file, keeper, context) : false;
     const pulled = (): void => {
       if (!already) keeper?.replaced(host, file.destination, file);
     };
-    for (const proxy of options.order.get(host) ?? []) {
-      if (options.failedProxies.has(proxy)) {
-        passedOver.push(`${proxy}: its own sync failed`);
-        continue;
-      }
-      // A proxy listed as name:port names its SSH port; its rsync daemon listens on its own.
+    // A proxy listed as name:port names its SSH port; its rsync daemon listens on its own.
+    const { proxy, passedOver } = await pullFromProxies(host, options, async (from) => {
       const argv = buildRsyncPull({
-        proxy: hostName(proxy),
+        proxy: hostName(from),
         ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}),
         module: options.module,
         relativePath: file.relativePath,
@@ -77,16 +111,12 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
         onOutput: () => context.activity(),
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       });
-      if (result.exitCode === 0) {
-        pulled();
-        options.sources.set(host, proxy);
-        return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
-      }
-      if (result.exitCode === RSYNC_MISSING_STATUS) {
-        passedOver.push('rsync is not installed on this host');
-        break;
-      }
-      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${firstLine(result.stderr) !== '' ? `: ${firstLine(result.stderr)}` : ''}`);
+      return { exitCode: result.exitCode, reason: firstLine(result.stderr) };
+    });
+    if (proxy !== undefined) {
+      pulled();
+      options.sources.set(host, proxy);
+      return { outcome: 'ok', ...passedOverLines(passedOver) };
     }
     const written = await transport.writeFile(host, file.destination, file.content, {
       signal: context.signal,
@@ -95,6 +125,6 @@ export function proxySyncTask(transport: Transport, file: StagedFile, options: P
     });
     if (written.changed) pulled();
     options.sources.set(host, DIRECT_SOURCE);
-    return { outcome: 'ok', ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}), ...(written.changed ? {} : { note: 'unchanged' }) };
+    return { outcome: 'ok', ...passedOverLines(passedOver), ...(written.changed ? {} : { note: 'unchanged' }) };
   };
 }

@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
 import { hostName } from '../../config/hosts.js';
-import { buildRsyncTreePull, RSYNC_MISSING_STATUS } from '../../remote-commands/rsync-pull.js';
+import { buildRsyncTreePull } from '../../remote-commands/rsync-pull.js';
 import type { HostTask } from '../../rollout/types.js';
 import { RsyncTreeReader } from '../../transport/rsync-tree.js';
 import type { Transport } from '../../transport/types.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
-import { DIRECT_SOURCE, type ProxySyncOptions } from './proxy-sync-task.js';
+import { DIRECT_SOURCE, type ProxySyncOptions, passedOverLines, pullFromProxies } from './proxy-sync-task.js';
 import { inPlaceChanged, inPlaceTreeTask, transferResult, treeExclusions } from './tree-tasks.js';
 import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
 
@@ -41,14 +41,9 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
   const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
   const exclude = treeExclusions(sync, tree);
   return async (host, context) => {
-    const passedOver: string[] = [];
-    for (const proxy of options.order.get(host) ?? []) {
-      if (options.failedProxies.has(proxy)) {
-        passedOver.push(`${proxy}: its own sync failed`);
-        continue;
-      }
+    const { proxy, got, passedOver } = await pullFromProxies(host, options, async (from) => {
       const argv = buildRsyncTreePull({
-        proxy: hostName(proxy),
+        proxy: hostName(from),
         ...(options.daemonPort !== undefined ? { daemonPort: options.daemonPort } : {}),
         module: options.module,
         relativePath: tree.relativePath === '.' ? '' : tree.relativePath,
@@ -70,22 +65,18 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
         },
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       });
-      if (result.exitCode === 0) {
-        const pulled = { ...items.result(), bytesSent: 0 };
-        const done = transferResult(pulled);
-        if (done.note === undefined)
-          await inPlaceChanged(transport, sync, host, { result: pulled, destination: tree.destination, backupDir, signal: context.signal });
-        options.sources.set(host, proxy);
-        return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
-      }
-      if (result.exitCode === RSYNC_MISSING_STATUS) {
-        passedOver.push('rsync is not installed on this host');
-        break;
-      }
-      passedOver.push(`${proxy}: rsync exited ${result.exitCode}${lastLine(result.stderr) !== '' ? `: ${lastLine(result.stderr)}` : ''}`);
+      return { exitCode: result.exitCode, reason: lastLine(result.stderr), ...(result.exitCode === 0 ? { got: items.result() } : {}) };
+    });
+    if (proxy !== undefined && got !== undefined) {
+      const pulled = { ...got, bytesSent: 0 };
+      const done = transferResult(pulled);
+      if (done.note === undefined)
+        await inPlaceChanged(transport, sync, host, { result: pulled, destination: tree.destination, backupDir, signal: context.signal });
+      options.sources.set(host, proxy);
+      return { ...done, ...passedOverLines(passedOver) };
     }
     const done = await direct(host, context);
     options.sources.set(host, DIRECT_SOURCE);
-    return { ...done, ...(passedOver.length > 0 ? { stderr: passedOver.join('\n') } : {}) };
+    return { ...done, ...passedOverLines(passedOver) };
   };
 }
