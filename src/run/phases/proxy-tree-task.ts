@@ -37,7 +37,6 @@ function lastLine(text: string): string {
  */
 export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree, options: Omit<ProxySyncOptions, 'keeper'>): HostTask {
   const direct = inPlaceTreeTask(transport, sync, tree);
-  const names = new Map(tree.entries.map((entry) => [entry.path, entry.path]));
   const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
   const exclude = treeExclusions(sync, tree);
   return async (host, context) => {
@@ -55,7 +54,7 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
       });
       // The items are read as they arrive, from all of stdout: the result's copy is cut at
       // OUTPUT_CAP_BYTES, which a first pull of a few thousand files outgrows.
-      const items = new RsyncTreeReader(names);
+      const items = new RsyncTreeReader(sync.names);
       const result = await transport.exec(host, argv, {
         signal: context.signal,
         onStart: () => context.commandStarted(),

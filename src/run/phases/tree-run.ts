@@ -33,6 +33,8 @@ export interface TreeSync {
   recorder?: TreeRecorder;
   /** Releases built and not yet switched, by host (filled by the sync, emptied by the switch). */
   built: Map<string, BuiltRelease>;
+  /** The staged tree's paths, each mapped to itself: every host's lists name its files with these strings, not copies of their own. */
+  names: ReadonlyMap<string, string>;
   /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
   untidy: string[];
 }
@@ -47,6 +49,11 @@ export function restartedHosts(plan: Plan): Set<string> {
   const hosts = new Set<string>();
   for (const phase of plan.phases) if (phase.kind === 'restart') for (const host of phase.hosts) if (!phase.skip.has(host)) hosts.add(host);
   return hosts;
+}
+
+/** A staged tree's paths, each mapped to itself (TreeSync.names); empty without a tree. */
+export function treeNames(tree: StagedTree | undefined): ReadonlyMap<string, string> {
+  return new Map((tree?.entries ?? []).map((entry) => [entry.path, entry.path]));
 }
 
 export interface TreeSyncInput {
@@ -80,6 +87,7 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     restarts: (host) => restarted.has(host),
     ...(input.recorder ? { recorder: input.recorder } : {}),
     built: new Map(),
+    names: treeNames(tree),
     untidy: [],
   };
 }

@@ -41,14 +41,12 @@ export async function inPlaceChanged(
 export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree): HostTask {
   const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
   const exclude = treeExclusions(sync, tree);
-  // Every host's lists name the staged files with these strings, not copies of their own.
-  const names = new Map(tree.entries.map((entry) => [entry.path, entry.path]));
   return async (host, context) => {
     const result = await transport.syncTree(host, {
       source: tree.source,
       destination: tree.destination,
       exclude,
-      names,
+      names: sync.names,
       delete: sync.delete,
       backupDir,
       signal: context.signal,

@@ -3,7 +3,7 @@ import { proxyOrder } from '../../../src/remote-commands/rsync-pull.js';
 import type { HostContext } from '../../../src/rollout/types.js';
 import { proxyTreeTask } from '../../../src/run/phases/proxy-tree-task.js';
 import type { TreeRecorder } from '../../../src/run/phases/tree-recorder.js';
-import type { TreeSync } from '../../../src/run/phases/tree-run.js';
+import { type TreeSync, treeNames } from '../../../src/run/phases/tree-run.js';
 import type { StagedTree } from '../../../src/run/prepare/staged-tree.js';
 import { OutputBuffer } from '../../../src/transport/output-buffer.js';
 import type { ExecResult, SyncTreeResult, Transport } from '../../../src/transport/types.js';
@@ -84,6 +84,7 @@ describe('proxyTreeTask', () => {
       restarts: () => false,
       recorder,
       built: new Map(),
+      names: treeNames(tree),
       untidy: [],
     };
     const sources = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostContext } from '../../../src/rollout/types.js';
 import { inPlaceTreeTask } from '../../../src/run/phases/tree-tasks.js';
-import type { TreeSync } from '../../../src/run/phases/tree-run.js';
+import { type TreeSync, treeNames } from '../../../src/run/phases/tree-run.js';
 import type { StagedTree } from '../../../src/run/prepare/staged-tree.js';
 import type { SyncTreeOptions } from '../../../src/transport/types.js';
 import { FakeFleet } from '../../../testing/fake-fleet.js';
@@ -26,7 +26,15 @@ describe('inPlaceTreeTask', () => {
       ],
       excluded: [],
     };
-    const sync = { layout: 'in-place', delete: true, exclude: [], deployDir: '/srv/app', runId: 'r1', built: new Map() } as unknown as TreeSync;
+    const sync = {
+      layout: 'in-place',
+      delete: true,
+      exclude: [],
+      deployDir: '/srv/app',
+      runId: 'r1',
+      built: new Map(),
+      names: treeNames(tree),
+    } as unknown as TreeSync;
     const asked: SyncTreeOptions[] = [];
     const fleet = new FakeFleet();
     fleet.syncTree = async (_host, options) => {
