@@ -8,6 +8,11 @@ export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+/** The last line of a command's output, blanks around it trimmed ('' for none): where rsync and the host scripts say why they stopped. */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
+
 /**
  * Text from a host or a check, safe to print: control characters (ESC, bare CR, BEL, DEL, C1
  * controls ...) are shown as `\xNN` escapes; newline and tab pass through. An escape byte

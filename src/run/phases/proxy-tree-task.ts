@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { hostName } from '../../config/hosts.js';
+import { lastLine } from '../../lib/text.js';
 import { buildRsyncTreePull } from '../../remote-commands/rsync-pull.js';
 import type { HostTask } from '../../rollout/types.js';
 import { RsyncTreeReader } from '../../transport/rsync-tree.js';
@@ -22,11 +23,6 @@ export function proxyCopyTask(transport: Transport, sync: TreeSync, tree: Staged
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       }),
     );
-}
-
-/** The last line rsync wrote (its exit summary names the cause). */
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1) ?? '';
 }
 
 /**
@@ -64,6 +60,7 @@ export function proxyTreeTask(transport: Transport, sync: TreeSync, tree: Staged
         },
         onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
       });
+      // The last line rsync wrote: its exit summary names the cause.
       return { exitCode: result.exitCode, reason: lastLine(result.stderr), ...(result.exitCode === 0 ? { got: items.result() } : {}) };
     });
     if (proxy !== undefined && got !== undefined) {

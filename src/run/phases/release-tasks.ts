@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { oneLine } from '../../lib/text.js';
+import { lastLine, oneLine } from '../../lib/text.js';
 import { refusalReason } from '../../remote-commands/host-script.js';
 import { buildCarryOver, parseCarryOver } from '../../remote-commands/release-carry-over.js';
 import { buildPrepareRelease, buildSwitchRelease, parseLive } from '../../remote-commands/releases.js';
@@ -23,7 +23,7 @@ export async function runHostScript(
   if (result.exitCode === 0) return result;
   const refused = refusalReason(result);
   if (refused !== undefined) throw new HostFailure('transfer', oneLine(refused));
-  const said = result.stderr.trim().split('\n').at(-1) ?? '';
+  const said = lastLine(result.stderr);
   throw new HostFailure('transfer', oneLine(`${what} failed on ${host}: exit status ${result.exitCode}${said !== '' ? `: ${said}` : ''}`));
 }
 

@@ -1,4 +1,5 @@
 import { mapLimited } from '../../lib/map-limited.js';
+import { lastLine } from '../../lib/text.js';
 import { buildPruneBackups, buildPruneReleases } from '../../remote-commands/release-prune.js';
 import type { Transport } from '../../transport/types.js';
 import type { ExecutionResult } from './phase-run.js';
@@ -27,7 +28,7 @@ function changedHosts(execution: ExecutionResult): string[] {
 async function prune(transport: Transport, host: string, argv: string[], signal: AbortSignal): Promise<string | undefined> {
   try {
     const result = await transport.exec(host, argv, { signal });
-    return result.exitCode === 0 ? undefined : `${host} (${result.stderr.trim().split('\n').at(-1) ?? `exit status ${result.exitCode}`})`;
+    return result.exitCode === 0 ? undefined : `${host} (${lastLine(result.stderr) || `exit status ${result.exitCode}`})`;
   } catch (error) {
     return `${host} (${(error as Error).message})`;
   }
