@@ -5,8 +5,8 @@
  * recorder, human and JSON reporters) with the synthetic FakeFleet as transport, in its
  * `shareTrees` mode (testing/shared-trees.ts: the stage listed once, each host holding the
  * listing by reference, the hosts' memory not being the deploy process's; each host's result is
- * its own rsync output parsed by the real parser, as a real transport's is). A first sync (every file to every host), then a
- * re-sync after `changed` files changed.
+ * its own rsync output read by the real reader in pipe-sized pieces, as a real transport's
+ * is). A first sync (every file to every host), then a re-sync after `changed` files changed.
  *
  *   node dist/bench/tree-memory-child.js <hosts> <sync_concurrency> <seed> <files> <totalMB> <changed>
  *

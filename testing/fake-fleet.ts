@@ -214,7 +214,7 @@ export class FakeFleet implements Transport {
     const files = this.files.get(host) ?? new Map<string, FakeTreeEntry>();
     this.files.set(host, files);
     const root = options.destination.replace(/\/+$/, '');
-    const result: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+    const result = { changed: [] as string[], created: [] as string[], removed: [] as string[], bytesSent: 0 };
     for (const [relative, entry] of wanted) {
       const path = `${root}/${relative}`;
       const current = files.get(path);

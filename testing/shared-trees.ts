@@ -1,7 +1,10 @@
 import { ITEM_PREFIX } from '../src/lib/rsync-tree-options.js';
-import { parseRsyncTreeOutput } from '../src/transport/rsync-tree.js';
+import { RsyncTreeReader } from '../src/transport/rsync-tree.js';
 import type { SyncTreeOptions, SyncTreeResult } from '../src/transport/types.js';
 import { differs, excludedPath, type FakeTreeEntry, readTree, sizeOf } from './fake-tree.js';
+
+/** What one read of a pipe gives node: stdout reaches the reader in pieces of this size at most. */
+const PIPE_CHUNK = 64 * 1024;
 
 /** A folder's listing: relative path to entry. */
 export type Listing = ReadonlyMap<string, FakeTreeEntry>;
@@ -24,8 +27,9 @@ interface SharedSync {
  * source folder is listed once (sizes, modes and mtimes, not contents); a host that syncs it
  * holds the listing by reference; and hosts that go from the same listing to the same one share
  * one comparison (the hosts' memory and work are not the deploy process's). What each host
- * returns is what a real transport returns: rsync's itemized output, one string per host,
- * parsed by the real parser (with the staged names when given).
+ * returns is what a real transport returns: rsync's itemized output, each host's own text,
+ * read by the real reader (with the staged names when given) in pipe-sized pieces, as a real
+ * transport reads rsync's stdout.
  */
 export class SharedTrees {
   private readonly sources = new Map<string, Promise<Listing>>();
@@ -67,7 +71,17 @@ export class SharedTrees {
       for (const [relative, entry] of wanted) merged.set(relative, entry);
       held.set(root, merged);
     }
-    return parseRsyncTreeOutput(sync.lines.join('\n'), options.names);
+    const reader = new RsyncTreeReader(options.names);
+    let piece = '';
+    for (const line of sync.lines) {
+      if (piece.length + line.length + 1 > PIPE_CHUNK) {
+        reader.push(piece);
+        piece = '';
+      }
+      piece += `${line}\n`;
+    }
+    reader.push(piece);
+    return reader.result();
   }
 }
 
@@ -96,7 +110,7 @@ function itemized(result: SyncTreeResult, links: ReadonlySet<string>): string[] 
 }
 
 function compare(current: Listing, wanted: Listing, options: SyncTreeOptions, rule: string): SharedSync {
-  const result: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+  const result = { changed: [] as string[], created: [] as string[], removed: [] as string[], bytesSent: 0 };
   const links = new Set<string>();
   for (const [relative, entry] of wanted) {
     const now = current.get(relative);

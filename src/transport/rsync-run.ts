@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { StagedNames } from '../lib/staged-names.js';
 import { runLocalProcess } from './local-process.js';
 import { RsyncTreeReader } from './rsync-tree.js';
 import type { SyncTreeResult } from './types.js';
@@ -21,7 +22,7 @@ export interface RsyncRun {
 export interface RunRsyncOptions {
   signal: AbortSignal;
   /** The staged tree's names: a host's lists hold these strings, not copies (RsyncTreeReader). */
-  names?: ReadonlyMap<string, string>;
+  names?: StagedNames;
   channel?: (socket: Duplex) => void;
 }
 

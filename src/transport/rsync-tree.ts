@@ -1,4 +1,5 @@
 import { readRsyncName } from '../lib/rsync-names.js';
+import { NO_STAGED_NAMES, PrefixList, type StagedNames } from '../lib/staged-names.js';
 import { ITEM_PREFIX, type TreeSyncGuarantees, treeSyncOptions } from '../lib/rsync-tree-options.js';
 import type { SyncTreeResult } from './types.js';
 
@@ -51,10 +52,19 @@ const LINE_LIMIT = 64 * 1024;
  * whole at the cost of its names (plus one unfinished line). Folders are not counted.
  */
 export class RsyncTreeReader {
-  /** `names`: a staged tree's names, each mapped to itself: a name found there is that string, shared by every host's result. */
-  constructor(private readonly names?: ReadonlyMap<string, string>) {}
+  /**
+   * `names`: a staged tree's names: a name found there is that string, shared by every host's
+   * result, and lists that are the staged files from the start are held as counts (PrefixList).
+   */
+  constructor(private readonly names: StagedNames = NO_STAGED_NAMES) {
+    this.changed = new PrefixList(names.files);
+    this.created = new PrefixList(names.files);
+  }
 
-  private readonly changes: SyncTreeResult = { changed: [], created: [], removed: [], bytesSent: 0 };
+  private readonly changed: PrefixList;
+  private readonly created: PrefixList;
+  private readonly removed: string[] = [];
+  private bytesSent = 0;
   private readonly folders: string[] = [];
   /** The text after the last newline so far. */
   private partial = '';
@@ -81,7 +91,8 @@ export class RsyncTreeReader {
   result(): SyncTreeResult {
     if (!this.overlong && this.partial !== '') this.read(this.partial);
     this.partial = '';
-    return this.folders.length > 0 ? { ...this.changes, createdFolders: this.folders } : { ...this.changes };
+    const changes: SyncTreeResult = { changed: this.changed.list(), created: this.created.list(), removed: this.removed, bytesSent: this.bytesSent };
+    return this.folders.length > 0 ? { ...changes, createdFolders: this.folders } : changes;
   }
 
   private read(line: string): void {
@@ -89,24 +100,24 @@ export class RsyncTreeReader {
       const item = line.slice(ITEM_PREFIX.length);
       const flags = item.slice(0, 11);
       const printed = readRsyncName(item.slice(12));
-      const name = this.names?.get(printed) ?? printed;
+      const name = this.names.paths.get(printed) ?? printed;
       if (flags.startsWith('*deleting')) {
-        if (!name.endsWith('/')) this.changes.removed.push(name);
+        if (!name.endsWith('/')) this.removed.push(name);
       } else if (flags.startsWith('cd+++++++++')) {
         this.folders.push(name.replace(/\/$/, ''));
       } else if (flags[1] === 'f' || flags[1] === 'L') {
-        this.changes.changed.push(name);
-        if (flags.slice(2) === '+++++++++') this.changes.created.push(name);
+        this.changed.push(name);
+        if (flags.slice(2) === '+++++++++') this.created.push(name);
       }
       return;
     }
     const sent = /^Total bytes sent: ([0-9.,' ]+)$/.exec(line.trim());
-    if (sent !== null) this.changes.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
+    if (sent !== null) this.bytesSent = Number((sent[1] ?? '').replace(/[^0-9]/g, ''));
   }
 }
 
 /** Parse the whole stdout of buildRsyncTree's rsync at once (RsyncTreeReader, `names` as there); folders are not counted. */
-export function parseRsyncTreeOutput(stdout: string, names?: ReadonlyMap<string, string>): SyncTreeResult {
+export function parseRsyncTreeOutput(stdout: string, names?: StagedNames): SyncTreeResult {
   const reader = new RsyncTreeReader(names);
   reader.push(stdout);
   return reader.result();

@@ -1,3 +1,5 @@
+import type { StagedNames } from '../lib/staged-names.js';
+
 /**
  * The one interface every transport implements: `ssh` (production), `local` (the embedded
  * demo) and the synthetic fake fleet used by tests and benchmarks.
@@ -117,21 +119,22 @@ export interface SyncTreeOptions extends ReadFileOptions {
   /** An absolute remote folder that keeps, by rename on the host, every file the sync replaces or removes. */
   backupDir?: string;
   /**
-   * The staged tree's names, each mapped to itself: the result's lists hold these strings,
-   * shared by every host, instead of copies cut from each host's output.
+   * The staged tree's names: the result's lists hold these strings, shared by every host,
+   * instead of copies cut from each host's output, and a list that is all the staged files in
+   * order is the staged list itself (StagedNames).
    */
-  names?: ReadonlyMap<string, string>;
+  names?: StagedNames;
 }
 
 export interface SyncTreeResult {
   /** Files and symlinks created or replaced, relative to the folder. */
-  changed: string[];
+  changed: readonly string[];
   /** Those of `changed` the host did not have before. */
-  created: string[];
+  created: readonly string[];
   /** Folders the sync created. */
-  createdFolders?: string[];
+  createdFolders?: readonly string[];
   /** Files and symlinks removed, relative to the folder. */
-  removed: string[];
+  removed: readonly string[];
   /** Bytes sent to the host for this sync. */
   bytesSent: number;
 }

@@ -36,7 +36,7 @@ describe('FakeFleet with shareTrees', () => {
     await symlink('a.php', join(stage, 'link'));
     const staged = ['a.php', 'b.php', 'lib/c.php', 'link', 'é #\\#.php'];
     // (each mapped to a marked copy: strings compare by value, so the mark shows which string the list holds)
-    const names = new Map(staged.map((name) => [name, `staged:${name}`]));
+    const names = { paths: new Map(staged.map((name) => [name, `staged:${name}`])), files: [] };
     const fleet = new FakeFleet({ shareTrees: true });
     // When a host syncs with them
     const result = await fleet.syncTree('mw01', {

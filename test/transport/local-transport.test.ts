@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stagedNames } from '../../src/lib/staged-names.js';
+import { resolveStagedTree } from '../../src/run/prepare/staged-tree.js';
 import { isProcessAlive } from '../../src/state/lock-holder.js';
 import { createLocalTransport } from '../../src/transport/local-transport.js';
 import { HostFailure, type Transport } from '../../src/transport/types.js';
@@ -147,10 +149,32 @@ describe('local transport: syncTree', () => {
     await mkdir(stage);
     await writeFile(join(stage, 'a.php'), 'a');
     await writeFile(join(stage, 'b.php'), 'b');
-    const names = new Map([['a.php', 'staged:a.php']]);
+    const names = { paths: new Map([['a.php', 'staged:a.php']]), files: [] };
     // When it is synced to a host
     const result = await transport.syncTree('mw01', { source: stage, destination: '/srv/app', exclude: [], delete: true, names, signal: never });
     // Then a.php is the staged string, b.php the host's own
     expect(result.changed).toEqual(['staged:a.php', 'b.php']);
+  });
+
+  it("gives a first sync's lists as the staged list itself: real rsync sends items in the order of the stage's listing", async () => {
+    // Given a stage whose names sort differently by byte, by locale and by depth, listed as a run lists it
+    const stage = join(dir, 'stage');
+    for (const folder of ['lib/B', 'lib/a-b', 'lib/a', '_x', 'Z']) await mkdir(join(stage, folder), { recursive: true });
+    const files = ['a.php', 'A.php', 'a-b.php', 'lib/a.php', 'lib/a-b/1.php', 'lib/a/z.php', 'lib/B/k.php', '_x/y.json', 'Z/0.php', 'é.php', 'lib/a.php.bak'];
+    for (const file of files) await writeFile(join(stage, file), file);
+    await symlink('a.php', join(stage, 'lib/link'));
+    const names = stagedNames((await resolveStagedTree(stage, '/srv/app', undefined, [])).entries);
+    expect(names.files).toHaveLength(files.length + 1);
+    // When it is synced to an empty host folder
+    const first = await transport.syncTree('mw01', { source: stage, destination: '/srv/app', exclude: [], delete: true, names, signal: never });
+    // Then every list of the host's is the staged list, not a copy
+    expect(first.changed).toBe(names.files);
+    expect(first.created).toBe(names.files);
+    // And a re-sync of two files is its own list of the staged strings
+    await writeFile(join(stage, 'lib/a/z.php'), 'new z, longer');
+    await writeFile(join(stage, 'A.php'), 'new A, longer');
+    const again = await transport.syncTree('mw01', { source: stage, destination: '/srv/app', exclude: [], delete: true, names, signal: never });
+    expect([...again.changed].sort()).toEqual(['A.php', 'lib/a/z.php']);
+    expect(again.created).toEqual([]);
   });
 });

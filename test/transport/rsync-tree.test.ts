@@ -131,7 +131,7 @@ describe('RsyncTreeReader', () => {
 describe('parseRsyncTreeOutput with the staged names', () => {
   it("gives a name found in them as the string they hold for it, the host's own cut otherwise", () => {
     // Given the staged names (each mapped to a marked copy: strings compare by value, so the mark shows which string a list holds)
-    const names = new Map(['a/b/f.php', 'é.php', 'link'].map((name) => [name, `staged:${name}`]));
+    const names = { paths: new Map(['a/b/f.php', 'é.php', 'link'].map((name) => [name, `staged:${name}`])), files: [] };
     const output = [
       'deploy-item >f+++++++++ a/b/f.php',
       'deploy-item >f.st...... \\#303\\#251.php',

@@ -93,7 +93,7 @@ export function onDisk(local: (remotePath: string) => string): Pick<TreeSubject,
 }
 
 const EXCLUDE = ['.git/', 'cache/'];
-const sorted = (values: string[]): string[] => [...values].sort();
+const sorted = (values: readonly string[]): string[] => [...values].sort();
 const ALL = ['bin/run.sh', 'config/settings.json', 'current.php', 'includes/a/deep/one.php', 'includes/a/deep/two.php', 'includes/big.js', 'index.php'];
 
 /**

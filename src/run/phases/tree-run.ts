@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { Config } from '../../config/schema.js';
 import { BugError } from '../../errors.js';
+import { type StagedNames, stagedNames } from '../../lib/staged-names.js';
 import type { Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
@@ -34,7 +35,7 @@ export interface TreeSync {
   /** Releases built and not yet switched, by host (filled by the sync, emptied by the switch). */
   built: Map<string, BuiltRelease>;
   /** The staged tree's paths, each mapped to itself: every host's lists name its files with these strings, not copies of their own. */
-  names: ReadonlyMap<string, string>;
+  names: StagedNames;
   /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
   untidy: string[];
 }
@@ -51,9 +52,9 @@ export function restartedHosts(plan: Plan): Set<string> {
   return hosts;
 }
 
-/** A staged tree's paths, each mapped to itself (TreeSync.names); empty without a tree. */
-export function treeNames(tree: StagedTree | undefined): ReadonlyMap<string, string> {
-  return new Map((tree?.entries ?? []).map((entry) => [entry.path, entry.path]));
+/** A staged tree's names (TreeSync.names); none without a tree. */
+export function treeNames(tree: StagedTree | undefined): StagedNames {
+  return stagedNames(tree?.entries ?? []);
 }
 
 export interface TreeSyncInput {

@@ -45,7 +45,8 @@ describe('inPlaceTreeTask', () => {
     // When two hosts sync
     const results = [await task('mw01', context), await task('mw02', context)];
     // Then both were given the tree's names, each mapped to itself, in one map; and each host's counts are reported
-    expect([...(asked[0]?.names ?? [])]).toEqual([
+    expect(asked[0]?.names?.files).toEqual(['lib/a.php', 'link']);
+    expect([...(asked[0]?.names?.paths ?? [])]).toEqual([
       ['lib', 'lib'],
       ['lib/a.php', 'lib/a.php'],
       ['link', 'link'],
