@@ -1,6 +1,6 @@
+import { spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { OutputBuffer } from './output-buffer.js';
 import type { ExecResult } from './types.js';
 
@@ -29,6 +29,9 @@ export interface LocalProcessOptions {
 /** A local run's result; `notStarted`: why the process could not be started at all (its spawn error). */
 export type LocalRun = ExecResult & { notStarted?: string };
 
+/** How a child ended: its status or signal once its output is closed, or why it could not start. */
+type Ended = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
+
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -50,16 +53,16 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
   options.signal.throwIfAborted();
   const stdout = new OutputBuffer(options.stdoutCap);
   const stderr = new OutputBuffer();
-  const child = execa(file, args, {
+  const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env ?? {},
-    extendEnv: true,
+    env: { ...process.env, ...options.env },
     shell: options.shell ?? false,
     detached: true,
-    reject: false,
     stdio: options.channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-    buffer: false,
-    stripFinalNewline: false,
+  });
+  const ended = new Promise<Ended>((resolve) => {
+    child.once('error', (error) => resolve({ error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const channel = options.channel ? (child.stdio[3] as Duplex | undefined) : undefined;
   if (channel !== undefined) {
@@ -89,19 +92,17 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await child;
+    const result = await ended;
     if (options.signal.aborted) {
       killGroup(child.pid, 'SIGKILL');
       throw options.signal.reason;
     }
-    if (result.exitCode === undefined && result.signal === undefined) {
+    if ('error' in result) {
       // Could not start: report it as a shell would (command not found / not executable).
-      const code = (result as { code?: string }).code;
-      const status = code === 'EACCES' ? 126 : 127;
-      const notStarted = (result as { originalMessage?: string }).originalMessage ?? code ?? 'cannot run';
-      return { exitCode: status, stdout: '', stderr: `${file}: ${result.shortMessage ?? code ?? 'cannot run'}`, truncated: false, notStarted };
+      const status = result.error.code === 'EACCES' ? 126 : 127;
+      return { exitCode: status, stdout: '', stderr: `${file}: ${result.error.message}`, truncated: false, notStarted: result.error.message };
     }
-    const exitCode = result.exitCode ?? 128 + (SIGNAL_NUMBERS[result.signal ?? ''] ?? 0);
+    const exitCode = result.code ?? 128 + (SIGNAL_NUMBERS[result.signal ?? ''] ?? 0);
     return { exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
   } finally {
     clearTimeout(killTimer);
