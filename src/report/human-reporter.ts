@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { default as Ora, Ora as Spinner } from 'ora';
 import type { Reporter, RunEvent } from '../model/run.js';
 import { formatDuration, formatSeconds } from '../lib/duration.js';
 import { oneLine, plural, visible } from '../lib/text.js';
@@ -11,8 +11,10 @@ import { pauseLines } from './pause-lines.js';
 
 export interface HumanReporterOptions {
   stream: NodeJS.WritableStream;
-  /** A terminal: spinner with live status, colour unless NO_COLOR. */
+  /** A terminal: spinner with live status (given `ora`), colour unless NO_COLOR. */
   interactive: boolean;
+  /** ora, loaded by the caller only for a terminal: without it, plain lines. */
+  ora?: typeof Ora;
   color: boolean;
   /** In plain mode, the least time between two progress lines of one phase. */
   progressEveryMs?: number;
@@ -108,12 +110,13 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
     dim: chalk.dim,
   };
   const status = new PhaseActivity();
-  let spinner: Ora | undefined;
+  let spinner: Spinner | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const lastProgress = new Map<string, number>();
   /** What the hosts of the phase running now said, for the grouping after it. */
   let said: SaidHost[] = [];
-  let live: 'spinner' | 'plain' = options.interactive ? 'spinner' : 'plain';
+  const { ora } = options;
+  let live: 'spinner' | 'plain' = options.interactive && ora !== undefined ? 'spinner' : 'plain';
 
   const write = (style: Style, text: string): void => {
     const line = `${chalk.dim(clock(new Date(now())))} ${paint[style](text)}\n`;
@@ -129,7 +132,7 @@ export function createHumanReporter(options: HumanReporterOptions): HumanReporte
   /** Live status: a spinner on a terminal; in CI a plain status line every few seconds. */
   const startLive = (): void => {
     if (ticker) return;
-    if (live === 'spinner') {
+    if (live === 'spinner' && ora !== undefined) {
       spinner = ora({
         stream: withSafeWidth(options.stream),
         discardStdin: false,

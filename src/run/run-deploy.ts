@@ -35,7 +35,7 @@ export async function runDeploy(flow: Flow, options: DeployOptions): Promise<num
   const transportName = options.transport?.name ?? prepared.loaded.config.transport;
   if (options.dryRun) return showDryRun(prepared, transportName, options.json, streams.stdout, streams.human);
 
-  const output = createRunOutput(prepared, streams, resume);
+  const output = await createRunOutput(prepared, streams, resume);
   const held = await holdRun(flow, prepared, options, output.warn);
   try {
     const started = await startRun(flow, prepared, options, output, held.transport.name, resume, early);

@@ -1,3 +1,4 @@
+import ora from 'ora';
 import { describe, expect, it } from 'vitest';
 import { createHumanReporter } from '../../src/report/human-reporter.js';
 import { terminalMode } from '../../src/report/terminal.js';
@@ -15,7 +16,7 @@ function terminal(columns: number): Capture {
 }
 
 async function restartPhase(interactive: boolean, color: boolean, stream: Capture = terminal(80)): Promise<string> {
-  const { report, close } = createHumanReporter({ stream, interactive, color, statusEveryMs: 60, progressEveryMs: 10_000 });
+  const { report, close } = createHumanReporter({ stream, interactive, color, ora, statusEveryMs: 60, progressEveryMs: 10_000 });
   const fleet = new FakeFleet({ hosts: { slow: { execMs: 250 } }, defaults: { execMs: 5 } });
   report({ type: 'phase-start', phase: 'restart-hosts', hosts: 3 });
   await rollout({

@@ -25,9 +25,12 @@ export interface RunStreams {
   human: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-export function createRunOutput(prepared: PreparedRun, streams: RunStreams, resume: ResumePoint | undefined): RunOutput {
+export async function createRunOutput(prepared: PreparedRun, streams: RunStreams, resume: ResumePoint | undefined): Promise<RunOutput> {
   const { config } = prepared.loaded;
-  const reporter = createHumanReporter({ stream: streams.human, ...terminalMode(streams.human, streams.env), statusEveryMs: 5000 });
+  const mode = terminalMode(streams.human, streams.env);
+  // The spinner's modules are loaded only for a terminal: CI and --json runs start without them.
+  const ora = mode.interactive ? (await import('ora')).default : undefined;
+  const reporter = createHumanReporter({ stream: streams.human, ...mode, ...(ora ? { ora } : {}), statusEveryMs: 5000 });
   const screenRedactor = config.redact_output ? createRedactor(config.redact_patterns) : undefined;
   // A journal line that cannot be written is one warning (on the screen, once) and the run goes on.
   const journal = new Journal(journalPath(config.lock_file, prepared.key), (text) => warn(text));
