@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePlan } from '../src/run/phases/execute-plan.js';
 import { canaryStage } from '../src/run/canary/canary-stage.js';
-import { prepareRun } from '../src/run/prepare/prepare-run.js';
+import { loadRunConfig, prepareRun } from '../src/run/prepare/prepare-run.js';
 import { syncFileFlow } from '../src/services/sync-file.js';
 import { createTransport } from '../src/run/prepare/create-transport.js';
 import { createVersionKeeper } from '../src/run/phases/version-keeper.js';
@@ -66,7 +66,8 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
         history_file: 'history.jsonl',
       }),
     );
-    const prepared = await prepareRun(syncFileFlow({ path: PATH }), {
+    const flow = syncFileFlow({ path: PATH });
+    const runOptions = {
       message: 'bench',
       defines: [],
       force: false,
@@ -74,7 +75,8 @@ export async function keepVersionsFigure(options: KeepVersionsOptions, log: (lin
       dryRun: false,
       cwd: project,
       systemConfigPath: join(project, 'none.json'),
-    });
+    };
+    const prepared = await prepareRun(flow, runOptions, loadRunConfig(flow, runOptions));
     const transport = await createTransport(prepared.loaded);
     const versions = join(project, 'versions');
     const rows: Row[] = [];

@@ -16,8 +16,9 @@ import { lintBeforeTouching, recordSent } from './phases/lint-step.js';
 import { resolveConcurrency } from './plan/limits.js';
 import type { DeployOptions } from './prepare/deploy-options.js';
 import type { Flow } from './prepare/flow.js';
-import { prepareRun, type PreparedRun } from './prepare/prepare-run.js';
+import { loadRunConfig, prepareRun, type PreparedRun } from './prepare/prepare-run.js';
 import { holdRun, type HeldRun } from './start/hold-run.js';
+import { openTransport } from './start/open-transport.js';
 import { startRun, type StartedRun } from './start/start-run.js';
 
 /**
@@ -30,13 +31,27 @@ export async function runDeploy(flow: Flow, options: DeployOptions): Promise<num
   const streams = runStreams(options);
   // Warnings from before the run has a screen are shown once it has one.
   const early: string[] = [];
-  const prepared = await prepareRun(flow, options, (text) => early.push(text));
-  const resume = options.resume ? loadResume(prepared, early) : undefined;
-  const transportName = options.transport?.name ?? prepared.loaded.config.transport;
-  if (options.dryRun) return showDryRun(prepared, transportName, options.json, streams.stdout, streams.human);
-
-  const output = await createRunOutput(prepared, streams, resume);
-  const held = await holdRun(flow, prepared, options, output.warn);
+  const loaded = loadRunConfig(flow, options);
+  if (options.dryRun) {
+    const prepared = await prepareRun(flow, options, loaded, (text) => early.push(text));
+    if (options.resume) loadResume(prepared, early);
+    return showDryRun(prepared, options.transport?.name ?? loaded.config.transport, options.json, streams.stdout, streams.human);
+  }
+  // The transport opens, its first hosts connecting, while the stage is read and the plan made.
+  const opening = openTransport(loaded, options);
+  opening.catch(() => undefined);
+  let prepared: PreparedRun;
+  let resume: ResumePoint | undefined;
+  let output: RunOutput;
+  try {
+    prepared = await prepareRun(flow, options, loaded, (text) => early.push(text));
+    resume = options.resume ? loadResume(prepared, early) : undefined;
+    output = await createRunOutput(prepared, streams, resume);
+  } catch (error) {
+    await opening.then((transport) => transport.close()).catch(() => undefined);
+    throw error;
+  }
+  const held = await holdRun(flow, prepared, options, await opening, output.warn);
   try {
     const started = await startRun(flow, prepared, options, output, held.transport.name, resume, early);
     const execution = await runPhases(prepared, started, output, held, options, streams, resume);

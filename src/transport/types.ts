@@ -156,6 +156,12 @@ export interface Transport {
    * path on a real host; inside the host's folder for the local demo.
    */
   commandPath(host: string, path: string): string;
+  /**
+   * Optional: start connecting to `hosts` now, ahead of their first use (a run's first window,
+   * while it reads its stage), so that use finds the connection open; a connect that fails or
+   * retries is reported to that use as if it had made it. Nothing runs on a host.
+   */
+  warm?(hosts: readonly string[]): void;
   close(): Promise<void>;
 }
 

@@ -56,11 +56,8 @@ async function lintInput(config: Config, tree: StagedTree | undefined, file: Sta
   return { tree: linted, hashes, previous };
 }
 
-/**
- * Everything checked before anything is touched: config, what the run writes (the flow's
- * source), plan. Throws UserError.
- */
-export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text: string) => void = () => undefined): Promise<PreparedRun> {
+/** The run's config, loaded and checked (the first thing checked before anything is touched). Throws UserError. */
+export function loadRunConfig(flow: Flow, options: DeployOptions): LoadedConfig {
   const loaded = loadConfig(options);
   const { config } = loaded;
   checkRestartScript(config.php_fpm_restart_script);
@@ -71,6 +68,20 @@ export async function prepareRun(flow: Flow, options: DeployOptions, warn: (text
       'unset sync_proxies, or use transport "ssh"',
     );
   }
+  return loaded;
+}
+
+/**
+ * Everything else checked before anything is touched: what the run writes (the flow's source),
+ * plan. Throws UserError.
+ */
+export async function prepareRun(
+  flow: Flow,
+  options: DeployOptions,
+  loaded: LoadedConfig,
+  warn: (text: string) => void = () => undefined,
+): Promise<PreparedRun> {
+  const { config } = loaded;
   const { file, tree, restore } = flow.source ? await flow.source(config, warn) : {};
   const durations = config.restart_order === 'slowest-first' ? readDurations(durationsPath(config.history_file)) : undefined;
   const { command, viaProxies, revertsCanaries } = flow;

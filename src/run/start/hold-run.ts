@@ -6,7 +6,6 @@ import { currentHolder } from '../../state/lock-holder.js';
 import type { Transport } from '../../transport/types.js';
 import { watchInterrupts, type Interrupts } from '../live/interrupts.js';
 import type { DeployOptions } from '../prepare/deploy-options.js';
-import { createTransport } from '../prepare/create-transport.js';
 import type { Flow } from '../prepare/flow.js';
 import type { PreparedRun } from '../prepare/prepare-run.js';
 
@@ -30,9 +29,8 @@ function sayPaused(error: LockHeldError, lockFile: string): LockHeldError {
   );
 }
 
-/** Open the transport, take the lock (closing the transport if it is held), then watch for signals. */
-export async function holdRun(flow: Flow, prepared: PreparedRun, options: DeployOptions, warn: (text: string) => void): Promise<HeldRun> {
-  const transport: Transport = options.transport ?? (await createTransport(prepared.loaded));
+/** With the transport open (openTransport), take the lock (closing the transport if it is held), then watch for signals. */
+export async function holdRun(flow: Flow, prepared: PreparedRun, options: DeployOptions, transport: Transport, warn: (text: string) => void): Promise<HeldRun> {
   const commandLine = ['deploy', flow.command, ...flow.args, options.message].filter((part) => part !== '').join(' ');
   let lock;
   try {

@@ -11,6 +11,11 @@ interface PoolEntry {
   promise: Promise<SshConnection>;
   retryListeners: Set<RetryListener>;
   connection?: SshConnection;
+  /**
+   * Opened ahead of use (warm) and not used yet: its retries so far, replayed to its first
+   * user; a failure is kept for that user rather than met by a second connect.
+   */
+  ahead?: Parameters<RetryListener>[];
 }
 
 /**
@@ -43,6 +48,7 @@ export class ConnectionPool {
       entry = undefined;
     }
     entry ??= this.connect(host);
+    if (entry.ahead !== undefined) this.takeAhead(host, entry, onRetry);
     if (entry.connection !== undefined) return entry.connection;
     const listener = onRetry;
     if (listener !== undefined) entry.retryListeners.add(listener);
@@ -51,6 +57,17 @@ export class ConnectionPool {
     } finally {
       if (listener !== undefined) entry.retryListeners.delete(listener);
     }
+  }
+
+  /**
+   * Start connecting to `host` now, ahead of its first use, unless that has begun. The first
+   * acquire takes the connect as if it had started it: its retries so far, its connection or
+   * its failure (once: the next acquire connects again).
+   */
+  warm(host: string): void {
+    if (this.closed || this.entries.has(host)) return;
+    const entry = this.connect(host, true);
+    entry.promise.catch(() => undefined);
   }
 
   /** End every connection and give up on pending connects. Idempotent. */
@@ -69,12 +86,22 @@ export class ConnectionPool {
     );
   }
 
-  private connect(host: string): PoolEntry {
+  /** The first use of a connect begun ahead: what it missed replayed; a failure is this use's, then forgotten. */
+  private takeAhead(host: string, entry: PoolEntry, onRetry: RetryListener | undefined): void {
+    for (const retry of entry.ahead ?? []) onRetry?.(...retry);
+    delete entry.ahead;
+    entry.promise.catch(() => {
+      if (this.entries.get(host) === entry) this.entries.delete(host);
+    });
+  }
+
+  private connect(host: string, ahead = false): PoolEntry {
     const retryListeners = new Set<RetryListener>();
     const notify: RetryListener = (attempt, error, delayMs) => {
+      entry.ahead?.push([attempt, error, delayMs]);
       for (const listener of retryListeners) listener(attempt, error, delayMs);
     };
-    const entry: PoolEntry = { promise: this.opener(host, this.closing.signal, notify), retryListeners };
+    const entry: PoolEntry = { promise: this.opener(host, this.closing.signal, notify), retryListeners, ...(ahead ? { ahead: [] } : {}) };
     this.entries.set(host, entry);
     entry.promise.then(
       (connection) => {
@@ -89,7 +116,7 @@ export class ConnectionPool {
         });
       },
       () => {
-        if (this.entries.get(host) === entry) this.entries.delete(host);
+        if (this.entries.get(host) === entry && entry.ahead === undefined) this.entries.delete(host);
       },
     );
     return entry;

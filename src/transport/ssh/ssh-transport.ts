@@ -39,6 +39,9 @@ export function createSshTransport(options: SshTransportOptions, context: SshCon
     get jumpConnectionsOpened() {
       return connector.jumpConnectionsOpened;
     },
+    warm(hosts) {
+      for (const host of hosts) pool.warm(host);
+    },
     async exec(host, argv, execOptions) {
       const connection = await pool.acquire(host, execOptions.signal, execOptions.onRetry);
       return runRemoteCommand(connection, argv, execOptions);
