@@ -11,6 +11,11 @@ export interface TreeSyncGuarantees {
   linkDest?: string;
   /** A folder on the host that keeps, by rename, every file the sync replaces or removes. */
   backupDir?: string;
+  /**
+   * The destination is a new folder that nothing reads until the run puts it in place (a new
+   * tree's folder: remote-commands/new-tree.ts): files are written straight in, not held back.
+   */
+  newFolder?: boolean;
 }
 
 /**
@@ -18,14 +23,15 @@ export interface TreeSyncGuarantees {
  * transport/rsync-tree.ts; a target pulling from a proxy's daemon: remote-commands/rsync-pull.ts),
  * after `-rlpt`, so that both keep the same promises and print the same items:
  * - `--delay-updates`: new and changed files land in `.~tmp~` folders and are renamed into
- *   place together at the end; with `delete`, `--delete --delete-delay` removes afterwards;
+ *   place together at the end (not into a `newFolder`, which nothing reads yet); with
+ *   `delete`, `--delete --delete-delay` removes afterwards;
  * - `--mkpath`: the destination's missing parent folders are made, as sync-file does for a file;
  * - `--exclude`: excluded paths are neither sent nor deleted on the host;
  * - one `deploy-item <%i> <%n>` line per item, then `--stats`.
  */
 export function treeSyncOptions(options: TreeSyncGuarantees): string[] {
   return [
-    '--delay-updates',
+    ...(options.newFolder ? [] : ['--delay-updates']),
     '--mkpath',
     ...(options.delete ? ['--delete', '--delete-delay'] : []),
     ...(options.linkDest !== undefined ? [`--link-dest=${options.linkDest}`] : []),

@@ -77,6 +77,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         exclude: syncOptions.exclude,
         ...(syncOptions.linkDest !== undefined ? { linkDest: join(hostDir(host), syncOptions.linkDest) } : {}),
         ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
+        ...(syncOptions.newFolder ? { newFolder: true } : {}),
       });
       const run = await runRsync(argv, { signal: syncOptions.signal, ...(syncOptions.names !== undefined ? { names: syncOptions.names } : {}) });
       if (run.exitCode === 0) return run.items;

@@ -118,6 +118,8 @@ export interface SyncTreeOptions extends ReadFileOptions {
   linkDest?: string;
   /** An absolute remote folder that keeps, by rename on the host, every file the sync replaces or removes. */
   backupDir?: string;
+  /** `destination` is a new folder nothing reads yet: no renaming together at the end (TreeSyncGuarantees.newFolder). */
+  newFolder?: boolean;
   /**
    * The staged tree's names: the result's lists hold these strings, shared by every host,
    * instead of copies cut from each host's output, and a list that is all the staged files in

@@ -6,6 +6,8 @@ import type { DeployOptions } from '../../src/run/prepare/deploy-options.js';
 import { rollback } from '../../src/services/rollback.js';
 import { syncFile } from '../../src/services/sync-file.js';
 import { syncWorld } from '../../src/services/sync-world.js';
+import { createLocalTransport } from '../../src/transport/local-transport.js';
+import { HostFailure, type Transport } from '../../src/transport/types.js';
 import { Capture } from './fixture.js';
 
 /**
@@ -20,6 +22,7 @@ interface Project {
   run(
     service: (options: DeployOptions) => Promise<number>,
     defines?: string[],
+    extra?: Partial<DeployOptions>,
   ): Promise<{ code: number; report: Record<string, unknown> & { hosts: Array<Record<string, unknown>> }; text: string }>;
 }
 
@@ -59,7 +62,7 @@ async function project(dir: string, config: Record<string, unknown> = {}): Promi
     dir,
     stage,
     deployDir: (host) => join(dir, 'fleet', host, 'srv', 'app'),
-    async run(service, defines = []) {
+    async run(service, defines = [], extra = {}) {
       const stdout = new Capture();
       const stderr = new Capture();
       const code = await service({
@@ -74,6 +77,7 @@ async function project(dir: string, config: Record<string, unknown> = {}): Promi
         stdout,
         stderr,
         systemConfigPath: join(dir, 'none.json'),
+        ...extra,
       });
       return { code, report: JSON.parse(stdout.text), text: stderr.text };
     },
@@ -207,6 +211,67 @@ describe('a tree run on the local transport', () => {
     expect(after).not.toContain('0000-old-01');
     expect(after).not.toContain('0000-old-02');
     expect(again.text).not.toMatch(/could not remove/);
+  });
+
+  it('in-place: a host without the folder gets it whole, written into a new folder beside it and renamed into place; the next sync is the usual one', async () => {
+    // Given mw02 holding what a killed run's new folder left (a read-only folder in it), and a transport that notes each sync
+    const left = join(p.deployDir('mw02'), '.php.deploy-new-0000-killed');
+    await mkdir(join(left, 'ro'), { recursive: true });
+    await chmod(join(left, 'ro'), 0o555);
+    const synced: Array<{ host: string; destination: string; newFolder: boolean; delayed: boolean }> = [];
+    const local = createLocalTransport({ fleetDir: join(dir, 'fleet') });
+    const transport: Transport = {
+      ...local,
+      syncTree: (host, options) => {
+        synced.push({ host, destination: options.destination, newFolder: options.newFolder === true, delayed: options.backupDir !== undefined });
+        return local.syncTree(host, options);
+      },
+    };
+    const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
+    // When php/ is synced for the first time
+    const first = await p.run(syncPhp, [], { transport });
+    // Then every host got it through a new folder beside /srv/app/php, renamed into place, and nothing is left beside it
+    expect(first.code, first.text).toBe(0);
+    const byHost = (a: { host: string }, b: { host: string }) => a.host.localeCompare(b.host);
+    expect(synced.sort(byHost).map((s) => [s.host, s.destination.replace(/-new-.*/, '-new-<run>'), s.newFolder])).toEqual(
+      [...HOSTS].sort().map((host) => [host, '/srv/app/.php.deploy-new-<run>', true]),
+    );
+    for (const host of HOSTS) {
+      expect(await readFile(join(p.deployDir(host), 'php', 'lib', 'a.php'), 'utf8'), host).toBe('<?php function a() { return 1; }\n');
+      expect(
+        (await readdir(p.deployDir(host))).filter((name) => name.includes('deploy-new')),
+        host,
+      ).toEqual([]);
+    }
+    expect(first.report.hosts.filter(sync('sync-hosts')).map((h) => h.changed)).toEqual([4, 4, 4]);
+    // When a file changes and php/ is synced again
+    synced.length = 0;
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed\n');
+    const again = await p.run(syncPhp, [], { transport });
+    // Then it is the usual sync, into the folder itself, with this run's backups
+    expect(again.code, again.text).toBe(0);
+    expect(synced.map((s) => [s.destination, s.newFolder, s.delayed])).toEqual(HOSTS.map(() => ['/srv/app/php', false, true]));
+  });
+
+  it('in-place: a first sync cut half-way leaves that host without the folder and without the new one', async () => {
+    // Given a transport whose transfer to mw02 is cut once files have landed
+    const local = createLocalTransport({ fleetDir: join(dir, 'fleet') });
+    const transport: Transport = {
+      ...local,
+      syncTree: async (host, options) => {
+        const result = await local.syncTree(host, options);
+        if (host === 'mw02') throw new HostFailure('transfer', 'transfer failed: cut for the test');
+        return result;
+      },
+    };
+    // When php/ is synced for the first time
+    const run = await p.run((options) => syncFile({ ...options, path: 'php' }), [], { transport });
+    // Then mw02 failed and has neither the folder nor a new folder; mw03 has the tree
+    expect(run.code).toBe(1);
+    expect(run.report.hosts.find((h) => h.host === 'mw02' && h.phase === 'sync-hosts')?.outcome).toBe('failed');
+    expect(await readdir(p.deployDir('mw02'))).not.toContain('php');
+    expect((await readdir(p.deployDir('mw02'))).filter((name) => name.includes('deploy-new'))).toEqual([]);
+    expect(await readFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'utf8')).toContain('lib/a.php');
   });
 
   it('lint: a broken .json file ends the run before any host is touched', async () => {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { HostTask, TaskResult } from '../../rollout/types.js';
 import type { SyncTreeResult, Transport } from '../../transport/types.js';
+import { syncNewTree, type TreeSyncBase } from './new-tree-task.js';
 import { tidyBackups } from './tree-housekeeping.js';
 import { BACKUPS_FOLDER, type TreeSync } from './tree-run.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
@@ -36,22 +37,23 @@ export async function inPlaceChanged(
 /**
  * In-place: the host's copy of the folder becomes the staged one (changed and new files
  * renamed into place together, deletions after); what it replaces or removes is kept on the
- * host, by rename, in this run's backup folder, and the change set on this machine.
+ * host, by rename, in this run's backup folder, and the change set on this machine. A host
+ * without the folder gets it whole, by one rename (syncNewTree).
  */
 export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree): HostTask {
   const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
   const exclude = treeExclusions(sync, tree);
   return async (host, context) => {
-    const result = await transport.syncTree(host, {
+    const base: TreeSyncBase = {
       source: tree.source,
-      destination: tree.destination,
       exclude,
       names: sync.names,
-      delete: sync.delete,
-      backupDir,
       signal: context.signal,
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
-    });
+    };
+    const result =
+      (await syncNewTree(transport, host, tree.destination, sync.runId, base)) ??
+      (await transport.syncTree(host, { ...base, destination: tree.destination, delete: sync.delete, backupDir }));
     const done = transferResult(result);
     if (done.note === undefined) await inPlaceChanged(transport, sync, host, { result, destination: tree.destination, backupDir, signal: context.signal });
     return done;

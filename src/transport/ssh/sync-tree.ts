@@ -28,6 +28,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
       exclude: options.exclude,
       ...(options.linkDest !== undefined ? { linkDest: options.linkDest } : {}),
       ...(options.backupDir !== undefined ? { backupDir: options.backupDir } : {}),
+      ...(options.newFolder ? { newFolder: true } : {}),
       remoteShell: REMOTE_SHELL,
     });
     const run = await runRsync(argv, {

@@ -1,0 +1,44 @@
+import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../../remote-commands/new-tree.js';
+import type { SyncTreeOptions, SyncTreeResult, Transport } from '../../transport/types.js';
+
+/** What an in-place sync of a host gives rsync whichever way it goes: source, exclusions, names, signal, retries. */
+export type TreeSyncBase = Pick<SyncTreeOptions, 'source' | 'exclude' | 'names' | 'signal' | 'onRetry'>;
+
+/**
+ * In-place, a host that does not have the tree yet (remote-commands/new-tree.ts): the tree is
+ * written whole into a new folder beside `destination`, without `--delay-updates` (nothing
+ * reads that folder), then put in place by one rename. Undefined when the host has something at
+ * `destination`, or got it meanwhile, or the probe could not tell: the usual sync does it then.
+ * A transfer that fails removes its new folder when the host can still be reached (and the
+ * next run's probe does otherwise), so a failed host is left as it was.
+ */
+export async function syncNewTree(
+  transport: Transport,
+  host: string,
+  destination: string,
+  runId: string,
+  base: TreeSyncBase,
+): Promise<SyncTreeResult | undefined> {
+  if (destination === '/') return undefined;
+  const { signal, onRetry } = base;
+  const probe = await transport.exec(host, buildProbeTree(transport.commandPath(host, destination)), { signal, ...(onRetry ? { onRetry } : {}) });
+  if (probe.exitCode !== 0 || parseYesNo(probe.stdout, 'present') !== false) return undefined;
+  const folder = newTreeFolder(destination, runId);
+  let result: SyncTreeResult;
+  try {
+    result = await transport.syncTree(host, { ...base, destination: folder, delete: false, newFolder: true });
+  } catch (error) {
+    await removeNewFolder(transport, host, folder);
+    throw error;
+  }
+  const placed = await transport.exec(host, buildPlaceTree(transport.commandPath(host, folder), transport.commandPath(host, destination)), { signal });
+  if (placed.exitCode === 0 && parseYesNo(placed.stdout, 'placed') === true) return result;
+  if (placed.exitCode !== 0) await removeNewFolder(transport, host, folder);
+  return undefined;
+}
+
+/** Best effort, bounded, on its own signal (the run's may be what stopped the transfer). */
+async function removeNewFolder(transport: Transport, host: string, folder: string): Promise<void> {
+  const path = transport.commandPath(host, folder);
+  await transport.exec(host, ['rm', '-rf', '--', path], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+}
