@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomically } from '../lib/atomic-file.js';
-import { sha256 } from '../lib/sha256.js';
 import { isUnder } from '../lib/tree.js';
+import { pathFileName } from './path-file-name.js';
 
 /**
  * What the last successful run from this machine sent for a synced path: the sha256 of each
@@ -29,12 +29,7 @@ export function sentManifestsFolder(historyFile: string): string {
   return join(dirname(historyFile), 'sent');
 }
 
-const LONGEST_ENCODED = 200;
-
-function manifestName(path: string): string {
-  const encoded = encodeURIComponent(path);
-  return encoded.length <= LONGEST_ENCODED ? `p-${encoded}.json` : `h-${sha256(Buffer.from(path))}.json`;
-}
+const manifestName = pathFileName;
 
 async function readManifest(file: string): Promise<Manifest | undefined> {
   try {

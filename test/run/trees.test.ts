@@ -220,11 +220,16 @@ describe('a tree run on the local transport', () => {
     await chmod(join(left, 'ro'), 0o555);
     const synced: Array<{ host: string; destination: string; newFolder: boolean; delayed: boolean }> = [];
     const local = createLocalTransport({ fleetDir: join(dir, 'fleet') });
+    const probed: string[] = [];
     const transport: Transport = {
       ...local,
       syncTree: (host, options) => {
         synced.push({ host, destination: options.destination, newFolder: options.newFolder === true, delayed: options.backupDir !== undefined });
         return local.syncTree(host, options);
+      },
+      exec: (host, argv, options) => {
+        if (argv[3] === 'deploy-probe-tree') probed.push(host);
+        return local.exec(host, argv, options);
       },
     };
     const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
@@ -248,9 +253,20 @@ describe('a tree run on the local transport', () => {
     synced.length = 0;
     await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed\n');
     const again = await p.run(syncPhp, [], { transport });
-    // Then it is the usual sync, into the folder itself, with this run's backups
+    // Then it is the usual sync, into the folder itself, with this run's backups, and no host was asked first (this machine put the tree there)
     expect(again.code, again.text).toBe(0);
     expect(synced.map((s) => [s.destination, s.newFolder, s.delayed])).toEqual(HOSTS.map(() => ['/srv/app/php', false, true]));
+    expect(probed).toHaveLength(HOSTS.length);
+    // When mw03 loses the folder behind deploy's back, and php/ is synced again
+    probed.length = 0;
+    await rm(join(p.deployDir('mw03'), 'php'), { recursive: true });
+    await writeFile(join(p.stage, 'php', 'index.php'), '<?php // changed twice\n');
+    const third = await p.run(syncPhp, [], { transport });
+    // Then the record was only a hint: mw03 got the whole tree by the usual sync, unasked
+    expect(third.code, third.text).toBe(0);
+    expect(probed).toEqual([]);
+    expect(await readFile(join(p.deployDir('mw03'), 'php', 'lib', 'a.php'), 'utf8')).toBe('<?php function a() { return 1; }\n');
+    expect(third.report.hosts.find((h) => h.host === 'mw03' && h.phase === 'sync-hosts')?.changed).toBe(4);
   });
 
   it('in-place: a first sync cut half-way leaves that host without the folder and without the new one', async () => {

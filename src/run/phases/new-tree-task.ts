@@ -1,5 +1,8 @@
 import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../../remote-commands/new-tree.js';
+import { addTreeHosts, treeHostsFolder } from '../../state/tree-hosts.js';
 import type { SyncTreeOptions, SyncTreeResult, Transport } from '../../transport/types.js';
+import type { ExecutionResult } from './phase-run.js';
+import type { TreeSync } from './tree-run.js';
 
 /** What an in-place sync of a host gives rsync whichever way it goes: source, exclusions, names, signal, retries. */
 export type TreeSyncBase = Pick<SyncTreeOptions, 'source' | 'exclude' | 'names' | 'signal' | 'onRetry'>;
@@ -41,4 +44,22 @@ export async function syncNewTree(
 async function removeNewFolder(transport: Transport, host: string, folder: string): Promise<void> {
   const path = transport.commandPath(host, folder);
   await transport.exec(host, ['rm', '-rf', '--', path], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+}
+
+/**
+ * After an in-place tree run: the hosts whose sync of the tree went through are noted as having
+ * it (state/tree-hosts.ts), so that their next run syncs at once, without asking. A failure to
+ * note is one warning: the next run only asks again.
+ */
+export async function noteTreeHosts(execution: ExecutionResult, sync: TreeSync, historyFile: string, warn: (text: string) => void): Promise<void> {
+  if (sync.layout !== 'in-place' || sync.tree === undefined) return;
+  const hosts = new Set<string>();
+  for (const run of execution.phases) {
+    if (run.phase.kind !== 'sync' || run.phase.name.startsWith('rollback-')) continue;
+    for (const result of run.results) if (result.outcome === 'ok') hosts.add(result.host);
+  }
+  if (hosts.size === 0) return;
+  await addTreeHosts(treeHostsFolder(historyFile), sync.tree.relativePath, hosts).catch((error: Error) =>
+    warn(`could not note the hosts that have ${sync.tree?.relativePath}: ${error.message}`),
+  );
 }

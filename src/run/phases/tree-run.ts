@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { Config } from '../../config/schema.js';
 import { BugError } from '../../errors.js';
 import { type StagedNames, stagedNames } from '../../lib/staged-names.js';
+import { readTreeHosts, treeHostsFolder } from '../../state/tree-hosts.js';
 import type { Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
 import type { StagedTree } from '../prepare/staged-tree.js';
@@ -38,6 +39,8 @@ export interface TreeSync {
   names: StagedNames;
   /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
   untidy: string[];
+  /** In-place: the hosts this machine has put the tree on before (state/tree-hosts.ts, a hint); the others are asked first (new-tree-task.ts). */
+  knownHosts: ReadonlySet<string>;
 }
 
 /** The folder under deploy_dir where in-place hosts keep what a run replaced or removed, per run. */
@@ -58,7 +61,7 @@ export function treeNames(tree: StagedTree | undefined): StagedNames {
 }
 
 export interface TreeSyncInput {
-  config: Pick<Config, 'deploy_layout' | 'sync_delete' | 'sync_exclude' | 'deploy_dir' | 'stage_dir'>;
+  config: Pick<Config, 'deploy_layout' | 'sync_delete' | 'sync_exclude' | 'deploy_dir' | 'stage_dir' | 'history_file'>;
   plan: Plan;
   tree?: StagedTree;
   file?: StagedFile;
@@ -90,5 +93,6 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     built: new Map(),
     names: treeNames(tree),
     untidy: [],
+    knownHosts: tree && !releases ? await readTreeHosts(treeHostsFolder(config.history_file), tree.relativePath) : new Set(),
   };
 }

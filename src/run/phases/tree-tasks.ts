@@ -38,7 +38,8 @@ export async function inPlaceChanged(
  * In-place: the host's copy of the folder becomes the staged one (changed and new files
  * renamed into place together, deletions after); what it replaces or removes is kept on the
  * host, by rename, in this run's backup folder, and the change set on this machine. A host
- * without the folder gets it whole, by one rename (syncNewTree).
+ * without the folder gets it whole, by one rename (syncNewTree; asked only of a host this
+ * machine has not put the tree on before).
  */
 export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: StagedTree): HostTask {
   const backupDir = posix.join(sync.deployDir, BACKUPS_FOLDER, sync.runId, tree.relativePath);
@@ -52,7 +53,7 @@ export function inPlaceTreeTask(transport: Transport, sync: TreeSync, tree: Stag
       onRetry: (attempt, error, delayMs) => context.retrying(attempt, error, delayMs),
     };
     const result =
-      (await syncNewTree(transport, host, tree.destination, sync.runId, base)) ??
+      (sync.knownHosts.has(host) ? undefined : await syncNewTree(transport, host, tree.destination, sync.runId, base)) ??
       (await transport.syncTree(host, { ...base, destination: tree.destination, delete: sync.delete, backupDir }));
     const done = transferResult(result);
     if (done.note === undefined) await inPlaceChanged(transport, sync, host, { result, destination: tree.destination, backupDir, signal: context.signal });

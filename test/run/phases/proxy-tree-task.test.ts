@@ -86,6 +86,7 @@ describe('proxyTreeTask', () => {
       built: new Map(),
       names: treeNames(tree),
       untidy: [],
+      knownHosts: new Set(),
     };
     const sources = new Map<string, string>();
     const task = proxyTreeTask(pullPrinting(stdout), sync, tree, {

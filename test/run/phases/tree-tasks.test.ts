@@ -34,6 +34,7 @@ describe('inPlaceTreeTask', () => {
       runId: 'r1',
       built: new Map(),
       names: treeNames(tree),
+      knownHosts: new Set(),
     } as unknown as TreeSync;
     const asked: SyncTreeOptions[] = [];
     const fleet = new FakeFleet();
