@@ -61,6 +61,12 @@ export interface ExecOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
   /** Called when the transport retries connecting (issue: retries with backoff). */
   onRetry?: (attempt: number, error: HostFailure, delayMs: number) => void;
+  /**
+   * A brief host script of deploy's own that needs no stopping (a probe, a rename, a prune): run
+   * as it is, without what makes a command stoppable (ssh: the stop wrapper, a handful of
+   * processes on the host each time). On abort it is left to finish; the wait for it ends.
+   */
+  brief?: boolean;
 }
 
 export interface ExecResult {

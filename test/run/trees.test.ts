@@ -192,7 +192,7 @@ describe('a tree run on the local transport', () => {
     expect(await readFile(join(p.deployDir('mw03'), 'php', 'index.php'), 'utf8')).toBe('hand edit\n');
   });
 
-  it('in-place: a host whose tree changed keeps the backups of the last 20 runs, as part of its sync', async () => {
+  it('in-place: a host whose tree changed keeps the backups of the last 20 runs, pruned right after its sync', async () => {
     // Given mw02 in sync, holding the backups of 21 older runs (names sort before run ids, as older runs' do)
     const syncPhp = (options: DeployOptions) => syncFile({ ...options, path: 'php' });
     expect((await p.run(syncPhp)).code).toBe(0);

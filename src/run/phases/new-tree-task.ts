@@ -24,7 +24,7 @@ export async function syncNewTree(
 ): Promise<SyncTreeResult | undefined> {
   if (destination === '/') return undefined;
   const { signal, onRetry } = base;
-  const probe = await transport.exec(host, buildProbeTree(transport.commandPath(host, destination)), { signal, ...(onRetry ? { onRetry } : {}) });
+  const probe = await transport.exec(host, buildProbeTree(transport.commandPath(host, destination)), { signal, brief: true, ...(onRetry ? { onRetry } : {}) });
   if (probe.exitCode !== 0 || parseYesNo(probe.stdout, 'present') !== false) return undefined;
   const folder = newTreeFolder(destination, runId);
   let result: SyncTreeResult;
@@ -34,7 +34,10 @@ export async function syncNewTree(
     await removeNewFolder(transport, host, folder);
     throw error;
   }
-  const placed = await transport.exec(host, buildPlaceTree(transport.commandPath(host, folder), transport.commandPath(host, destination)), { signal });
+  const placed = await transport.exec(host, buildPlaceTree(transport.commandPath(host, folder), transport.commandPath(host, destination)), {
+    signal,
+    brief: true,
+  });
   if (placed.exitCode === 0 && parseYesNo(placed.stdout, 'placed') === true) return result;
   if (placed.exitCode !== 0) await removeNewFolder(transport, host, folder);
   return undefined;
@@ -43,7 +46,7 @@ export async function syncNewTree(
 /** Best effort, bounded, on its own signal (the run's may be what stopped the transfer). */
 async function removeNewFolder(transport: Transport, host: string, folder: string): Promise<void> {
   const path = transport.commandPath(host, folder);
-  await transport.exec(host, ['rm', '-rf', '--', path], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  await transport.exec(host, ['rm', '-rf', '--', path], { signal: AbortSignal.timeout(10_000), brief: true }).catch(() => undefined);
 }
 
 /**

@@ -27,7 +27,7 @@ function changedHosts(execution: ExecutionResult): string[] {
 /** Run a prune on a host; its failure, `<host> (<why>)`, or undefined. Never throws. */
 async function prune(transport: Transport, host: string, argv: string[], signal: AbortSignal): Promise<string | undefined> {
   try {
-    const result = await transport.exec(host, argv, { signal });
+    const result = await transport.exec(host, argv, { signal, brief: true });
     return result.exitCode === 0 ? undefined : `${host} (${lastLine(result.stderr) || `exit status ${result.exitCode}`})`;
   } catch (error) {
     return `${host} (${(error as Error).message})`;
@@ -35,8 +35,8 @@ async function prune(transport: Transport, host: string, argv: string[], signal:
 }
 
 /**
- * In-place, right after a host's tree changed, on its own connection and inside its slot of the
- * window (not in a barrier after the run): it keeps the backups of the last KEPT_BACKUP_RUNS
+ * In-place, right after a host's tree changed, on its own connection, beside the window (its
+ * slot is free at once; keepHostsTidy waits for it): it keeps the backups of the last KEPT_BACKUP_RUNS
  * runs, this one the newest, and removes older ones, whatever the rest of the run does (no
  * rollback reaches them). A failure is noted for keepHostsTidy's warning; the host is not failed.
  */
@@ -46,13 +46,14 @@ export async function tidyBackups(transport: Transport, sync: TreeSync, host: st
 }
 
 /**
- * After a run: releases, once the run went to the end, keeps its `keep_releases` newest releases
+ * After a run, once in-place hosts' prunes are done: releases, once the run went to the end, keeps its `keep_releases` newest releases
  * on each host whose tree it changed and removes the rest (in-place hosts tidied their backups
  * during the sync: tidyBackups). A host where that failed keeps more than it should, with one
  * warning line; the run's outcome does not change.
  */
 export async function keepHostsTidy(execution: ExecutionResult, input: HousekeepingInput): Promise<void> {
   const { transport, sync } = input;
+  await Promise.all(sync.tidying);
   const failed = [...sync.untidy];
   if (sync.layout === 'releases' && execution.stoppedBy === undefined) {
     const tidy = async (host: string): Promise<void> => {

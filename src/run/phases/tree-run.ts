@@ -39,6 +39,8 @@ export interface TreeSync {
   names: StagedNames;
   /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
   untidy: string[];
+  /** In-place hosts' prunes of old backups under way (tidyBackups), awaited before the run reports. */
+  tidying: Array<Promise<void>>;
   /** In-place: the hosts this machine has put the tree on before (state/tree-hosts.ts, a hint); the others are asked first (new-tree-task.ts). */
   knownHosts: ReadonlySet<string>;
 }
@@ -93,6 +95,7 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     built: new Map(),
     names: treeNames(tree),
     untidy: [],
+    tidying: [],
     knownHosts: tree && !releases ? await readTreeHosts(treeHostsFolder(config.history_file), tree.relativePath) : new Set(),
   };
 }

@@ -20,9 +20,13 @@ export function treeExclusions(sync: TreeSync, tree: StagedTree): readonly strin
   return tree.relativePath === '.' ? [...sync.exclude, `/${BACKUPS_FOLDER.split('/')[0]}/`] : sync.exclude;
 }
 
+/** Longest wait for a host's prune of old backups; past it the host keeps them, with a warning. */
+const TIDY_LIMIT_MS = 60_000;
+
 /**
  * In-place, after a sync that changed the host's tree (direct or pulled from a proxy): its
- * change set recorded for rollback, then its backups older than the last runs' removed.
+ * change set recorded for rollback; its backups older than the last runs' are removed beside
+ * the window (tidyBackups: the host's slot is free at once).
  */
 export async function inPlaceChanged(
   transport: Transport,
@@ -31,7 +35,7 @@ export async function inPlaceChanged(
   change: { result: SyncTreeResult; destination: string; backupDir: string; signal: AbortSignal },
 ): Promise<void> {
   await sync.recorder?.inPlace(host, change.result, change.destination, change.backupDir);
-  await tidyBackups(transport, sync, host, change.signal);
+  sync.tidying.push(tidyBackups(transport, sync, host, AbortSignal.any([change.signal, AbortSignal.timeout(TIDY_LIMIT_MS)])));
 }
 
 /**

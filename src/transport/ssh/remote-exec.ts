@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { OutputBuffer } from '../output-buffer.js';
+import { renderCommand } from '../quote.js';
 import type { ExecOptions, ExecResult } from '../types.js';
 import { raceAbort } from '../../lib/abort.js';
 import { connectionLost } from './connect-errors.js';
@@ -19,7 +20,8 @@ export function exitCodeForSignal(signalName: string): number | undefined {
 }
 
 /**
- * Run `argv` on the connection's host under the stop wrapper and collect its output.
+ * Run `argv` on the connection's host under the stop wrapper (a `brief` one as it is) and
+ * collect its output.
  * Resolves with the exit status whatever it is; rejects with signal.reason after stopping
  * the remote process group on abort, or with HostFailure('connection-lost') when the
  * connection breaks mid-command.
@@ -27,7 +29,7 @@ export function exitCodeForSignal(signalName: string): number | undefined {
 export async function runRemoteCommand(connection: SshConnection, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
   const { signal, onOutput } = options;
   if (signal.aborted) throw signal.reason;
-  const opening = connection.exec(wrapCommand(argv));
+  const opening = connection.exec(options.brief ? renderCommand(argv) : wrapCommand(argv));
   const opened = await raceAbort(opening, signal).catch((error: unknown) => {
     // Close the channel if it still opens: the wrapper's watchdog then stops the command.
     if (signal.aborted)

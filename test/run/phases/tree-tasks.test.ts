@@ -35,6 +35,7 @@ describe('inPlaceTreeTask', () => {
       built: new Map(),
       names: treeNames(tree),
       knownHosts: new Set(),
+      tidying: [],
     } as unknown as TreeSync;
     const asked: SyncTreeOptions[] = [];
     const fleet = new FakeFleet();
@@ -58,5 +59,38 @@ describe('inPlaceTreeTask', () => {
       { outcome: 'ok', transfer: { changed: 1, removed: 1, bytesSent: 3 } },
       { outcome: 'ok', transfer: { changed: 1, removed: 1, bytesSent: 3 } },
     ]);
+  });
+
+  it("prunes a changed host's old backups beside the window: the host's task ends first, the run's tidying waits for it", async () => {
+    // Given a host the machine knows has the tree (no probe), whose prune of old backups takes a while
+    const tree = { relativePath: 'php', root: 'folder', source: '/stage/php', destination: '/srv/app/php', entries: [], excluded: [] } as unknown as StagedTree;
+    const sync = {
+      layout: 'in-place',
+      delete: true,
+      exclude: [],
+      deployDir: '/srv/app',
+      runId: 'r1',
+      names: treeNames(tree),
+      knownHosts: new Set(['mw01']),
+      untidy: [],
+      tidying: [],
+    } as unknown as TreeSync;
+    const fleet = new FakeFleet();
+    fleet.syncTree = async () => ({ changed: ['a.php'], created: [], removed: [], bytesSent: 3 });
+    let pruned = false;
+    fleet.exec = async (_host, argv) => {
+      expect(argv[3]).toBe('deploy-prune-backups');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      pruned = true;
+      return { exitCode: 0, stdout: '', stderr: '', truncated: false };
+    };
+    // When its sync task runs
+    const done = await inPlaceTreeTask(fleet, sync, tree)('mw01', context);
+    // Then the task is done while the prune still runs, and the prune is among what the run waits for
+    expect(done.outcome).toBe('ok');
+    expect(pruned).toBe(false);
+    expect(sync.tidying).toHaveLength(1);
+    await Promise.all(sync.tidying);
+    expect(pruned).toBe(true);
   });
 });

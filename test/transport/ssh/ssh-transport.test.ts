@@ -249,6 +249,24 @@ describe.skipIf(!canRun)('ssh transport against a real sshd', () => {
       expect(sid).toBe(pid);
     });
 
+    it('runs a brief command as it is, without the stop wrapper: same words, streams and status', async () => {
+      // Given a transport to the test sshd, and words a shell would split or expand
+      const ssh = transport();
+      const words = ['a b', "it's", '$HOME', '', 'new\nline', '`id`'];
+      // When brief commands run
+      const printed = await ssh.exec(HOST, ['printf', '[%s]\\n', ...words], { signal: signal(), brief: true });
+      const three = await ssh.exec(HOST, ['sh', '-c', 'echo out; echo err >&2; exit 3'], { signal: signal(), brief: true });
+      // And one says what started it: sshd's session itself, or the wrapper's shell
+      const parent = ['sh', '-c', 'ps -o comm= -p "$PPID"'];
+      const brief = await ssh.exec(HOST, parent, { signal: signal(), brief: true });
+      const wrapped = await ssh.exec(HOST, parent, { signal: signal() });
+      // Then the words and streams arrive exactly, the status as is, and sshd started it (the wrapper, a shell, starts the others)
+      expect(printed.stdout).toBe(words.map((word) => `[${word}]\n`).join(''));
+      expect(three).toEqual({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', truncated: false });
+      expect(brief.stdout.trim()).toBe('sshd');
+      expect(wrapped.stdout.trim()).toBe('sh');
+    });
+
     it('streams output chunks to onOutput', async () => {
       // Given a listener for live output
       const ssh = transport();
