@@ -58,7 +58,8 @@ export async function noteTreeHosts(execution: ExecutionResult, sync: TreeSync, 
   if (sync.layout !== 'in-place' || sync.tree === undefined) return;
   const hosts = new Set<string>();
   for (const run of execution.phases) {
-    if (run.phase.kind !== 'sync' || run.phase.name.startsWith('rollback-')) continue;
+    // The proxies' phase fills their rsync daemons' folders, not deploy_dir.
+    if (run.phase.kind !== 'sync' || run.phase.name.startsWith('rollback-') || run.phase.name === 'sync-proxies') continue;
     for (const result of run.results) if (result.outcome === 'ok') hosts.add(result.host);
   }
   if (hosts.size === 0) return;

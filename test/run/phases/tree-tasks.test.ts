@@ -8,6 +8,12 @@ import { FakeFleet } from '../../../testing/fake-fleet.js';
 
 const context: HostContext = { signal: new AbortController().signal, commandStarted: () => {}, activity: () => {}, retrying: () => {} };
 
+/** An in-place run's tree sync of `tree` to /srv/app, run r1, knowing `knownHosts` have it. */
+function inPlaceSync(tree: StagedTree, knownHosts: ReadonlySet<string> = new Set()): TreeSync {
+  const sync = { layout: 'in-place', delete: true, exclude: [], deployDir: '/srv/app', runId: 'r1', built: new Map() };
+  return { ...sync, names: treeNames(tree), knownHosts, untidy: [], tidying: [] } as unknown as TreeSync;
+}
+
 describe('inPlaceTreeTask', () => {
   it("syncs each host with the staged tree's names, one map for every host, and counts its change", async () => {
     // Given a staged folder of a file, a link and a folder, and a transport that notes what it is asked
@@ -26,17 +32,7 @@ describe('inPlaceTreeTask', () => {
       ],
       excluded: [],
     };
-    const sync = {
-      layout: 'in-place',
-      delete: true,
-      exclude: [],
-      deployDir: '/srv/app',
-      runId: 'r1',
-      built: new Map(),
-      names: treeNames(tree),
-      knownHosts: new Set(),
-      tidying: [],
-    } as unknown as TreeSync;
+    const sync = inPlaceSync(tree);
     const asked: SyncTreeOptions[] = [];
     const fleet = new FakeFleet();
     fleet.syncTree = async (_host, options) => {
@@ -64,17 +60,7 @@ describe('inPlaceTreeTask', () => {
   it("prunes a changed host's old backups beside the window: the host's task ends first, the run's tidying waits for it", async () => {
     // Given a host the machine knows has the tree (no probe), whose prune of old backups takes a while
     const tree = { relativePath: 'php', root: 'folder', source: '/stage/php', destination: '/srv/app/php', entries: [], excluded: [] } as unknown as StagedTree;
-    const sync = {
-      layout: 'in-place',
-      delete: true,
-      exclude: [],
-      deployDir: '/srv/app',
-      runId: 'r1',
-      names: treeNames(tree),
-      knownHosts: new Set(['mw01']),
-      untidy: [],
-      tidying: [],
-    } as unknown as TreeSync;
+    const sync = inPlaceSync(tree, new Set(['mw01']));
     const fleet = new FakeFleet();
     fleet.syncTree = async () => ({ changed: ['a.php'], created: [], removed: [], bytesSent: 3 });
     let pruned = false;
