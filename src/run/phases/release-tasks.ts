@@ -48,8 +48,7 @@ export function releaseSyncTask(transport: Transport, sync: TreeSync): HostTask 
     const deployDir = transport.commandPath(host, sync.deployDir);
     const prepared = await runHostScript(transport, host, buildPrepareRelease(deployDir, sync.runId, path), 'preparing the release', context);
     const live = parseLive(prepared.stdout).live ?? null;
-    // Nothing reads the new release before its switch: files are written straight in (no --delay-updates).
-    const common = { exclude: sync.exclude, delete: false, newFolder: true, signal: context.signal, onRetry: context.retrying };
+    const common = { exclude: sync.exclude, delete: false, signal: context.signal, onRetry: context.retrying };
     let result: SyncTreeResult;
     let removedCount: number | undefined;
     if (live === null) {
