@@ -1,5 +1,5 @@
 import { mapLimited } from '../../lib/map-limited.js';
-import { lastLine } from '../../lib/text.js';
+import { lastLine, plural } from '../../lib/text.js';
 import { buildPruneBackups, buildPruneReleases } from '../../remote-commands/release-prune.js';
 import type { Transport } from '../../transport/types.js';
 import type { ExecutionResult } from './phase-run.js';
@@ -38,11 +38,11 @@ async function prune(transport: Transport, host: string, argv: string[], signal:
  * In-place, right after a host's tree changed, on its own connection, beside the window (its
  * slot is free at once; keepHostsTidy waits for it): it keeps the backups of the last KEPT_BACKUP_RUNS
  * runs, this one the newest, and removes older ones, whatever the rest of the run does (no
- * rollback reaches them). A failure is noted for keepHostsTidy's warning; the host is not failed.
+ * rollback reaches them). Resolves with its failure, `<host> (<why>)`, for keepHostsTidy's
+ * warning (the host is not failed), or undefined. Never throws.
  */
-export async function tidyBackups(transport: Transport, sync: TreeSync, host: string, signal: AbortSignal): Promise<void> {
-  const failed = await prune(transport, host, buildPruneBackups(transport.commandPath(host, sync.deployDir), KEPT_BACKUP_RUNS), signal);
-  if (failed !== undefined) sync.untidy.push(failed);
+export function tidyBackups(transport: Transport, sync: TreeSync, host: string, signal: AbortSignal): Promise<string | undefined> {
+  return prune(transport, host, buildPruneBackups(transport.commandPath(host, sync.deployDir), KEPT_BACKUP_RUNS), signal);
 }
 
 /**
@@ -53,8 +53,7 @@ export async function tidyBackups(transport: Transport, sync: TreeSync, host: st
  */
 export async function keepHostsTidy(execution: ExecutionResult, input: HousekeepingInput): Promise<void> {
   const { transport, sync } = input;
-  await Promise.all(sync.tidying);
-  const failed = [...sync.untidy];
+  const failed = (await Promise.all(sync.tidying)).filter((why): why is string => why !== undefined);
   if (sync.layout === 'releases' && execution.stoppedBy === undefined) {
     const tidy = async (host: string): Promise<void> => {
       const why = await prune(transport, host, buildPruneReleases(transport.commandPath(host, sync.deployDir), input.keepReleases), input.stop);
@@ -65,5 +64,5 @@ export async function keepHostsTidy(execution: ExecutionResult, input: Housekeep
   }
   if (failed.length === 0) return;
   const what = sync.layout === 'releases' ? `old releases (keep_releases ${input.keepReleases})` : 'old backups';
-  input.warn(`could not remove ${what} on ${failed.length} hosts: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`);
+  input.warn(`could not remove ${what} on ${plural(failed.length, 'host')}: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`);
 }

@@ -37,10 +37,11 @@ export interface TreeSync {
   built: Map<string, BuiltRelease>;
   /** The staged tree's paths, each mapped to itself: every host's lists name its files with these strings, not copies of their own. */
   names: StagedNames;
-  /** In-place hosts whose old backups could not be removed, each `<host> (<why>)` (tree-housekeeping.ts). */
-  untidy: string[];
-  /** In-place hosts' prunes of old backups under way (tidyBackups), awaited before the run reports. */
-  tidying: Array<Promise<void>>;
+  /**
+   * In-place hosts' prunes of old backups (tidyBackups), awaited before the run reports: each
+   * resolves with the host's failure, `<host> (<why>)`, or undefined.
+   */
+  tidying: Array<Promise<string | undefined>>;
   /** In-place: the hosts this machine has put the tree on before (state/tree-hosts.ts, a hint); the others are asked first (new-tree-task.ts). */
   knownHosts: ReadonlySet<string>;
 }
@@ -94,7 +95,6 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     ...(input.recorder ? { recorder: input.recorder } : {}),
     built: new Map(),
     names: treeNames(tree),
-    untidy: [],
     tidying: [],
     knownHosts: tree && !releases ? await readTreeHosts(treeHostsFolder(config.history_file), tree.relativePath) : new Set(),
   };

@@ -85,7 +85,6 @@ describe('proxyTreeTask', () => {
       recorder,
       built: new Map(),
       names: treeNames(tree),
-      untidy: [],
       tidying: [],
       knownHosts: new Set(),
     };

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { HostContext } from '../../../src/rollout/types.js';
+import type { ExecutionResult } from '../../../src/run/phases/phase-run.js';
+import { keepHostsTidy } from '../../../src/run/phases/tree-housekeeping.js';
 import { inPlaceTreeTask } from '../../../src/run/phases/tree-tasks.js';
 import { type TreeSync, treeNames } from '../../../src/run/phases/tree-run.js';
 import type { StagedTree } from '../../../src/run/prepare/staged-tree.js';
-import type { SyncTreeOptions } from '../../../src/transport/types.js';
+import { HostFailure, type SyncTreeOptions } from '../../../src/transport/types.js';
 import { FakeFleet } from '../../../testing/fake-fleet.js';
 
 const context: HostContext = { signal: new AbortController().signal, commandStarted: () => {}, activity: () => {}, retrying: () => {} };
@@ -11,7 +13,7 @@ const context: HostContext = { signal: new AbortController().signal, commandStar
 /** An in-place run's tree sync of `tree` to /srv/app, run r1, knowing `knownHosts` have it. */
 function inPlaceSync(tree: StagedTree, knownHosts: ReadonlySet<string> = new Set()): TreeSync {
   const sync = { layout: 'in-place', delete: true, exclude: [], deployDir: '/srv/app', runId: 'r1', built: new Map() };
-  return { ...sync, names: treeNames(tree), knownHosts, untidy: [], tidying: [] } as unknown as TreeSync;
+  return { ...sync, names: treeNames(tree), knownHosts, tidying: [] } as unknown as TreeSync;
 }
 
 describe('inPlaceTreeTask', () => {
@@ -78,5 +80,24 @@ describe('inPlaceTreeTask', () => {
     expect(sync.tidying).toHaveLength(1);
     await Promise.all(sync.tidying);
     expect(pruned).toBe(true);
+  });
+
+  it('warns once, after the run, of the hosts whose prune failed, each with the last line it said', async () => {
+    // Given two known hosts whose prune fails in two ways, and one whose prune works
+    const tree = { relativePath: 'php', root: 'folder', source: '/stage/php', destination: '/srv/app/php', entries: [], excluded: [] } as unknown as StagedTree;
+    const sync = inPlaceSync(tree, new Set(['mw01', 'mw02', 'mw03']));
+    const fleet = new FakeFleet();
+    fleet.syncTree = async () => ({ changed: ['a.php'], created: [], removed: [], bytesSent: 3 });
+    fleet.exec = async (host) => {
+      if (host === 'mw02') throw new HostFailure('connection-lost', 'mw02: connection lost');
+      return { exitCode: host === 'mw01' ? 1 : 0, stdout: '', stderr: 'rm: a line\nrm: cannot remove x: Permission denied\n', truncated: false };
+    };
+    // When the three sync, then the run tidies up
+    for (const host of ['mw01', 'mw02', 'mw03']) await inPlaceTreeTask(fleet, sync, tree)(host, context);
+    const warned: string[] = [];
+    const input = { transport: fleet, sync, keepReleases: 5, concurrency: 2, stop: new AbortController().signal, warn: (text: string) => warned.push(text) };
+    await keepHostsTidy({ phases: [] } as unknown as ExecutionResult, input);
+    // Then one warning names both failed hosts and why
+    expect(warned).toEqual(['could not remove old backups on 2 hosts: mw01 (rm: cannot remove x: Permission denied), mw02 (mw02: connection lost)']);
   });
 });
