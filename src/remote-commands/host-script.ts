@@ -37,6 +37,11 @@ export function hostCommand(name: string, body: string, args: readonly string[])
   return ['sh', '-c', `${SHELL_PRELUDE}\n${body}`, `deploy-${name}`, ...args];
 }
 
+/** The argv that removes the folder `path` on a host with remove_tree: read-only folders in it included, as `rm -rf` alone (not root) cannot. */
+export function buildRemoveTree(path: string): string[] {
+  return hostCommand('remove-tree', 'local_path "$1"\nremove_tree "$out"', [checkHostFolder(path)]);
+}
+
 /** What a host said when it refused (exit 65): the last line of its stderr; undefined otherwise. */
 export function refusalReason(result: { exitCode: number; stderr: string }): string | undefined {
   if (result.exitCode !== REFUSED_STATUS) return undefined;

@@ -1,6 +1,7 @@
 import { chmod, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildRemoveTree } from '../../src/remote-commands/host-script.js';
 import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../../src/remote-commands/new-tree.js';
 import { renderCommand } from '../../src/transport/quote.js';
 import { makeTempDir } from '../helpers/cli.js';
@@ -95,4 +96,25 @@ describe('a new tree on a host', () => {
     expect(await readdir(join(d, 'php'))).toEqual(['theirs.php']);
     expect(await readdir(d)).toEqual(['php']);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "a cut transfer's new folder is removed whole as the remote user, read-only folders in it included, which rm -rf alone leaves",
+    async () => {
+      // Given nobody's new folder holding a read-only folder with a file in it
+      const d = await deployDir();
+      await chmod(dir as string, 0o755);
+      const folder = join(d, '.php.deploy-new-r1');
+      await writeTree(folder, { 'ro/a.php': 'a', 'b.php': 'b' });
+      await chmod(join(folder, 'ro'), 0o555);
+      await run(['chown', '-R', '65534:65534', d]);
+      // When nobody removes it with rm -rf, then with the host script
+      const plain = await run(['rm', '-rf', '--', folder], { uid: 65534, gid: 65534 });
+      const removed = await run(buildRemoveTree(folder), { uid: 65534, gid: 65534 });
+      // Then rm -rf alone could not, and the script removed it all
+      expect(plain.exitCode).not.toBe(0);
+      expect(removed.exitCode, removed.stderr).toBe(0);
+      expect(await readdir(d)).toEqual([]);
+      expect(renderCommand(buildRemoveTree('/srv/app/.php.deploy-new-r1').slice(3))).toBe('deploy-remove-tree /srv/app/.php.deploy-new-r1');
+    },
+  );
 });

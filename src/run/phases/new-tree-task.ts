@@ -1,3 +1,4 @@
+import { buildRemoveTree } from '../../remote-commands/host-script.js';
 import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../../remote-commands/new-tree.js';
 import { addTreeHosts, treeHostsFolder } from '../../state/tree-hosts.js';
 import type { SyncTreeOptions, SyncTreeResult, Transport } from '../../transport/types.js';
@@ -45,8 +46,7 @@ export async function syncNewTree(
 
 /** Best effort, bounded, on its own signal (the run's may be what stopped the transfer). */
 async function removeNewFolder(transport: Transport, host: string, folder: string): Promise<void> {
-  const path = transport.commandPath(host, folder);
-  await transport.exec(host, ['rm', '-rf', '--', path], { signal: AbortSignal.timeout(10_000), brief: true }).catch(() => undefined);
+  await transport.exec(host, buildRemoveTree(transport.commandPath(host, folder)), { signal: AbortSignal.timeout(10_000), brief: true }).catch(() => undefined);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { lastLine, oneLine } from '../../lib/text.js';
-import { refusalReason } from '../../remote-commands/host-script.js';
+import { buildRemoveTree, refusalReason } from '../../remote-commands/host-script.js';
 import { buildCarryOver, parseCarryOver } from '../../remote-commands/release-carry-over.js';
 import { buildPrepareRelease, buildSwitchRelease, parseLive } from '../../remote-commands/releases.js';
 import type { HostContext, HostTask } from '../../rollout/types.js';
@@ -77,7 +77,7 @@ export function releaseSyncTask(transport: Transport, sync: TreeSync): HostTask 
     const done = transferResult(result, removedCount);
     if (live !== null && done.note === 'unchanged') {
       // Nothing differs from the live release: no new release, no switch.
-      await runHostScript(transport, host, ['rm', '-rf', '--', posix.join(deployDir, 'releases', sync.runId)], 'removing the unneeded release', context);
+      await runHostScript(transport, host, buildRemoveTree(posix.join(deployDir, 'releases', sync.runId)), 'removing the unneeded release', context);
       return done;
     }
     sync.built.set(host, { live, release: sync.runId });
