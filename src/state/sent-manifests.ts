@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomically } from '../lib/atomic-file.js';
 import { isUnder } from '../lib/tree.js';
-import { pathFileName } from './path-file-name.js';
+import { pathFileName, readPathRecord, writePathRecord } from './path-records.js';
 
 /**
  * What the last successful run from this machine sent for a synced path: the sha256 of each
@@ -31,15 +29,12 @@ export function sentManifestsFolder(historyFile: string): string {
 
 const manifestName = pathFileName;
 
-async function readManifest(file: string): Promise<Manifest | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Manifest;
-    const valid = typeof parsed.path === 'string' && typeof parsed.writtenAt === 'number' && typeof parsed.files === 'object' && parsed.files !== null;
-    return valid ? parsed : undefined;
-  } catch {
-    // Missing or damaged: no record, so everything is checked.
-    return undefined;
-  }
+/** Missing or damaged: no record, so everything is checked. */
+function readManifest(file: string): Promise<Manifest | undefined> {
+  return readPathRecord<Manifest>(
+    file,
+    (parsed) => typeof parsed.path === 'string' && typeof parsed.writtenAt === 'number' && typeof parsed.files === 'object' && parsed.files !== null,
+  );
 }
 
 /** The manifests whose path encloses `path`, is it, or lies inside it (`inside`: strictly inside only). */
@@ -85,8 +80,7 @@ export async function readSentManifest(folder: string, path: string): Promise<Ma
 export async function writeSentManifest(folder: string, path: string, files: ReadonlyMap<string, string>): Promise<void> {
   const manifest: Manifest = { path, writtenAt: Date.now(), files: {} };
   for (const [file, hash] of files) if (isUnder(file, path)) manifest.files[file] = hash;
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  await writeFileAtomically(join(folder, manifestName(path)), Buffer.from(`${JSON.stringify(manifest)}\n`), 0o600, { folderMode: 0o700 });
+  await writePathRecord(folder, path, manifest);
   const inside = await related(folder, path, 'inside');
   await Promise.all(inside.map((older) => rm(join(folder, manifestName(older.path)), { force: true })));
 }

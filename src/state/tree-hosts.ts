@@ -1,8 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomically } from '../lib/atomic-file.js';
-import { pathFileName } from './path-file-name.js';
+import { pathFileName, readPathRecord, writePathRecord } from './path-records.js';
 
 /**
  * The hosts an in-place sync from this machine has put a synced path on, per path (`.` for
@@ -24,14 +21,9 @@ export function treeHostsFolder(historyFile: string): string {
   return join(dirname(historyFile), 'tree-hosts');
 }
 
-async function readRecord(file: string): Promise<TreeHostsRecord | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as TreeHostsRecord;
-    return typeof parsed.path === 'string' && Array.isArray(parsed.hosts) ? parsed : undefined;
-  } catch {
-    // Missing or damaged: no host is known, so each is asked.
-    return undefined;
-  }
+/** Missing or damaged: no host is known, so each is asked. */
+function readRecord(file: string): Promise<TreeHostsRecord | undefined> {
+  return readPathRecord<TreeHostsRecord>(file, (parsed) => typeof parsed.path === 'string' && Array.isArray(parsed.hosts));
 }
 
 /** `path` and the paths enclosing it, outermost first: `a/b` → `.`, `a`, `a/b`. */
@@ -59,7 +51,5 @@ export async function addTreeHosts(folder: string, path: string, hosts: Iterable
   const before = record?.path === path ? known.size : -1;
   for (const host of hosts) known.add(host);
   if (known.size === before) return;
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const text = `${JSON.stringify({ path, hosts: [...known].sort() } satisfies TreeHostsRecord)}\n`;
-  await writeFileAtomically(file, Buffer.from(text), 0o600, { folderMode: 0o700 });
+  await writePathRecord(folder, path, { path, hosts: [...known].sort() } satisfies TreeHostsRecord);
 }
