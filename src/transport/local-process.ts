@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputBuffer } from './output-buffer.js';
@@ -17,6 +18,13 @@ export interface LocalProcessOptions {
   killGraceMs?: number;
   /** Most stdout bytes kept (default OUTPUT_CAP_BYTES); 0 when the caller reads it all from onOutput (rsync's item lines). */
   stdoutCap?: number;
+  /**
+   * Write stdout straight into this new file (owner-only) instead of a pipe, for the caller to
+   * read once the process has exited (`stdout` is then empty): a child that prints a lot never
+   * waits for this process to read it, however busy its event loop is (the stage listing, while
+   * the first hosts connect).
+   */
+  stdoutFile?: string;
   /** Once it exits, KILL what it started and left in its group (rsync's remote shell, say). */
   killLeftovers?: boolean;
   /**
@@ -53,17 +61,27 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
   options.signal.throwIfAborted();
   const stdout = new OutputBuffer(options.stdoutCap);
   const stderr = new OutputBuffer();
-  const child = spawn(file, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    shell: options.shell ?? false,
-    detached: true,
-    stdio: options.channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-  });
+  const toFile = options.stdoutFile !== undefined ? await open(options.stdoutFile, 'wx', 0o600) : undefined;
+  let child: ReturnType<typeof spawn>;
+  try {
+    options.signal.throwIfAborted();
+    child = spawn(file, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      shell: options.shell ?? false,
+      detached: true,
+      stdio: ['ignore', toFile?.fd ?? 'pipe', 'pipe', ...(options.channel ? ['pipe' as const] : [])],
+    });
+  } catch (error) {
+    await toFile?.close();
+    throw error;
+  }
   const ended = new Promise<Ended>((resolve) => {
     child.once('error', (error) => resolve({ error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  // The child has its own copy of the descriptor by now.
+  const closing = toFile?.close();
   const channel = options.channel ? (child.stdio[3] as Duplex | undefined) : undefined;
   if (channel !== undefined) {
     options.channel?.(channel);
@@ -92,6 +110,7 @@ export async function runLocalProcess(file: string, args: readonly string[], opt
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
+    await closing;
     const result = await ended;
     if (options.signal.aborted) {
       killGroup(child.pid, 'SIGKILL');

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { StagedTree } from '../../lib/tree.js';
 import { buildRsyncListing, LISTING_ENV, parseRsyncListing, type RsyncListing } from '../../transport/rsync-listing.js';
@@ -15,17 +14,25 @@ export type { StagedTree, TreeEntry } from '../../lib/tree.js';
 
 const never = new AbortController().signal;
 
-/** rsync's own listing of what a sync of `source` with `exclude` sends (run into an empty temp folder, `-n`). */
+/**
+ * rsync's own listing of what a sync of `source` with `exclude` sends (run into an empty temp
+ * folder, `-n`). Its item lines go to a file beside that folder, not through a pipe: rsync lists
+ * at its own pace while this process loads ssh2 and its first hosts connect (figure T).
+ */
 async function listWithRsync(source: string, isFolder: boolean, exclude: readonly string[], shown: string, signal: AbortSignal): Promise<RsyncListing> {
-  const empty = await mkdtemp(join(tmpdir(), 'deploy-listing-'));
+  const folder = await mkdtemp(join(tmpdir(), 'deploy-listing-'));
   try {
+    const empty = join(folder, 'empty');
+    const listed = join(folder, 'listing');
+    await mkdir(empty);
     const [file = 'rsync', ...args] = buildRsyncListing(source, isFolder, exclude, empty);
-    const run = await runLocalProcess(file, args, { cwd: empty, env: LISTING_ENV, signal, stdoutCap: Number.POSITIVE_INFINITY, killLeftovers: true });
+    const run = await runLocalProcess(file, args, { cwd: empty, env: LISTING_ENV, signal, stdoutFile: listed, killLeftovers: true });
     // 23: some files could not be read (a permission, a file gone): named in stderr, refused below.
     if (run.exitCode !== 0) throw new UserError(`${shown}: rsync cannot list it: ${rsyncErrorLine(run.stderr) ?? `exit status ${run.exitCode}`}`);
-    return parseRsyncListing(run.stdout, run.stderr);
+    return parseRsyncListing(await readFile(listed, 'utf8'), run.stderr);
   } finally {
-    await rm(empty, { recursive: true, force: true });
+    // At once: an empty folder and a file, not a walk whose every step waits for a busy event loop.
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 
