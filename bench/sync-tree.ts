@@ -166,13 +166,16 @@ export async function syncTreeFigure(options: SyncTreeBenchOptions, log: (line: 
       return { wallMs: result.wallMs, wireBytes, rsyncBytes, cpuMs, phaseMs, maxRssKB };
     };
     /**
-     * Each round's first sync is into empty folders: every host's are removed, and so is deploy's
-     * note of the hosts it put the tree on (state/tree-hosts.ts), as for a fleet new to it.
-     * Without that, deploy would trust the note over asking (it is right either way, only slower).
+     * Each round's first sync is into empty folders: every host's are removed, and so are deploy's
+     * note of the hosts it put the tree on (state/tree-hosts.ts) and its count of runs since old
+     * backups were last pruned (state/backup-prunes.ts), as for a fleet new to it. Without the
+     * first, deploy would trust the note over asking (it is right either way, only slower). So
+     * each round's first sync prunes (there is nothing to prune yet) and its re-sync, as four
+     * runs in five, does not.
      */
     const emptyHosts = async (): Promise<void> => {
       await Promise.all(f.hosts.flatMap((h) => Object.values(folder).map((sub) => rm(join(h.root, sub), { recursive: true, force: true }))));
-      await rm(join(work, 'deploy', 'tree-hosts'), { recursive: true, force: true });
+      for (const record of ['tree-hosts', 'backup-prunes']) await rm(join(work, 'deploy', record), { recursive: true, force: true });
     };
     /** Every host's copy holds the stage's version of `names` (the changed files), for both tools. */
     const check = async (changedNames: readonly string[]): Promise<void> => {

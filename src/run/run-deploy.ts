@@ -11,7 +11,7 @@ import type { ExecutionResult } from './phases/phase-run.js';
 import { createVersionKeeper } from './phases/version-keeper.js';
 import { createTreeRecorder } from './phases/tree-recorder.js';
 import { createTreeSync } from './phases/tree-run.js';
-import { keepHostsTidy } from './phases/tree-housekeeping.js';
+import { keepHostsTidy, noteBackupRuns } from './phases/tree-housekeeping.js';
 import { noteTreeHosts } from './phases/new-tree-task.js';
 import { lintBeforeTouching, recordSent } from './phases/lint-step.js';
 import { resolveConcurrency } from './plan/limits.js';
@@ -139,6 +139,7 @@ async function runPhases(
     const concurrency = resolveConcurrency(config.sync_concurrency, config.targets.length);
     await keepHostsTidy(execution, { transport, sync: treeSync, keepReleases: config.keep_releases, concurrency, stop: interrupts.stop, warn });
     await noteTreeHosts(execution, treeSync, config.history_file, warn);
+    await noteBackupRuns(execution, treeSync, config.history_file, warn);
   }
   const clean = execution.phases.every((run) => run.results.every((result) => result.outcome !== 'failed'));
   if (prepared.lint && execution.stoppedBy === undefined && clean) await recordSent(prepared.lint, config.history_file, warn);

@@ -1,6 +1,7 @@
 import { mapLimited } from '../../lib/map-limited.js';
 import { lastLine, plural } from '../../lib/text.js';
 import { buildPruneBackups, buildPruneReleases } from '../../remote-commands/release-prune.js';
+import { backupPrunesFolder, noteBackupPrune } from '../../state/backup-prunes.js';
 import type { Transport } from '../../transport/types.js';
 import type { ExecutionResult } from './phase-run.js';
 import { KEPT_BACKUP_RUNS, type TreeSync } from './tree-run.js';
@@ -35,10 +36,11 @@ async function prune(transport: Transport, host: string, argv: string[], signal:
 }
 
 /**
- * In-place, right after a host's tree changed, on its own connection, beside the window (its
- * slot is free at once; keepHostsTidy waits for it): it keeps the backups of the last KEPT_BACKUP_RUNS
- * runs, this one the newest, and removes older ones, whatever the rest of the run does (no
- * rollback reaches them). Resolves with its failure, `<host> (<why>)`, for keepHostsTidy's
+ * In-place, right after a host's tree changed, in a run that prunes (TreeSync.pruneBackups: one
+ * in PRUNE_EVERY, as each prune is one more SSH session per host), on its own connection,
+ * beside the window (its slot is free at once; keepHostsTidy waits for it): it keeps the backups
+ * of the last KEPT_BACKUP_RUNS runs, this one the newest, and removes older ones, whatever the
+ * rest of the run does (no rollback reaches them). Resolves with its failure, `<host> (<why>)`, for keepHostsTidy's
  * warning (the host is not failed), or undefined. Never throws.
  */
 export function tidyBackups(transport: Transport, sync: TreeSync, host: string, signal: AbortSignal): Promise<string | undefined> {
@@ -65,4 +67,12 @@ export async function keepHostsTidy(execution: ExecutionResult, input: Housekeep
   if (failed.length === 0) return;
   const what = sync.layout === 'releases' ? `old releases (keep_releases ${input.keepReleases})` : 'old backups';
   input.warn(`could not remove ${what} on ${plural(failed.length, 'host')}: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`);
+}
+
+/** In-place, after a run that changed hosts: it counts toward the next prune of old backups, or the count starts again if it pruned. */
+export async function noteBackupRuns(execution: ExecutionResult, sync: TreeSync, historyFile: string, warn: (text: string) => void): Promise<void> {
+  if (sync.layout !== 'in-place' || sync.tree === undefined || changedHosts(execution).length === 0) return;
+  await noteBackupPrune(backupPrunesFolder(historyFile), sync.deployDir, sync.pruneBackups).catch((error: Error) =>
+    warn(`could not note this run for the pruning of old backups: ${error.message}`),
+  );
 }

@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { Config } from '../../config/schema.js';
 import { BugError } from '../../errors.js';
 import { type StagedNames, stagedNames } from '../../lib/staged-names.js';
+import { backupPruneDue, backupPrunesFolder } from '../../state/backup-prunes.js';
 import { readTreeHosts, treeHostsFolder } from '../../state/tree-hosts.js';
 import type { Plan } from '../plan/types.js';
 import type { StagedFile } from '../prepare/stage-file.js';
@@ -42,13 +43,15 @@ export interface TreeSync {
    * resolves with the host's failure, `<host> (<why>)`, or undefined.
    */
   tidying: Array<Promise<string | undefined>>;
+  /** In-place: whether this run prunes the old backups of the hosts it changes (one run in PRUNE_EVERY: state/backup-prunes.ts). */
+  pruneBackups: boolean;
   /** In-place: the hosts this machine has put the tree on before (state/tree-hosts.ts, a hint); the others are asked first (new-tree-task.ts). */
   knownHosts: ReadonlySet<string>;
 }
 
 /** The folder under deploy_dir where in-place hosts keep what a run replaced or removed, per run. */
 export const BACKUPS_FOLDER = '.deploy/backups';
-/** Kept on each host: the backup folders of the last runs (rollback reaches that far back). */
+/** Kept on each host: the backup folders of at least the last runs (rollback reaches that far back), pruned back to these every PRUNE_EVERY runs. */
 export const KEPT_BACKUP_RUNS = 20;
 
 /** The hosts a plan restarts (in a restart phase, not skipped by design). */
@@ -96,6 +99,7 @@ export async function createTreeSync(input: TreeSyncInput): Promise<TreeSync | u
     built: new Map(),
     names: treeNames(tree),
     tidying: [],
+    pruneBackups: tree !== undefined && !releases && (await backupPruneDue(backupPrunesFolder(config.history_file), config.deploy_dir)),
     knownHosts: tree && !releases ? await readTreeHosts(treeHostsFolder(config.history_file), tree.relativePath) : new Set(),
   };
 }

@@ -25,8 +25,9 @@ const TIDY_LIMIT_MS = 60_000;
 
 /**
  * In-place, after a sync that changed the host's tree (direct or pulled from a proxy): its
- * change set recorded for rollback; its backups older than the last runs' are removed beside
- * the window (tidyBackups: the host's slot is free at once).
+ * change set recorded for rollback; in a run that prunes (one in PRUNE_EVERY), its backups
+ * older than the last runs' are removed beside the window (tidyBackups: the host's slot is free
+ * at once).
  */
 export async function inPlaceChanged(
   transport: Transport,
@@ -35,7 +36,7 @@ export async function inPlaceChanged(
   change: { result: SyncTreeResult; destination: string; backupDir: string; signal: AbortSignal },
 ): Promise<void> {
   await sync.recorder?.inPlace(host, change.result, change.destination, change.backupDir);
-  sync.tidying.push(tidyBackups(transport, sync, host, AbortSignal.any([change.signal, AbortSignal.timeout(TIDY_LIMIT_MS)])));
+  if (sync.pruneBackups) sync.tidying.push(tidyBackups(transport, sync, host, AbortSignal.any([change.signal, AbortSignal.timeout(TIDY_LIMIT_MS)])));
 }
 
 /**

@@ -86,6 +86,7 @@ describe('proxyTreeTask', () => {
       built: new Map(),
       names: treeNames(tree),
       tidying: [],
+      pruneBackups: true,
       knownHosts: new Set(),
     };
     const sources = new Map<string, string>();

@@ -10,10 +10,10 @@ import { FakeFleet } from '../../../testing/fake-fleet.js';
 
 const context: HostContext = { signal: new AbortController().signal, commandStarted: () => {}, activity: () => {}, retrying: () => {} };
 
-/** An in-place run's tree sync of `tree` to /srv/app, run r1, knowing `knownHosts` have it. */
-function inPlaceSync(tree: StagedTree, knownHosts: ReadonlySet<string> = new Set()): TreeSync {
+/** An in-place run's tree sync of `tree` to /srv/app, run r1, knowing `knownHosts` have it; a run that prunes old backups unless told. */
+function inPlaceSync(tree: StagedTree, knownHosts: ReadonlySet<string> = new Set(), pruneBackups = true): TreeSync {
   const sync = { layout: 'in-place', delete: true, exclude: [], deployDir: '/srv/app', runId: 'r1', built: new Map() };
-  return { ...sync, names: treeNames(tree), knownHosts, tidying: [] } as unknown as TreeSync;
+  return { ...sync, names: treeNames(tree), knownHosts, tidying: [], pruneBackups } as unknown as TreeSync;
 }
 
 describe('inPlaceTreeTask', () => {
@@ -80,6 +80,25 @@ describe('inPlaceTreeTask', () => {
     expect(sync.tidying).toHaveLength(1);
     await Promise.all(sync.tidying);
     expect(pruned).toBe(true);
+  });
+
+  it('in a run that does not prune (four in five), a changed host gets no second command', async () => {
+    // Given a known host, in a run that does not prune old backups
+    const tree = { relativePath: 'php', root: 'folder', source: '/stage/php', destination: '/srv/app/php', entries: [], excluded: [] } as unknown as StagedTree;
+    const sync = inPlaceSync(tree, new Set(['mw01']), false);
+    const fleet = new FakeFleet();
+    fleet.syncTree = async () => ({ changed: ['a.php'], created: [], removed: [], bytesSent: 3 });
+    const commands: string[][] = [];
+    fleet.exec = async (_host, argv) => {
+      commands.push([...argv]);
+      return { exitCode: 0, stdout: '', stderr: '', truncated: false };
+    };
+    // When its tree changes
+    const done = await inPlaceTreeTask(fleet, sync, tree)('mw01', context);
+    // Then its sync was all it was asked: no prune, nothing for the run to wait for
+    expect(done.outcome).toBe('ok');
+    expect(commands).toEqual([]);
+    expect(sync.tidying).toEqual([]);
   });
 
   it('warns once, after the run, of the hosts whose prune failed, each with the last line it said', async () => {
