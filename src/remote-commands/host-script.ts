@@ -19,8 +19,9 @@ export const REFUSED_STATUS = 65;
  * - `local_path <path>`: sets `$out` to the path with `./` before a relative one (so neither
  *   rsync, which reads `a:b` as a host, nor an option parser sees it as anything but a path);
  * - `read_link <link>`: sets `$out` to the link's exact target (trailing newlines kept);
- * - `remove_tree <path>`: gives write permission back to its folders (never to files: they
- *   may be hard links shared with a live release), then removes it.
+ * - `remove_tree <path>...`: gives write permission back to their folders (never to files: they
+ *   may be hard links shared with a live release), then removes them (one `find` and one `rm`
+ *   for all).
  */
 export const SHELL_PRELUDE = [
   'set -u',
@@ -29,7 +30,7 @@ export const SHELL_PRELUDE = [
   `refuse() { printf '%s' "$*" | tr '\\n' ' ' >&2; printf '\\n' >&2; exit ${REFUSED_STATUS}; }`,
   'local_path() { case $1 in /*) out=$1 ;; *) out=./$1 ;; esac; }',
   'read_link() { out=$(readlink -- "$1" && echo .) || return 1; out=${out%??}; }',
-  'remove_tree() { find "$1" -type d ! -perm -u=w -exec chmod u+w {} + 2>/dev/null; rm -rf -- "$1"; }',
+  'remove_tree() { find "$@" -type d ! -perm -u=w -exec chmod u+w {} + 2>/dev/null; rm -rf -- "$@"; }',
 ].join('\n');
 
 /** The argv of a host script: `sh -c <prelude + body> deploy-<name> <args>`. */

@@ -10,17 +10,24 @@ import { RELEASE_FUNCTIONS } from './releases.js';
 /** Shell: `$n` the folders (not links) matching the glob "$1"/*. */
 const COUNT_FOLDERS = 'count_folders() { n=0; for e in "$1"/*; do if [ -d "$e" ] && [ ! -L "$e" ]; then n=$((n + 1)); fi; done; }';
 
-/** Shell: remove the folders of "$1"/* but "$2" (may be empty), oldest first, all but the newest `$slots`. */
+/**
+ * Shell: remove the folders of "$1"/* but "$2" (may be empty), all but the newest `$slots`, in
+ * one remove_tree (one `find` and one `rm` however many: each process costs the host), then
+ * print their names, oldest first.
+ */
 const REMOVE_OLDEST = [
   'remove_oldest() {',
-  '  i=0',
-  '  for e in "$1"/*; do',
-  '    if [ ! -d "$e" ] || [ -L "$e" ] || [ "${e##*/}" = "$2" ]; then continue; fi',
+  '  from=$1 spare=$2 i=0',
+  '  set --',
+  '  for e in "$from"/*; do',
+  '    if [ ! -d "$e" ] || [ -L "$e" ] || [ "${e##*/}" = "$spare" ]; then continue; fi',
   '    i=$((i + 1))',
   '    if [ "$i" -gt "$others" ] || [ "$i" -gt $((others - slots)) ]; then continue; fi',
-  '    remove_tree "$e" || exit',
-  '    printf "removed=%s\\n" "${e##*/}"',
+  '    set -- "$@" "$e"',
   '  done',
+  '  if [ "$#" -eq 0 ]; then return 0; fi',
+  '  remove_tree "$@" || exit',
+  '  for e in "$@"; do printf "removed=%s\\n" "${e##*/}"; done',
   '}',
   'keep=$2',
   'case $keep in ""|*[!0-9]*|0) echo "not a count of at least 1: $keep" >&2; exit 2 ;; esac',

@@ -12,14 +12,14 @@ export interface Ran {
 }
 
 /** Run a builder's argv here, as the host runs it (argv[0] is `sh`). */
-export async function run(argv: readonly string[], options: { uid?: number; gid?: number } = {}): Promise<Ran> {
+export async function run(argv: readonly string[], options: { uid?: number; gid?: number; pathFirst?: string } = {}): Promise<Ran> {
   const [file, ...args] = argv as [string, ...string[]];
   const result = await execa(file, args, {
     reject: false,
     stripFinalNewline: false,
     uid: options.uid,
     gid: options.gid,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    env: { PATH: [options.pathFirst, process.env.PATH ?? '/usr/bin:/bin'].filter(Boolean).join(':') },
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

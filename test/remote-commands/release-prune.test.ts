@@ -1,4 +1,4 @@
-import { chmod, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REFUSED_STATUS, refusalReason } from '../../src/remote-commands/host-script.js';
@@ -85,5 +85,25 @@ describe('prune backups', () => {
     expect((await readdir(join(d, '.deploy/backups'))).sort()).toEqual(RELEASES.slice(3));
     // And with no backups at all there is nothing to do
     expect(await run(buildPruneBackups(join(dir, 'none'), 2))).toMatchObject({ exitCode: 0, stdout: '' });
+  });
+
+  it('removes all the old folders with one find and one rm, however many', async () => {
+    // Given five run folders, a read-only folder in each, and find and rm that note each start
+    dir = await makeTempDir('deploy-prune-');
+    const d = join(dir, 'app');
+    for (const name of RELEASES) await writeTree(join(d, '.deploy/backups', name), { 'php/a.php': name, 'ro/b.php': 'b' });
+    for (const name of RELEASES) await chmod(join(d, '.deploy/backups', name, 'ro'), 0o555);
+    const shims = join(dir, 'shims');
+    await mkdir(shims);
+    for (const tool of ['find', 'rm']) {
+      await writeFile(join(shims, tool), `#!/bin/sh\necho ${tool} >> "${join(dir, 'started')}"\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+    }
+    // When pruned to the newest one
+    const result = await run(buildPruneBackups(d, 1), { pathFirst: shims });
+    // Then four are gone, named oldest first, by one find and one rm
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(parsePruned(result.stdout).removed).toEqual(RELEASES.slice(0, 4));
+    expect(await readdir(join(d, '.deploy/backups'))).toEqual([RELEASES[4]]);
+    expect((await readFile(join(dir, 'started'), 'utf8')).split('\n').filter(Boolean)).toEqual(['find', 'rm']);
   });
 });
