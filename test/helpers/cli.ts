@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-/** The built CLI's entry point (needs `npm run build` / `npx tsc -p tsconfig.build.json` first). */
+/** The built CLI's entry point (needs `npm run build` first: tsc, then the bundle the CLI runs from). */
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
 export interface CliResult {
