@@ -40,8 +40,8 @@ async function prune(transport: Transport, host: string, argv: string[], signal:
  * in PRUNE_EVERY, as each prune is one more SSH session per host), on its own connection,
  * beside the window (its slot is free at once; keepHostsTidy waits for it): it keeps the backups
  * of the last KEPT_BACKUP_RUNS runs, this one the newest, and removes older ones, whatever the
- * rest of the run does (no rollback reaches them). Resolves with its failure, `<host> (<why>)`, for keepHostsTidy's
- * warning (the host is not failed), or undefined. Never throws.
+ * rest of the run does (no rollback reaches them). Resolves with its failure, `<host> (<why>)`,
+ * for keepHostsTidy's warning (the host is not failed), or undefined. Never throws.
  */
 export function tidyBackups(transport: Transport, sync: TreeSync, host: string, signal: AbortSignal): Promise<string | undefined> {
   return prune(transport, host, buildPruneBackups(transport.commandPath(host, sync.deployDir), KEPT_BACKUP_RUNS), signal);
