@@ -3,6 +3,7 @@ import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../..
 import { addTreeHosts, treeHostsFolder } from '../../state/tree-hosts.js';
 import type { SyncTreeOptions, SyncTreeResult, Transport } from '../../transport/types.js';
 import type { ExecutionResult } from './phase-run.js';
+import { syncedHosts } from './tree-housekeeping.js';
 import type { TreeSync } from './tree-run.js';
 
 /** What an in-place sync of a host gives rsync whichever way it goes: source, exclusions, names, signal, retries. */
@@ -56,13 +57,8 @@ async function removeNewFolder(transport: Transport, host: string, folder: strin
  */
 export async function noteTreeHosts(execution: ExecutionResult, sync: TreeSync, historyFile: string, warn: (text: string) => void): Promise<void> {
   if (sync.layout !== 'in-place' || sync.tree === undefined) return;
-  const hosts = new Set<string>();
-  for (const run of execution.phases) {
-    // The proxies' phase fills their rsync daemons' folders, not deploy_dir.
-    if (run.phase.kind !== 'sync' || run.phase.name.startsWith('rollback-') || run.phase.name === 'sync-proxies') continue;
-    for (const result of run.results) if (result.outcome === 'ok') hosts.add(result.host);
-  }
-  if (hosts.size === 0) return;
+  const hosts = syncedHosts(execution, { changed: false });
+  if (hosts.length === 0) return;
   await addTreeHosts(treeHostsFolder(historyFile), sync.tree.relativePath, hosts).catch((error: Error) =>
     warn(`could not note the hosts that have ${sync.tree?.relativePath}: ${error.message}`),
   );

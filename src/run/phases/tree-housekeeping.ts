@@ -15,12 +15,15 @@ export interface HousekeepingInput {
   warn: (text: string) => void;
 }
 
-/** The hosts whose tree a run changed: ok in a sync phase and not already up to date. */
-function changedHosts(execution: ExecutionResult): string[] {
+/**
+ * The hosts a run's sync phases synced deploy_dir on (ok; with `changed`, not already up to date):
+ * not a rollback's phases, nor the proxies', which fill their rsync daemons' folders.
+ */
+export function syncedHosts(execution: ExecutionResult, { changed }: { changed: boolean }): string[] {
   const hosts = new Set<string>();
   for (const run of execution.phases) {
     if (run.phase.kind !== 'sync' || run.phase.name.startsWith('rollback-') || run.phase.name === 'sync-proxies') continue;
-    for (const result of run.results) if (result.outcome === 'ok' && result.note !== 'unchanged') hosts.add(result.host);
+    for (const result of run.results) if (result.outcome === 'ok' && !(changed && result.note === 'unchanged')) hosts.add(result.host);
   }
   return [...hosts];
 }
@@ -62,7 +65,7 @@ export async function keepHostsTidy(execution: ExecutionResult, input: Housekeep
       if (why !== undefined) failed.push(why);
     };
     // tidy never throws; an interrupt only stops new hosts from starting.
-    await mapLimited(changedHosts(execution), input.concurrency, tidy, input.stop).catch(() => undefined);
+    await mapLimited(syncedHosts(execution, { changed: true }), input.concurrency, tidy, input.stop).catch(() => undefined);
   }
   if (failed.length === 0) return;
   const what = sync.layout === 'releases' ? `old releases (keep_releases ${input.keepReleases})` : 'old backups';
@@ -71,7 +74,7 @@ export async function keepHostsTidy(execution: ExecutionResult, input: Housekeep
 
 /** In-place, after a run that changed hosts: it counts toward the next prune of old backups, or the count starts again if it pruned. */
 export async function noteBackupRuns(execution: ExecutionResult, sync: TreeSync, historyFile: string, warn: (text: string) => void): Promise<void> {
-  if (sync.layout !== 'in-place' || sync.tree === undefined || changedHosts(execution).length === 0) return;
+  if (sync.layout !== 'in-place' || sync.tree === undefined || syncedHosts(execution, { changed: true }).length === 0) return;
   await noteBackupPrune(backupPrunesFolder(historyFile), sync.deployDir, sync.pruneBackups).catch((error: Error) =>
     warn(`could not note this run for the pruning of old backups: ${error.message}`),
   );
