@@ -5,9 +5,10 @@ import { writeFileAtomically } from '../lib/atomic-file.js';
 import { sha256 } from '../lib/sha256.js';
 
 /**
- * Small records about a synced path, one JSON file per path in a folder of their own,
- * owner-only, written atomically: what a path was last sent as (sent-manifests.ts), the hosts
- * it went to (tree-hosts.ts).
+ * Small records about a path, one JSON file per path in a folder of their own, owner-only,
+ * written atomically: what a synced path was last sent as (sent-manifests.ts), the hosts it went
+ * to (tree-hosts.ts), the runs into a deploy_dir since its old backups were pruned
+ * (backup-prunes.ts).
  */
 
 const LONGEST_ENCODED = 200;
