@@ -95,7 +95,8 @@ describe.skipIf(!available)('syncTree over SSH to real OpenSSH hosts', () => {
     // New files landing: in rsync's .~tmp~ folder (delay-updates), or as its .<name>.<random> temporaries
     const temporaries = async (): Promise<string[]> => {
       const part = join(mw02.root, 'stopped/part');
-      const delayed = existsSync(join(part, '.~tmp~')) ? await readdir(join(part, '.~tmp~')) : [];
+      // rsync removes .~tmp~ at the end of the transfer, maybe between the check and the read
+      const delayed = await readdir(join(part, '.~tmp~')).catch(() => []);
       return [...delayed, ...(await readdir(part)).filter((name) => name.startsWith('.') && name !== '.~tmp~')];
     };
     // When the sync is stopped once new files have started landing on the host

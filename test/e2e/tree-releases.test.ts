@@ -274,15 +274,19 @@ describe.skipIf(!available)('trees in releases over SSH, through the CLI', () =>
     const run = deploy(['sync-file', 'app', 'blobs', '-D', 'targets:mw01,mw02']);
     const deadline = Date.now() + 40_000;
     let cut: string | undefined;
-    while (Date.now() < deadline && cut === undefined) {
-      for (const name of await releases('mw02')) {
-        if (!releasesBefore.includes(name) && (await temporaries(join(deployDir('mw02'), 'releases', name))).length > 0) cut = name;
+    try {
+      while (Date.now() < deadline && cut === undefined) {
+        for (const name of await releases('mw02')) {
+          if (!releasesBefore.includes(name) && (await temporaries(join(deployDir('mw02'), 'releases', name))).length > 0) cut = name;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      // Even if the watch above throws, the run ends and mw02 comes back before the next test
+      await fleet.stopHost('mw02');
+      await run.finally(() => fleet.startHost('mw02'));
     }
-    await fleet.stopHost('mw02');
     const { exitCode, report } = await run;
-    await fleet.startHost('mw02');
     // Then mw02 failed in its sync, and its current and live release are as they were
     expect(cut, 'no new file landed on mw02 before the deadline').toBeDefined();
     expect(exitCode).toBe(1);

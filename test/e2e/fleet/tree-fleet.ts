@@ -130,8 +130,12 @@ export function content(tree: Snapshot, options: { folderModes?: boolean } = {})
 export async function temporaries(root: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (folder: string, prefix: string): Promise<void> => {
-    if (!existsSync(folder)) return;
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
+    // A folder a running transfer or prepare removes while this walks has no temporaries left.
+    const entries = await readdir(folder, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+      throw error;
+    });
+    for (const entry of entries) {
       const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
       if (entry.name === '.deploy' && prefix === '') continue;
       if (entry.name === '.~tmp~' || /^\..+\.[A-Za-z0-9]{6}$/.test(entry.name) || entry.name.includes('.deploy-')) found.push(rel);
