@@ -27,8 +27,6 @@ export function sentManifestsFolder(historyFile: string): string {
   return join(dirname(historyFile), 'sent');
 }
 
-const manifestName = pathFileName;
-
 /** Missing or damaged: no record, so everything is checked. */
 function readManifest(file: string): Promise<Manifest | undefined> {
   return readPathRecord<Manifest>(
@@ -82,5 +80,5 @@ export async function writeSentManifest(folder: string, path: string, files: Rea
   for (const [file, hash] of files) if (isUnder(file, path)) manifest.files[file] = hash;
   await writePathRecord(folder, path, manifest);
   const inside = await related(folder, path, 'inside');
-  await Promise.all(inside.map((older) => rm(join(folder, manifestName(older.path)), { force: true })));
+  await Promise.all(inside.map((older) => rm(join(folder, pathFileName(older.path)), { force: true })));
 }

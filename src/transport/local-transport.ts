@@ -4,7 +4,7 @@ import { readLocalFile, replaceLocalFile } from './local-replace.js';
 import type { Wanted } from './replace-plan.js';
 import { runLocalProcess } from './local-process.js';
 import { runRsync } from './rsync-run.js';
-import { buildRsyncTree, rsyncErrorLine } from './rsync-tree.js';
+import { buildRsyncTree, rsyncErrorLine, rsyncTreeOptions } from './rsync-tree.js';
 import {
   HostFailure,
   type ExecOptions,
@@ -70,15 +70,8 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       return replaceOrFail(join(hostDir(host), path), null, removeOptions);
     },
     async syncTree(host: string, syncOptions: SyncTreeOptions): Promise<SyncTreeResult> {
-      const argv = buildRsyncTree({
-        source: syncOptions.source,
-        destination: join(hostDir(host), syncOptions.destination),
-        delete: syncOptions.delete,
-        exclude: syncOptions.exclude,
-        ...(syncOptions.linkDest !== undefined ? { linkDest: join(hostDir(host), syncOptions.linkDest) } : {}),
-        ...(syncOptions.backupDir !== undefined ? { backupDir: join(hostDir(host), syncOptions.backupDir) } : {}),
-        ...(syncOptions.newFolder ? { newFolder: true } : {}),
-      });
+      const onHost = (path: string) => join(hostDir(host), path);
+      const argv = buildRsyncTree(rsyncTreeOptions(syncOptions, onHost(syncOptions.destination), onHost));
       const run = await runRsync(argv, { signal: syncOptions.signal, ...(syncOptions.names !== undefined ? { names: syncOptions.names } : {}) });
       if (run.exitCode === 0) return run.items;
       const reason = rsyncErrorLine(run.stderr) ?? `rsync exited with status ${run.exitCode}`;

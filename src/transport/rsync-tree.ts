@@ -1,7 +1,7 @@
 import { readRsyncName } from '../lib/rsync-names.js';
 import { NO_STAGED_NAMES, PrefixList, type StagedNames } from '../lib/staged-names.js';
 import { ITEM_PREFIX, type TreeSyncGuarantees, treeSyncOptions } from '../lib/rsync-tree-options.js';
-import type { SyncTreeResult } from './types.js';
+import type { SyncTreeOptions, SyncTreeResult } from './types.js';
 
 /**
  * The local rsync that syncs a folder of this machine to a host's folder, built as data, and
@@ -25,6 +25,23 @@ export interface RsyncTreeOptions extends TreeSyncGuarantees {
   destination: string;
   /** The `-e` command (already one string, as rsync splits it). */
   remoteShell?: string;
+}
+
+/**
+ * A transport's tree sync as buildRsyncTree's options: what it keeps, removes and links as asked,
+ * with `destination` as rsync reads it, and the other folders on the host (linkDest, backupDir)
+ * as `onHost` places them (the local transport: inside the host's folder; ssh: as they are).
+ */
+export function rsyncTreeOptions(sync: SyncTreeOptions, destination: string, onHost: (path: string) => string = (path) => path): RsyncTreeOptions {
+  return {
+    source: sync.source,
+    destination,
+    delete: sync.delete,
+    exclude: sync.exclude,
+    ...(sync.linkDest !== undefined ? { linkDest: onHost(sync.linkDest) } : {}),
+    ...(sync.backupDir !== undefined ? { backupDir: onHost(sync.backupDir) } : {}),
+    ...(sync.newFolder ? { newFolder: true } : {}),
+  };
 }
 
 /** The argv of the local rsync (argv[0] is `rsync`). */

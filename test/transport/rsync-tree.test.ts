@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRsyncTree, parseRsyncTreeOutput, RsyncTreeReader, rsyncErrorLine } from '../../src/transport/rsync-tree.js';
+import { buildRsyncTree, parseRsyncTreeOutput, RsyncTreeReader, rsyncErrorLine, rsyncTreeOptions } from '../../src/transport/rsync-tree.js';
 import { renderCommand } from '../../src/transport/quote.js';
 
 describe('buildRsyncTree', () => {
@@ -31,6 +31,36 @@ describe('buildRsyncTree', () => {
     const argv = buildRsyncTree({ source: "/st age/$(x)'", destination: '/d', delete: false, exclude: ['a b'] });
     expect(argv.slice(-2)).toEqual(["/st age/$(x)'/", '/d']);
     expect(argv).toContain('--exclude=a b');
+  });
+});
+
+describe('rsyncTreeOptions (what both transports give buildRsyncTree)', () => {
+  const never = new AbortController().signal;
+  it('passes on what a sync keeps, removes and links, its host folders placed as the transport says', () => {
+    // Given an in-place sync with backups, and a new tree's sync, on a host whose folders live under /fleet/h
+    const onHost = (path: string) => `/fleet/h${path}`;
+    const inPlace = { source: '/stage/php', destination: '/srv/php', delete: true, exclude: ['.git/'], backupDir: '/srv/.deploy/b', signal: never };
+    const fresh = { source: '/stage/php', destination: '/srv/.php.deploy-new-r1', delete: false, exclude: [], newFolder: true, signal: never };
+    // Then the folders on the host are placed, the rest passed as is, and what was not asked is left out
+    expect(rsyncTreeOptions(inPlace, onHost(inPlace.destination), onHost)).toEqual({
+      source: '/stage/php',
+      destination: '/fleet/h/srv/php',
+      delete: true,
+      exclude: ['.git/'],
+      backupDir: '/fleet/h/srv/.deploy/b',
+    });
+    expect(rsyncTreeOptions({ ...inPlace, backupDir: undefined, linkDest: '/srv/releases/1' }, 'deploy:/srv/php')).toMatchObject({
+      linkDest: '/srv/releases/1',
+    });
+    expect(rsyncTreeOptions(fresh, 'deploy:/srv/.php.deploy-new-r1')).toEqual({
+      source: '/stage/php',
+      destination: 'deploy:/srv/.php.deploy-new-r1',
+      delete: false,
+      exclude: [],
+      newFolder: true,
+    });
+    // And a new tree's folder is written straight in, not held back
+    expect(buildRsyncTree(rsyncTreeOptions(fresh, '/d'))).not.toContain('--delay-updates');
   });
 });
 

@@ -1,6 +1,6 @@
 import { oneLine } from '../../lib/text.js';
 import { runRsync } from '../rsync-run.js';
-import { buildRsyncTree, rsyncErrorLine } from '../rsync-tree.js';
+import { buildRsyncTree, rsyncErrorLine, rsyncTreeOptions } from '../rsync-tree.js';
 import { HostFailure, type SyncTreeOptions, type SyncTreeResult } from '../types.js';
 import { attachRsyncTunnel, REMOTE_SHELL, type RsyncTunnel } from './rsync-tunnel.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -21,16 +21,7 @@ export async function syncRemoteTree(connection: SshConnection, options: SyncTre
   const stopWatching = connection.onLost((failure) => lost.abort(failure));
   let tunnel: RsyncTunnel | undefined;
   try {
-    const argv = buildRsyncTree({
-      source: options.source,
-      destination: `deploy:${options.destination}`,
-      delete: options.delete,
-      exclude: options.exclude,
-      ...(options.linkDest !== undefined ? { linkDest: options.linkDest } : {}),
-      ...(options.backupDir !== undefined ? { backupDir: options.backupDir } : {}),
-      ...(options.newFolder ? { newFolder: true } : {}),
-      remoteShell: REMOTE_SHELL,
-    });
+    const argv = buildRsyncTree({ ...rsyncTreeOptions(options, `deploy:${options.destination}`), remoteShell: REMOTE_SHELL });
     const run = await runRsync(argv, {
       signal: AbortSignal.any([options.signal, lost.signal]),
       ...(options.names !== undefined ? { names: options.names } : {}),
