@@ -1,9 +1,10 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, makeTempDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,16 +20,11 @@ export async function load(url, context, next) {
 `;
 
 describe('the CLI runs from its bundle (scripts/bundle.mjs)', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await makeTempDir('deploy-bundle-');
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = useTempDirs();
 
   it('a run loads the bundle and its chunks, none of dist/src, and zod inlined', async () => {
     // Given the example project and a hook that records each ES module node loads
+    const dir = await tempDir('deploy-bundle-');
     const recorder = join(dir, 'recorder.mjs');
     const log = join(dir, 'loaded.txt');
     await writeFile(recorder, RECORDER);

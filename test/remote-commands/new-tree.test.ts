@@ -1,22 +1,17 @@
 import { chmod, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { buildRemoveTree } from '../../src/remote-commands/host-script.js';
 import { buildPlaceTree, buildProbeTree, newTreeFolder, parseYesNo } from '../../src/remote-commands/new-tree.js';
 import { renderCommand } from '../../src/transport/quote.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 import { run, writeTree } from './host-tree.js';
 
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const tempDir = useTempDirs();
 
 /** deploy_dir with a hostile name, empty. */
 async function deployDir(): Promise<string> {
-  dir = await makeTempDir('deploy-new-tree-');
-  const d = join(dir, "-my app's\ndeploy");
+  const d = join(await tempDir('deploy-new-tree-'), "-my app's\ndeploy");
   await mkdir(d);
   return d;
 }
@@ -102,7 +97,7 @@ describe('a new tree on a host', () => {
     async () => {
       // Given nobody's new folder holding a read-only folder with a file in it
       const d = await deployDir();
-      await chmod(dir as string, 0o755);
+      await chmod(dirname(d), 0o755);
       const folder = join(d, '.php.deploy-new-r1');
       await writeTree(folder, { 'ro/a.php': 'a', 'b.php': 'b' });
       await chmod(join(folder, 'ro'), 0o555);

@@ -1,14 +1,10 @@
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backupPruneDue, noteBackupPrune, PRUNE_EVERY } from '../../src/state/backup-prunes.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await makeTempDir('deploy-backup-prunes-');
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+const tempDir = useTempDirs();
 
 /** Run `count` runs on `deployDir` as a run does: ask, then note whether it pruned; which of them pruned. */
 async function runs(folder: string, deployDir: string, count: number): Promise<boolean[]> {
@@ -24,7 +20,7 @@ async function runs(folder: string, deployDir: string, count: number): Promise<b
 describe('which in-place runs prune old backups', () => {
   it('the first run from this machine, then every fifth, per deploy_dir, in an owner-only record', async () => {
     // Given no record yet
-    const folder = join(dir, 'backup-prunes');
+    const folder = join(await tempDir('deploy-backup-prunes-'), 'backup-prunes');
     // When eleven runs go to /srv/app, and two to /srv/other after the first five
     const app = await runs(folder, '/srv/app', 5);
     const other = await runs(folder, '/srv/other', 2);
@@ -39,7 +35,7 @@ describe('which in-place runs prune old backups', () => {
 
   it('a damaged record, or one for another folder, makes the next run prune', async () => {
     // Given a record counting runs, then damaged
-    const folder = join(dir, 'backup-prunes');
+    const folder = join(await tempDir('deploy-backup-prunes-'), 'backup-prunes');
     await runs(folder, '/srv/app', 2);
     expect(await backupPruneDue(folder, '/srv/app')).toBe(false);
     const [file] = await readdir(folder);

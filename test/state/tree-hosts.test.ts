@@ -1,19 +1,15 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addTreeHosts, readTreeHosts } from '../../src/state/tree-hosts.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await makeTempDir('deploy-tree-hosts-');
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+const tempDir = useTempDirs();
 
 describe('the hosts known to have a tree', () => {
   it('adds hosts per path, owner-only, and reads a path with the hosts of the paths enclosing it', async () => {
     // Given sync-world on mw01, php/ on mw02 then mw03, and php/lib on mw04
-    const folder = join(dir, 'tree-hosts');
+    const folder = join(await tempDir('deploy-tree-hosts-'), 'tree-hosts');
     await addTreeHosts(folder, '.', ['mw01']);
     await addTreeHosts(folder, 'php', ['mw02']);
     await addTreeHosts(folder, 'php', ['mw03', 'mw02']);
@@ -30,7 +26,7 @@ describe('the hosts known to have a tree', () => {
   });
 
   it('knows no host from a missing or damaged record', async () => {
-    const folder = join(dir, 'tree-hosts');
+    const folder = join(await tempDir('deploy-tree-hosts-'), 'tree-hosts');
     expect([...(await readTreeHosts(folder, 'php'))]).toEqual([]);
     await addTreeHosts(folder, 'php', ['mw01']);
     await writeFile(join(folder, 'p-php.json'), '{"path": "php", "hosts": [');

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLocalProcess } from '../../src/transport/local-process.js';
-import { makeTempDir } from '../helpers/cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 /** Block this thread (no event loop turn) until `done()` or `limitMs`; whether `done()` came true. */
 function blockUntil(done: () => boolean, limitMs: number): boolean {
@@ -17,16 +17,11 @@ function blockUntil(done: () => boolean, limitMs: number): boolean {
 }
 
 describe('runLocalProcess: stdoutFile', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await makeTempDir('deploy-local-process-');
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = useTempDirs();
 
   it('a child printing far more than a pipe holds runs to its end while the event loop is busy', async () => {
     // Given a child that prints 2 MB, then leaves a mark, its stdout sent to a file
+    const dir = await tempDir('deploy-local-process-');
     const listed = join(dir, 'listing');
     const mark = join(dir, 'mark');
     let started: () => void = () => undefined;
@@ -53,6 +48,7 @@ describe('runLocalProcess: stdoutFile', () => {
 
   it('refuses a file that already exists, running nothing', async () => {
     // Given a file where the output would go
+    const dir = await tempDir('deploy-local-process-');
     const listed = join(dir, 'listing');
     const mark = join(dir, 'mark');
     await writeFile(listed, 'kept');

@@ -1,14 +1,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir } from '../../helpers/cli.js';
+import { useTempDirs } from '../../helpers/temp-dirs.js';
 import { temporaries } from './tree-fleet.js';
+
+const tempDir = useTempDirs();
 
 describe('temporaries (the watch the cut-transfer tests poll while a run changes the tree)', () => {
   it('finds a transfer temporary, and walks on when a folder is removed under it (as a release prepare does)', async () => {
     // Given a tree with one rsync temporary in it
-    const parent = await makeTempDir('deploy-tree-fleet-');
-    const root = join(parent, 'tree');
+    const root = join(await tempDir('deploy-tree-fleet-'), 'tree');
     await mkdir(join(root, 'lib', '.~tmp~'), { recursive: true });
     expect(await temporaries(root)).toEqual(['lib/.~tmp~']);
     // When trees are removed while the walk runs, 30 times over
@@ -24,6 +25,5 @@ describe('temporaries (the watch the cut-transfer tests poll while a run changes
     }
     // Then no walk failed (before: ENOENT from the scandir of a folder just removed)
     expect(failures).toEqual([]);
-    await rm(parent, { recursive: true });
   });
 });
